@@ -1,0 +1,29 @@
+//! frontline's domain model: the nouns of first-line support and the rules that hold between them.
+//!
+//! Everything here is plain data and pure functions. There is no I/O, no async runtime, no SQL and no
+//! wire format: storage backends and the HTTP API own their own representations and convert.
+
+mod ids;
+mod model;
+mod time;
+
+pub use ids::*;
+pub use model::*;
+pub use time::Timestamp;
+
+/// A value failed to parse into a domain type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid {what}: {why}")]
+pub struct ParseError {
+    pub what: &'static str,
+    pub why: String,
+}
+
+impl ParseError {
+    pub fn new(what: &'static str, why: impl Into<String>) -> Self {
+        Self {
+            what,
+            why: why.into(),
+        }
+    }
+}
