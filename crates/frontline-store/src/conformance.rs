@@ -1,0 +1,2932 @@
+//! The one storage test suite. Every backend instantiates it unchanged with
+//! [`conformance_suite!`](crate::conformance_suite), passing an async expression that yields a fresh,
+//! empty, migrated store (its own database) for each test.
+//!
+//! Each check is a plain `async fn(Arc<dyn Store>)` so that a failure points at one behaviour of the
+//! contract in `lib.rs`; the macro turns each into a `#[tokio::test]`. The checks use nothing but the
+//! [`Store`] trait: no SQL, no backend specifics.
+
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Arc;
+use std::time::Duration;
+
+use frontline_domain::*;
+
+use crate::*;
+
+/// Instantiate every conformance check as a test. `$fresh` is an async expression evaluating to
+/// `Arc<dyn Store>`, evaluated once per test.
+#[macro_export]
+macro_rules! conformance_suite {
+    ($fresh:expr) => {
+        $crate::conformance_suite!(@tests $fresh;
+            operators_and_sessions,
+            operators_crud,
+            operator_sessions_are_deleted_together,
+            accounts_crud,
+            account_with_conversations_cannot_be_deleted,
+            ingest_creates_customer_conversation_message_events_and_bot_job,
+            duplicate_delivery_creates_nothing,
+            second_message_reuses_conversation,
+            ingest_updates_customer_profile_and_listing,
+            inbound_reopens_resolved_conversation,
+            outbound_by_bot_is_queued_without_takeover,
+            outbound_by_operator_takes_over_bot_led_conversation,
+            change_lead_records_handoffs_both_ways,
+            change_lead_to_current_lead_conflicts,
+            assign_and_unassign,
+            set_status_appends_events_only_on_change,
+            mark_read_resets_unread,
+            set_intent_and_slots_round_trip,
+            unknown_ids_are_not_found,
+            list_conversations_filters,
+            list_conversations_pages_with_cursor,
+            list_messages_pages_backwards,
+            claim_jobs_leases,
+            claim_jobs_limit_order_and_counts,
+            concurrent_claims_never_share_a_job,
+            delivery_succeeded_marks_sent,
+            delivery_failed_retries_then_fails,
+            retry_message_only_for_failed_outbound,
+            set_delivery_status_records_receipts,
+            stale_delivery_reports_are_rejected,
+            events_after_orders_and_limits,
+            concurrent_ingests_keep_seq_in_commit_order,
+            prune_events_keeps_latest_and_advances_bound,
+            search_russian_morphology,
+            search_english_stems_and_all_terms,
+            search_one_hit_per_conversation_newest_first,
+            search_filters_by_lead_and_account,
+            search_pages_with_limit_and_offset,
+            search_hostile_or_empty_queries_are_harmless,
+            import_is_idempotent_and_queues_nothing,
+            import_updates_existing_conversation,
+            quick_replies_crud_and_visibility,
+        );
+    };
+    (@tests $fresh:expr; $($name:ident),+ $(,)?) => {
+        $(
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn $name() {
+                let store: std::sync::Arc<dyn $crate::Store> = $fresh.await;
+                $crate::conformance::$name(store).await;
+            }
+        )+
+    };
+}
+
+// ---- fixtures -----------------------------------------------------------------------------------
+
+pub async fn operator(store: &dyn Store, login: &str, role: Role) -> Operator {
+    store
+        .create_operator(NewOperator {
+            login: Login::parse(login).unwrap(),
+            display_name: format!("{login} display"),
+            role,
+            password_hash: "hash".into(),
+        })
+        .await
+        .unwrap()
+}
+
+pub async fn account(store: &dyn Store, name: &str) -> Account {
+    store
+        .create_account(NewAccount {
+            kind: AccountKind::Api,
+            name: name.into(),
+            callback_url: None,
+            inbound_token_hash: None,
+        })
+        .await
+        .unwrap()
+}
+
+/// An inbound message in chat `chat` from customer `cust-<chat>`.
+pub fn inbound(account: AccountId, chat: &str, external_id: &str, text: &str) -> InboundMessage {
+    InboundMessage {
+        account_id: account,
+        external_chat_id: chat.into(),
+        external_message_id: external_id.into(),
+        customer: CustomerProfile {
+            external_id: format!("cust-{chat}"),
+            ..CustomerProfile::default()
+        },
+        listing: None,
+        text: text.into(),
+        attachments: Vec::new(),
+        sent_at: None,
+    }
+}
+
+/// Ingest a text message; returns the result.
+pub async fn ingest(
+    store: &dyn Store,
+    account: AccountId,
+    chat: &str,
+    external_id: &str,
+    text: &str,
+) -> Ingested {
+    store
+        .ingest_inbound(inbound(account, chat, external_id, text))
+        .await
+        .unwrap()
+}
+
+/// An outbound message.
+pub fn outbound(conversation: ConversationId, author: Author, text: &str) -> OutboundMessage {
+    OutboundMessage {
+        conversation_id: conversation,
+        author,
+        text: text.into(),
+        attachments: Vec::new(),
+    }
+}
+
+/// Every event in the log, oldest first.
+pub async fn all_events(store: &dyn Store) -> Vec<Event> {
+    store.events_after(Seq(0), 1_000_000).await.unwrap()
+}
+
+/// The events appended after `after`.
+pub async fn events_since(store: &dyn Store, after: Seq) -> Vec<Event> {
+    store.events_after(after, 1_000_000).await.unwrap()
+}
+
+pub async fn latest_seq(store: &dyn Store) -> Seq {
+    store.event_bounds().await.unwrap().latest
+}
+
+pub fn kinds(events: &[Event]) -> Vec<EventKind> {
+    events.iter().map(|e| e.kind).collect()
+}
+
+pub async fn view(store: &dyn Store, id: ConversationId) -> ConversationView {
+    store
+        .conversation(id)
+        .await
+        .unwrap()
+        .expect("conversation exists")
+}
+
+pub fn assert_not_found<T: std::fmt::Debug>(what: &str, r: Result<T>) {
+    assert!(
+        matches!(r, Err(StoreError::NotFound(_))),
+        "{what}: expected NotFound, got {r:?}"
+    );
+}
+
+pub fn assert_conflict<T: std::fmt::Debug>(what: &str, r: Result<T>) {
+    assert!(
+        matches!(r, Err(StoreError::Conflict(_))),
+        "{what}: expected Conflict, got {r:?}"
+    );
+}
+
+/// The search terms of a user's query, as callers build them.
+pub fn search(q: &str) -> SearchQuery {
+    SearchQuery {
+        terms: frontline_text::query_terms(q),
+        limit: 50,
+        ..SearchQuery::default()
+    }
+}
+
+fn secs(n: u64) -> Duration {
+    Duration::from_secs(n)
+}
+
+fn ids_of(page: &[ConversationView]) -> Vec<ConversationId> {
+    page.iter().map(|v| v.conversation.id).collect()
+}
+
+fn set_of(ids: &[ConversationId]) -> BTreeSet<ConversationId> {
+    ids.iter().copied().collect()
+}
+
+// ---- operators, sessions, accounts --------------------------------------------------------------
+
+pub async fn operators_and_sessions(store: Arc<dyn Store>) {
+    assert_eq!(store.count_operators().await.unwrap(), 0);
+    let anna = operator(&*store, "anna", Role::Admin).await;
+    assert_eq!(anna.login, "anna");
+    assert!(anna.active);
+    assert_eq!(store.count_operators().await.unwrap(), 1);
+    let dup = store
+        .create_operator(NewOperator {
+            login: Login::parse("Anna").unwrap(),
+            display_name: "x".into(),
+            role: Role::Operator,
+            password_hash: "h".into(),
+        })
+        .await;
+    assert!(matches!(dup, Err(StoreError::Conflict(_))), "{dup:?}");
+
+    let now = Timestamp::now();
+    store
+        .create_session(
+            "tokhash",
+            anna.id,
+            now.plus(std::time::Duration::from_secs(60)),
+        )
+        .await
+        .unwrap();
+    let who = store
+        .session_operator("tokhash", now)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(who.id, anna.id);
+    // Expired sessions do not authenticate.
+    let later = now.plus(std::time::Duration::from_secs(120));
+    assert!(
+        store
+            .session_operator("tokhash", later)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    // Deactivated operators do not authenticate.
+    store
+        .update_operator(
+            anna.id,
+            OperatorPatch {
+                active: Some(false),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(
+        store
+            .session_operator("tokhash", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    store.delete_session("tokhash").await.unwrap();
+    store.delete_session("tokhash").await.unwrap();
+}
+
+pub async fn operators_crud(store: Arc<dyn Store>) {
+    let bob = operator(&*store, "bob", Role::Operator).await;
+    let anna = operator(&*store, "anna", Role::Admin).await;
+    assert!(bob.id < anna.id);
+    assert_eq!(bob.display_name, "bob display");
+    assert_eq!(bob.role, Role::Operator);
+    assert_eq!(bob.password_hash, "hash");
+
+    let listed = store.list_operators().await.unwrap();
+    assert_eq!(listed, vec![bob.clone(), anna.clone()], "ordered by id");
+    assert_eq!(store.operator(anna.id).await.unwrap(), Some(anna.clone()));
+    assert_eq!(
+        store.operator_by_login("bob").await.unwrap(),
+        Some(bob.clone())
+    );
+    assert_eq!(store.operator_by_login("nobody").await.unwrap(), None);
+
+    let patched = store
+        .update_operator(
+            bob.id,
+            OperatorPatch {
+                display_name: Some("Боб".into()),
+                role: Some(Role::Admin),
+                password_hash: Some("new-hash".into()),
+                active: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(patched.display_name, "Боб");
+    assert_eq!(patched.role, Role::Admin);
+    assert_eq!(patched.password_hash, "new-hash");
+    assert!(patched.active, "fields left out of the patch are kept");
+    assert_eq!(patched.login, "bob");
+    assert_eq!(patched.created_at, bob.created_at);
+    assert_eq!(store.operator(bob.id).await.unwrap(), Some(patched.clone()));
+
+    // An empty patch changes nothing.
+    let same = store
+        .update_operator(bob.id, OperatorPatch::default())
+        .await
+        .unwrap();
+    assert_eq!(same, patched);
+    assert_eq!(store.count_operators().await.unwrap(), 2);
+}
+
+pub async fn operator_sessions_are_deleted_together(store: Arc<dyn Store>) {
+    let anna = operator(&*store, "anna", Role::Operator).await;
+    let bob = operator(&*store, "bob", Role::Operator).await;
+    let now = Timestamp::now();
+    let until = now.plus(secs(3600));
+    store.create_session("a1", anna.id, until).await.unwrap();
+    store.create_session("a2", anna.id, until).await.unwrap();
+    store.create_session("b1", bob.id, until).await.unwrap();
+    assert_eq!(
+        store
+            .session_operator("a2", now)
+            .await
+            .unwrap()
+            .map(|o| o.id),
+        Some(anna.id)
+    );
+
+    store.delete_operator_sessions(anna.id).await.unwrap();
+    store.delete_operator_sessions(anna.id).await.unwrap();
+    assert!(store.session_operator("a1", now).await.unwrap().is_none());
+    assert!(store.session_operator("a2", now).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .session_operator("b1", now)
+            .await
+            .unwrap()
+            .map(|o| o.id),
+        Some(bob.id)
+    );
+
+    store.delete_session("b1").await.unwrap();
+    assert!(store.session_operator("b1", now).await.unwrap().is_none());
+    assert!(
+        store
+            .session_operator("never-issued", now)
+            .await
+            .unwrap()
+            .is_none()
+    );
+}
+
+pub async fn accounts_crud(store: Arc<dyn Store>) {
+    assert!(store.list_accounts().await.unwrap().is_empty());
+    let api = store
+        .create_account(NewAccount {
+            kind: AccountKind::Api,
+            name: "Сайт".into(),
+            callback_url: Some("http://127.0.0.1:9/hook".into()),
+            inbound_token_hash: Some("abc123".into()),
+        })
+        .await
+        .unwrap();
+    assert_eq!(api.kind, AccountKind::Api);
+    assert_eq!(api.name, "Сайт");
+    assert!(api.enabled, "new accounts are enabled");
+    assert_eq!(api.callback_url.as_deref(), Some("http://127.0.0.1:9/hook"));
+    assert_eq!(api.inbound_token_hash.as_deref(), Some("abc123"));
+    let avito = store
+        .create_account(NewAccount {
+            kind: AccountKind::Avito,
+            name: "Avito".into(),
+            callback_url: None,
+            inbound_token_hash: None,
+        })
+        .await
+        .unwrap();
+    assert_eq!(store.account(api.id).await.unwrap(), Some(api.clone()));
+    assert_eq!(
+        store.list_accounts().await.unwrap(),
+        vec![api.clone(), avito.clone()]
+    );
+
+    let patched = store
+        .update_account(
+            api.id,
+            AccountPatch {
+                name: Some("Сайт 2".into()),
+                enabled: Some(false),
+                callback_url: Some(None),
+                inbound_token_hash: None,
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(patched.name, "Сайт 2");
+    assert!(!patched.enabled);
+    assert_eq!(patched.callback_url, None, "Some(None) clears");
+    assert_eq!(
+        patched.inbound_token_hash.as_deref(),
+        Some("abc123"),
+        "None keeps"
+    );
+    assert_eq!(patched.kind, AccountKind::Api);
+    assert_eq!(store.account(api.id).await.unwrap(), Some(patched.clone()));
+    let patched = store
+        .update_account(
+            api.id,
+            AccountPatch {
+                callback_url: Some(Some("http://127.0.0.1:9/new".into())),
+                inbound_token_hash: Some(Some("def".into())),
+                ..AccountPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        patched.callback_url.as_deref(),
+        Some("http://127.0.0.1:9/new")
+    );
+    assert_eq!(patched.inbound_token_hash.as_deref(), Some("def"));
+    assert_eq!(patched.name, "Сайт 2");
+    assert!(!patched.enabled);
+
+    store.delete_account(avito.id).await.unwrap();
+    assert_eq!(store.account(avito.id).await.unwrap(), None);
+    assert_eq!(store.list_accounts().await.unwrap(), vec![patched]);
+    assert_not_found(
+        "delete deleted account",
+        store.delete_account(avito.id).await,
+    );
+}
+
+pub async fn account_with_conversations_cannot_be_deleted(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    ingest(&*store, acc.id, "chat", "m1", "hello").await;
+    assert_conflict(
+        "delete account with history",
+        store.delete_account(acc.id).await,
+    );
+    assert!(
+        store.account(acc.id).await.unwrap().is_some(),
+        "still there"
+    );
+    // Disabling is the way out, and it keeps the history.
+    let disabled = store
+        .update_account(
+            acc.id,
+            AccountPatch {
+                enabled: Some(false),
+                ..AccountPatch::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert!(!disabled.enabled);
+    let page = store
+        .list_conversations(&ConversationFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 1);
+}
+
+// ---- the conversation lifecycle -----------------------------------------------------------------
+
+pub async fn ingest_creates_customer_conversation_message_events_and_bot_job(
+    store: Arc<dyn Store>,
+) {
+    let acc = account(&*store, "Магазин").await;
+    let sent = Timestamp(1_700_000_000_000);
+    let photo = Attachment {
+        kind: AttachmentKind::Image,
+        url: "https://example.invalid/p.jpg".into(),
+        name: Some("p.jpg".into()),
+        mime: Some("image/jpeg".into()),
+        size: Some(1234),
+    };
+    let got = store
+        .ingest_inbound(InboundMessage {
+            account_id: acc.id,
+            external_chat_id: "chat-1".into(),
+            external_message_id: "m-1".into(),
+            customer: CustomerProfile {
+                external_id: "u-1".into(),
+                name: Some("Иван".into()),
+                avatar_url: Some("https://example.invalid/a.png".into()),
+                phone: None,
+            },
+            listing: Some(Listing {
+                external_id: "item-9".into(),
+                title: Some("Диван".into()),
+                price: Some("15000".into()),
+                url: None,
+                image_url: None,
+            }),
+            text: "Где мой заказ?".into(),
+            attachments: vec![photo.clone()],
+            sent_at: Some(sent),
+        })
+        .await
+        .unwrap();
+    assert!(got.new_message);
+    assert!(got.new_conversation);
+    assert!(got.bot_job);
+
+    let m = &got.message;
+    assert_eq!(m.direction, Direction::In);
+    assert_eq!(m.author, Author::Customer);
+    assert_eq!(m.status, DeliveryStatus::Delivered);
+    assert_eq!(m.external_id.as_deref(), Some("m-1"));
+    assert_eq!(m.text, "Где мой заказ?");
+    assert_eq!(m.attachments, vec![photo]);
+    assert_eq!(m.created_at, sent, "created_at is sent_at");
+    assert_eq!(m.account_id, acc.id);
+    assert_eq!(m.error, None);
+    assert_eq!(store.message(m.id).await.unwrap().as_ref(), Some(m));
+
+    let c = &got.conversation;
+    assert_eq!(m.conversation_id, c.id);
+    assert_eq!(c.account_id, acc.id);
+    assert_eq!(c.external_chat_id, "chat-1");
+    assert_eq!(c.lead, Lead::Bot, "new conversations are bot-led");
+    assert_eq!(c.status, ConversationStatus::Open);
+    assert_eq!(c.assignee, None);
+    assert_eq!(c.unread_count, 1);
+    let last = c.last_message.as_ref().expect("last message");
+    assert_eq!(last.message_id, m.id);
+    assert_eq!(last.text, "Где мой заказ?");
+    assert_eq!(last.direction, Direction::In);
+    assert_eq!(last.at, sent);
+    let listing = c.listing.as_ref().expect("listing stored");
+    assert_eq!(listing.external_id, "item-9");
+    assert_eq!(listing.title.as_deref(), Some("Диван"));
+    assert_eq!(listing.price.as_deref(), Some("15000"));
+
+    let v = view(&*store, c.id).await;
+    assert_eq!(&v.conversation, c, "what ingest returns is what is stored");
+    assert_eq!(v.customer.id, c.customer_id);
+    assert_eq!(v.customer.account_id, acc.id);
+    assert_eq!(v.customer.external_id, "u-1");
+    assert_eq!(v.customer.name.as_deref(), Some("Иван"));
+    assert_eq!(
+        v.customer.avatar_url.as_deref(),
+        Some("https://example.invalid/a.png")
+    );
+    assert_eq!(v.customer.phone, None);
+    assert_eq!(v.account_name, "Магазин");
+    assert_eq!(v.account_kind, AccountKind::Api);
+    assert_eq!(v.assignee_name, None);
+
+    let events = all_events(&*store).await;
+    assert_eq!(
+        kinds(&events),
+        vec![
+            EventKind::ConversationCreated,
+            EventKind::MessageCreated,
+            EventKind::ConversationUpdated
+        ]
+    );
+    assert!(events.iter().all(|e| e.conversation_id == c.id));
+    assert_eq!(events[1].message_id, Some(m.id));
+    assert!(events.windows(2).all(|w| w[0].seq < w[1].seq));
+
+    assert_eq!(store.count_jobs(JobKind::Bot).await.unwrap(), 1);
+    assert_eq!(store.count_jobs(JobKind::Deliver).await.unwrap(), 0);
+    let jobs = store
+        .claim_jobs(JobKind::Bot, Timestamp::now().plus(secs(1)), secs(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].kind, JobKind::Bot);
+    assert_eq!(jobs[0].message_id, m.id);
+    assert_eq!(jobs[0].conversation_id, c.id);
+
+    // Without sent_at the message is stamped with the current time.
+    let before = Timestamp::now();
+    let now_msg = ingest(&*store, acc.id, "chat-1", "m-2", "ещё")
+        .await
+        .message;
+    let after = Timestamp::now();
+    assert!(before <= now_msg.created_at && now_msg.created_at <= after);
+}
+
+pub async fn duplicate_delivery_creates_nothing(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let first = ingest(&*store, acc.id, "chat", "same-id", "привет").await;
+    let seq = latest_seq(&*store).await;
+    let again = store
+        .ingest_inbound(InboundMessage {
+            text: "привет (redelivered)".into(),
+            ..inbound(acc.id, "chat", "same-id", "")
+        })
+        .await
+        .unwrap();
+    assert!(!again.new_message);
+    assert!(!again.new_conversation);
+    assert!(!again.bot_job);
+    assert_eq!(again.message, first.message, "returns the stored message");
+    assert_eq!(again.conversation.id, first.conversation.id);
+    assert_eq!(again.conversation.unread_count, 1);
+    assert!(events_since(&*store, seq).await.is_empty(), "no events");
+    assert_eq!(
+        store.count_jobs(JobKind::Bot).await.unwrap(),
+        1,
+        "no new job"
+    );
+    let messages = store
+        .list_messages(first.conversation.id, None, 100)
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 1, "no new message");
+    assert_eq!(
+        view(&*store, first.conversation.id).await.conversation,
+        first.conversation
+    );
+
+    // The same external id on another account is another message.
+    let other = account(&*store, "b").await;
+    let elsewhere = ingest(&*store, other.id, "chat", "same-id", "привет").await;
+    assert!(elsewhere.new_message);
+    assert_ne!(elsewhere.conversation.id, first.conversation.id);
+}
+
+pub async fn second_message_reuses_conversation(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let first = ingest(&*store, acc.id, "chat", "m1", "первое").await;
+    let seq = latest_seq(&*store).await;
+    let second = store
+        .ingest_inbound(InboundMessage {
+            sent_at: Some(first.message.created_at.plus(secs(5))),
+            ..inbound(acc.id, "chat", "m2", "второе\nсообщение")
+        })
+        .await
+        .unwrap();
+    assert!(second.new_message);
+    assert!(!second.new_conversation);
+    assert!(second.bot_job);
+    assert_eq!(second.conversation.id, first.conversation.id);
+    assert_eq!(
+        second.conversation.customer_id,
+        first.conversation.customer_id
+    );
+    assert_eq!(second.conversation.unread_count, 2);
+    let last = second.conversation.last_message.as_ref().unwrap();
+    assert_eq!(last.message_id, second.message.id);
+    assert_eq!(last.text, "второе сообщение", "preview is one line");
+    assert!(second.message.id > first.message.id);
+
+    let events = events_since(&*store, seq).await;
+    assert_eq!(
+        kinds(&events),
+        vec![EventKind::MessageCreated, EventKind::ConversationUpdated]
+    );
+    assert_eq!(events[0].message_id, Some(second.message.id));
+    assert_eq!(store.count_jobs(JobKind::Bot).await.unwrap(), 2);
+
+    let v = view(&*store, first.conversation.id).await;
+    assert_eq!(v.conversation.unread_count, 2);
+    assert_eq!(
+        v.conversation.last_message,
+        second.conversation.last_message
+    );
+
+    // Another chat of the same customer account is another conversation.
+    let other = ingest(&*store, acc.id, "chat-2", "m3", "другой чат").await;
+    assert!(other.new_conversation);
+    assert_ne!(other.conversation.id, first.conversation.id);
+}
+
+pub async fn ingest_updates_customer_profile_and_listing(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let profile = |name: Option<&str>, phone: Option<&str>, avatar: Option<&str>| CustomerProfile {
+        external_id: "u-1".into(),
+        name: name.map(Into::into),
+        phone: phone.map(Into::into),
+        avatar_url: avatar.map(Into::into),
+    };
+    let first = store
+        .ingest_inbound(InboundMessage {
+            customer: profile(Some("Иван"), None, None),
+            ..inbound(acc.id, "chat", "m1", "a")
+        })
+        .await
+        .unwrap();
+    let cid = first.conversation.id;
+    store
+        .ingest_inbound(InboundMessage {
+            customer: profile(
+                None,
+                Some("+79990000000"),
+                Some("https://example.invalid/a"),
+            ),
+            listing: Some(Listing {
+                external_id: "item-1".into(),
+                title: Some("Стол".into()),
+                ..Listing::default()
+            }),
+            ..inbound(acc.id, "chat", "m2", "b")
+        })
+        .await
+        .unwrap();
+    let v = view(&*store, cid).await;
+    assert_eq!(
+        v.customer.name.as_deref(),
+        Some("Иван"),
+        "None leaves the name alone"
+    );
+    assert_eq!(v.customer.phone.as_deref(), Some("+79990000000"));
+    assert_eq!(
+        v.customer.avatar_url.as_deref(),
+        Some("https://example.invalid/a")
+    );
+    let listing = v
+        .conversation
+        .listing
+        .expect("listing stored on a later message");
+    assert_eq!(listing.external_id, "item-1");
+    assert_eq!(listing.title.as_deref(), Some("Стол"));
+
+    store
+        .ingest_inbound(InboundMessage {
+            customer: profile(Some("Иван Петров"), None, None),
+            listing: Some(Listing {
+                external_id: "item-2".into(),
+                title: Some("Шкаф".into()),
+                price: Some("900".into()),
+                url: Some("https://example.invalid/item-2".into()),
+                image_url: Some("https://example.invalid/item-2.jpg".into()),
+            }),
+            ..inbound(acc.id, "chat", "m3", "c")
+        })
+        .await
+        .unwrap();
+    let v = view(&*store, cid).await;
+    assert_eq!(v.customer.name.as_deref(), Some("Иван Петров"));
+    assert_eq!(v.customer.phone.as_deref(), Some("+79990000000"));
+    assert_eq!(
+        v.conversation.listing,
+        Some(Listing {
+            external_id: "item-2".into(),
+            title: Some("Шкаф".into()),
+            price: Some("900".into()),
+            url: Some("https://example.invalid/item-2".into()),
+            image_url: Some("https://example.invalid/item-2.jpg".into()),
+        })
+    );
+    // A message without a listing leaves it alone.
+    ingest(&*store, acc.id, "chat", "m4", "d").await;
+    let v2 = view(&*store, cid).await;
+    assert_eq!(v2.conversation.listing, v.conversation.listing);
+    assert_eq!(
+        v2.customer.id, first.conversation.customer_id,
+        "same customer throughout"
+    );
+}
+
+pub async fn inbound_reopens_resolved_conversation(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let first = ingest(&*store, acc.id, "chat", "m1", "a").await;
+    let resolved = store
+        .set_status(first.conversation.id, ConversationStatus::Resolved)
+        .await
+        .unwrap();
+    assert_eq!(resolved.status, ConversationStatus::Resolved);
+    let again = ingest(&*store, acc.id, "chat", "m2", "опять я").await;
+    assert_eq!(again.conversation.id, first.conversation.id);
+    assert_eq!(again.conversation.status, ConversationStatus::Open);
+    assert_eq!(
+        view(&*store, first.conversation.id)
+            .await
+            .conversation
+            .status,
+        ConversationStatus::Open
+    );
+}
+
+pub async fn outbound_by_bot_is_queued_without_takeover(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let conv = ingest(&*store, acc.id, "chat", "m1", "вопрос")
+        .await
+        .conversation;
+    let seq = latest_seq(&*store).await;
+    let q = store
+        .enqueue_outbound(outbound(conv.id, Author::Bot, "Ответ бота"))
+        .await
+        .unwrap();
+    assert_eq!(q.takeover, None);
+    let m = &q.message;
+    assert_eq!(m.direction, Direction::Out);
+    assert_eq!(m.author, Author::Bot);
+    assert_eq!(m.status, DeliveryStatus::Queued);
+    assert_eq!(m.external_id, None);
+    assert_eq!(m.conversation_id, conv.id);
+    assert_eq!(m.account_id, acc.id);
+    assert_eq!(store.message(m.id).await.unwrap().as_ref(), Some(m));
+
+    let events = events_since(&*store, seq).await;
+    assert_eq!(
+        kinds(&events),
+        vec![EventKind::MessageCreated, EventKind::ConversationUpdated]
+    );
+    assert_eq!(events[0].message_id, Some(m.id));
+
+    let c = view(&*store, conv.id).await.conversation;
+    assert_eq!(c.lead, Lead::Bot);
+    assert_eq!(c.assignee, None);
+    assert_eq!(c.unread_count, 1, "outbound messages leave unread alone");
+    let last = c.last_message.unwrap();
+    assert_eq!(last.message_id, m.id);
+    assert_eq!(last.direction, Direction::Out);
+    assert_eq!(last.text, "Ответ бота");
+    assert!(store.handoffs(conv.id).await.unwrap().is_empty());
+
+    assert_eq!(store.count_jobs(JobKind::Deliver).await.unwrap(), 1);
+    let jobs = store
+        .claim_jobs(
+            JobKind::Deliver,
+            Timestamp::now().plus(secs(1)),
+            secs(30),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].message_id, m.id);
+    assert_eq!(jobs[0].conversation_id, conv.id);
+    assert_eq!(jobs[0].kind, JobKind::Deliver);
+}
+
+pub async fn outbound_by_operator_takes_over_bot_led_conversation(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let anna = operator(&*store, "anna", Role::Operator).await;
+    let bob = operator(&*store, "bob", Role::Operator).await;
+    let conv = ingest(&*store, acc.id, "chat", "m1", "позовите человека")
+        .await
+        .conversation;
+    let slots = Slots::from([("order_number".to_string(), "123456".to_string())]);
+    store
+        .set_intent_and_slots(conv.id, Some("order_status".into()), slots.clone())
+        .await
+        .unwrap();
+    let seq = latest_seq(&*store).await;
+
+    let q = store
+        .enqueue_outbound(outbound(
+            conv.id,
+            Author::Operator(anna.id),
+            "Здравствуйте, это Анна",
+        ))
+        .await
+        .unwrap();
+    let h = q.takeover.clone().expect("the operator took the lead");
+    assert_eq!(h.conversation_id, conv.id);
+    assert_eq!(h.from, Lead::Bot);
+    assert_eq!(h.to, Lead::Operator);
+    assert_eq!(h.reason, HandoffReason::OperatorReplied);
+    assert_eq!(h.actor, Author::Operator(anna.id));
+    assert_eq!(h.context.intent.as_deref(), Some("order_status"));
+    assert_eq!(h.context.slots, slots);
+    assert_eq!(store.handoff(h.id).await.unwrap(), Some(h.clone()));
+    assert_eq!(store.handoffs(conv.id).await.unwrap(), vec![h.clone()]);
+    assert_eq!(q.message.author, Author::Operator(anna.id));
+    assert_eq!(q.message.direction, Direction::Out);
+    assert_eq!(q.message.status, DeliveryStatus::Queued);
+
+    let events = events_since(&*store, seq).await;
+    assert_eq!(
+        kinds(&events),
+        vec![
+            EventKind::LeadChanged,
+            EventKind::MessageCreated,
+            EventKind::ConversationUpdated
+        ],
+        "the lead changes before the message appears"
+    );
+    assert_eq!(events[0].handoff_id, Some(h.id));
+    assert_eq!(events[1].message_id, Some(q.message.id));
+
+    let v = view(&*store, conv.id).await;
+    assert_eq!(v.conversation.lead, Lead::Operator);
+    assert_eq!(
+        v.conversation.assignee,
+        Some(anna.id),
+        "the author picks it up"
+    );
+    assert_eq!(v.assignee_name.as_deref(), Some("anna display"));
+    assert_eq!(
+        v.conversation.last_message.unwrap().message_id,
+        q.message.id
+    );
+    assert_eq!(store.count_jobs(JobKind::Deliver).await.unwrap(), 1);
+
+    // Already operator-led: no second takeover, the assignee stays.
+    let q2 = store
+        .enqueue_outbound(outbound(conv.id, Author::Operator(bob.id), "Это Боб"))
+        .await
+        .unwrap();
+    assert_eq!(q2.takeover, None);
+    assert_eq!(
+        view(&*store, conv.id).await.conversation.assignee,
+        Some(anna.id)
+    );
+    assert_eq!(store.handoffs(conv.id).await.unwrap().len(), 1);
+    assert_eq!(store.count_jobs(JobKind::Deliver).await.unwrap(), 2);
+
+    // A takeover of a conversation someone is already assigned to keeps that assignee.
+    let other = ingest(&*store, acc.id, "chat-2", "m2", "hi")
+        .await
+        .conversation;
+    store.assign(other.id, Some(bob.id)).await.unwrap();
+    let q3 = store
+        .enqueue_outbound(outbound(other.id, Author::Operator(anna.id), "ответ"))
+        .await
+        .unwrap();
+    assert!(q3.takeover.is_some());
+    let c = view(&*store, other.id).await.conversation;
+    assert_eq!(c.lead, Lead::Operator);
+    assert_eq!(c.assignee, Some(bob.id));
+}
+
+pub async fn change_lead_records_handoffs_both_ways(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let anna = operator(&*store, "anna", Role::Operator).await;
+    let bob = operator(&*store, "bob", Role::Operator).await;
+    let conv = ingest(&*store, acc.id, "chat", "m1", "хочу вернуть товар")
+        .await
+        .conversation;
+    let seq = latest_seq(&*store).await;
+
+    // Bot → operator, with the bot's context: nobody is assigned yet.
+    let ctx = HandoffContext {
+        intent: Some("return".into()),
+        summary: Some("Клиент хочет вернуть диван".into()),
+        slots: Slots::from([
+            ("order_number".to_string(), "42".to_string()),
+            ("reason".to_string(), "не подошёл цвет".to_string()),
+        ]),
+        briefing: Some("Проверьте срок возврата".into()),
+    };
+    let h1 = store
+        .change_lead(LeadChange {
+            conversation_id: conv.id,
+            to: Lead::Operator,
+            reason: HandoffReason::LowConfidence,
+            actor: Author::Bot,
+            context: ctx.clone(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(h1.from, Lead::Bot);
+    assert_eq!(h1.to, Lead::Operator);
+    assert_eq!(h1.reason, HandoffReason::LowConfidence);
+    assert_eq!(h1.actor, Author::Bot);
+    assert_eq!(h1.context, ctx, "the context travels intact");
+    assert_eq!(store.handoff(h1.id).await.unwrap(), Some(h1.clone()));
+    let c = view(&*store, conv.id).await.conversation;
+    assert_eq!(c.lead, Lead::Operator);
+    assert_eq!(
+        c.assignee, None,
+        "a bot handoff leaves it for operators to pick up"
+    );
+    let events = events_since(&*store, seq).await;
+    assert_eq!(kinds(&events), vec![EventKind::LeadChanged]);
+    assert_eq!(events[0].handoff_id, Some(h1.id));
+    assert_eq!(events[0].conversation_id, conv.id);
+
+    // Operator → bot clears the assignee.
+    store.assign(conv.id, Some(anna.id)).await.unwrap();
+    let h2 = store
+        .change_lead(LeadChange {
+            conversation_id: conv.id,
+            to: Lead::Bot,
+            reason: HandoffReason::Manual,
+            actor: Author::Operator(anna.id),
+            context: HandoffContext::default(),
+        })
+        .await
+        .unwrap();
+    assert_eq!((h2.from, h2.to), (Lead::Operator, Lead::Bot));
+    assert_eq!(h2.actor, Author::Operator(anna.id));
+    assert_eq!(h2.context, HandoffContext::default());
+    let c = view(&*store, conv.id).await.conversation;
+    assert_eq!(c.lead, Lead::Bot);
+    assert_eq!(c.assignee, None);
+
+    // An operator taking the lead themselves becomes the assignee.
+    let h3 = store
+        .change_lead(LeadChange {
+            conversation_id: conv.id,
+            to: Lead::Operator,
+            reason: HandoffReason::Manual,
+            actor: Author::Operator(bob.id),
+            context: HandoffContext::default(),
+        })
+        .await
+        .unwrap();
+    let v = view(&*store, conv.id).await;
+    assert_eq!(v.conversation.lead, Lead::Operator);
+    assert_eq!(v.conversation.assignee, Some(bob.id));
+    assert_eq!(v.assignee_name.as_deref(), Some("bob display"));
+
+    // …but not over somebody who already has it.
+    store
+        .change_lead(LeadChange {
+            conversation_id: conv.id,
+            to: Lead::Bot,
+            reason: HandoffReason::Manual,
+            actor: Author::Operator(bob.id),
+            context: HandoffContext::default(),
+        })
+        .await
+        .unwrap();
+    store.assign(conv.id, Some(anna.id)).await.unwrap();
+    let h5 = store
+        .change_lead(LeadChange {
+            conversation_id: conv.id,
+            to: Lead::Operator,
+            reason: HandoffReason::Manual,
+            actor: Author::Operator(bob.id),
+            context: HandoffContext::default(),
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        view(&*store, conv.id).await.conversation.assignee,
+        Some(anna.id)
+    );
+
+    let all = store.handoffs(conv.id).await.unwrap();
+    assert_eq!(all.len(), 5);
+    assert_eq!(all[0], h1, "oldest first");
+    assert_eq!(all[1], h2);
+    assert_eq!(all[2], h3);
+    assert_eq!(all[4], h5);
+    assert!(all.windows(2).all(|w| w[0].id < w[1].id));
+}
+
+pub async fn change_lead_to_current_lead_conflicts(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let conv = ingest(&*store, acc.id, "chat", "m1", "a")
+        .await
+        .conversation;
+    let seq = latest_seq(&*store).await;
+    let change = |to| LeadChange {
+        conversation_id: conv.id,
+        to,
+        reason: HandoffReason::Manual,
+        actor: Author::System,
+        context: HandoffContext::default(),
+    };
+    assert_conflict("bot → bot", store.change_lead(change(Lead::Bot)).await);
+    assert!(
+        store.handoffs(conv.id).await.unwrap().is_empty(),
+        "no handoff recorded"
+    );
+    assert!(events_since(&*store, seq).await.is_empty(), "no event");
+    store.change_lead(change(Lead::Operator)).await.unwrap();
+    assert_conflict(
+        "operator → operator",
+        store.change_lead(change(Lead::Operator)).await,
+    );
+    assert_eq!(store.handoffs(conv.id).await.unwrap().len(), 1);
+}
+
+pub async fn assign_and_unassign(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let anna = operator(&*store, "anna", Role::Operator).await;
+    let conv = ingest(&*store, acc.id, "chat", "m1", "a")
+        .await
+        .conversation;
+    let seq = latest_seq(&*store).await;
+
+    let c = store.assign(conv.id, Some(anna.id)).await.unwrap();
+    assert_eq!(c.assignee, Some(anna.id));
+    assert_eq!(c.lead, Lead::Bot, "assignment does not change the lead");
+    let v = view(&*store, conv.id).await;
+    assert_eq!(v.conversation.assignee, Some(anna.id));
+    assert_eq!(v.assignee_name.as_deref(), Some("anna display"));
+    let events = events_since(&*store, seq).await;
+    assert_eq!(kinds(&events), vec![EventKind::Assigned]);
+    assert_eq!(events[0].conversation_id, conv.id);
+
+    let seq = latest_seq(&*store).await;
+    let c = store.assign(conv.id, None).await.unwrap();
+    assert_eq!(c.assignee, None);
+    let v = view(&*store, conv.id).await;
+    assert_eq!(v.conversation.assignee, None);
+    assert_eq!(v.assignee_name, None);
+    assert_eq!(
+        kinds(&events_since(&*store, seq).await),
+        vec![EventKind::Assigned]
+    );
+
+    assert_not_found(
+        "assign to unknown operator",
+        store.assign(conv.id, Some(OperatorId(987_654))).await,
+    );
+    assert_eq!(view(&*store, conv.id).await.conversation.assignee, None);
+}
+
+pub async fn set_status_appends_events_only_on_change(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let conv = ingest(&*store, acc.id, "chat", "m1", "a")
+        .await
+        .conversation;
+
+    let seq = latest_seq(&*store).await;
+    let c = store
+        .set_status(conv.id, ConversationStatus::Open)
+        .await
+        .unwrap();
+    assert_eq!(c.status, ConversationStatus::Open);
+    assert!(
+        events_since(&*store, seq).await.is_empty(),
+        "no change, no event"
+    );
+
+    let c = store
+        .set_status(conv.id, ConversationStatus::Resolved)
+        .await
+        .unwrap();
+    assert_eq!(c.status, ConversationStatus::Resolved);
+    assert_eq!(
+        view(&*store, conv.id).await.conversation.status,
+        ConversationStatus::Resolved
+    );
+    let events = events_since(&*store, seq).await;
+    assert_eq!(kinds(&events), vec![EventKind::ConversationUpdated]);
+    assert_eq!(events[0].conversation_id, conv.id);
+
+    let seq = latest_seq(&*store).await;
+    store
+        .set_status(conv.id, ConversationStatus::Resolved)
+        .await
+        .unwrap();
+    assert!(events_since(&*store, seq).await.is_empty());
+    let c = store
+        .set_status(conv.id, ConversationStatus::Open)
+        .await
+        .unwrap();
+    assert_eq!(c.status, ConversationStatus::Open);
+    assert_eq!(
+        kinds(&events_since(&*store, seq).await),
+        vec![EventKind::ConversationUpdated]
+    );
+}
+
+pub async fn mark_read_resets_unread(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    ingest(&*store, acc.id, "chat", "m1", "a").await;
+    let conv = ingest(&*store, acc.id, "chat", "m2", "b")
+        .await
+        .conversation;
+    assert_eq!(conv.unread_count, 2);
+    let seq = latest_seq(&*store).await;
+    let c = store.mark_read(conv.id).await.unwrap();
+    assert_eq!(c.unread_count, 0);
+    assert_eq!(view(&*store, conv.id).await.conversation.unread_count, 0);
+    assert_eq!(
+        kinds(&events_since(&*store, seq).await),
+        vec![EventKind::ConversationUpdated]
+    );
+
+    let seq = latest_seq(&*store).await;
+    let c = store.mark_read(conv.id).await.unwrap();
+    assert_eq!(c.unread_count, 0);
+    assert!(
+        events_since(&*store, seq).await.is_empty(),
+        "already read: no event"
+    );
+
+    let c = ingest(&*store, acc.id, "chat", "m3", "c")
+        .await
+        .conversation;
+    assert_eq!(c.unread_count, 1, "counting starts again");
+}
+
+pub async fn set_intent_and_slots_round_trip(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let conv = ingest(&*store, acc.id, "chat", "m1", "a")
+        .await
+        .conversation;
+    assert_eq!(conv.intent, None);
+    assert!(conv.slots.is_empty());
+    let slots = Slots::from([
+        ("order_number".to_string(), "123456".to_string()),
+        ("город".to_string(), "Тверь".to_string()),
+    ]);
+    let seq = latest_seq(&*store).await;
+    let c = store
+        .set_intent_and_slots(conv.id, Some("order_status".into()), slots.clone())
+        .await
+        .unwrap();
+    assert_eq!(c.intent.as_deref(), Some("order_status"));
+    assert_eq!(c.slots, slots);
+    let v = view(&*store, conv.id).await;
+    assert_eq!(v.conversation.intent.as_deref(), Some("order_status"));
+    assert_eq!(v.conversation.slots, slots);
+    assert_eq!(
+        kinds(&events_since(&*store, seq).await),
+        vec![EventKind::ConversationUpdated]
+    );
+
+    store
+        .set_intent_and_slots(conv.id, None, Slots::new())
+        .await
+        .unwrap();
+    let v = view(&*store, conv.id).await;
+    assert_eq!(v.conversation.intent, None);
+    assert!(v.conversation.slots.is_empty());
+}
+
+pub async fn unknown_ids_are_not_found(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let known = ingest(&*store, acc.id, "chat", "m1", "a").await;
+    let conv = ConversationId(987_654);
+    let msg = MessageId(987_654);
+    let op = OperatorId(987_654);
+
+    assert_eq!(store.operator(op).await.unwrap(), None);
+    assert_eq!(store.account(AccountId(987_654)).await.unwrap(), None);
+    assert_eq!(store.conversation(conv).await.unwrap(), None);
+    assert_eq!(store.message(msg).await.unwrap(), None);
+    assert_eq!(store.handoff(HandoffId(987_654)).await.unwrap(), None);
+    assert_eq!(
+        store.quick_reply(QuickReplyId(987_654)).await.unwrap(),
+        None
+    );
+
+    assert_not_found(
+        "update_operator",
+        store.update_operator(op, OperatorPatch::default()).await,
+    );
+    assert_not_found(
+        "update_account",
+        store
+            .update_account(AccountId(987_654), AccountPatch::default())
+            .await,
+    );
+    assert_not_found(
+        "delete_account",
+        store.delete_account(AccountId(987_654)).await,
+    );
+    assert_not_found(
+        "ingest into unknown account",
+        store
+            .ingest_inbound(inbound(AccountId(987_654), "c", "x", "t"))
+            .await,
+    );
+    assert_not_found(
+        "enqueue_outbound",
+        store
+            .enqueue_outbound(outbound(conv, Author::Bot, "t"))
+            .await,
+    );
+    assert_not_found(
+        "change_lead",
+        store
+            .change_lead(LeadChange {
+                conversation_id: conv,
+                to: Lead::Operator,
+                reason: HandoffReason::Manual,
+                actor: Author::System,
+                context: HandoffContext::default(),
+            })
+            .await,
+    );
+    assert_not_found("assign", store.assign(conv, None).await);
+    assert_not_found(
+        "set_status",
+        store.set_status(conv, ConversationStatus::Resolved).await,
+    );
+    assert_not_found("mark_read", store.mark_read(conv).await);
+    assert_not_found(
+        "set_intent_and_slots",
+        store.set_intent_and_slots(conv, None, Slots::new()).await,
+    );
+    assert_not_found("list_messages", store.list_messages(conv, None, 10).await);
+    assert_not_found("handoffs", store.handoffs(conv).await);
+    assert_not_found("retry_message", store.retry_message(msg).await);
+    assert_not_found(
+        "set_delivery_status",
+        store
+            .set_delivery_status(msg, DeliveryStatus::Delivered)
+            .await,
+    );
+    assert_not_found("complete_job", store.complete_job(JobId(987_654)).await);
+    assert_not_found(
+        "retry_job",
+        store.retry_job(JobId(987_654), Timestamp::now(), "e").await,
+    );
+    assert_not_found(
+        "update_quick_reply",
+        store
+            .update_quick_reply(QuickReplyId(987_654), "t", "x")
+            .await,
+    );
+    assert_not_found(
+        "delete_quick_reply",
+        store.delete_quick_reply(QuickReplyId(987_654)).await,
+    );
+
+    // Nothing of the failed calls left a trace.
+    assert_eq!(all_events(&*store).await.len(), 3);
+    assert_eq!(
+        store
+            .list_messages(known.conversation.id, None, 10)
+            .await
+            .unwrap(),
+        vec![known.message]
+    );
+}
+
+// ---- lists --------------------------------------------------------------------------------------
+
+pub async fn list_conversations_filters(store: Arc<dyn Store>) {
+    let a = account(&*store, "A").await;
+    let b = account(&*store, "B").await;
+    let anna = operator(&*store, "anna", Role::Operator).await;
+    let bob = operator(&*store, "bob", Role::Operator).await;
+    let to_operator = |id| LeadChange {
+        conversation_id: id,
+        to: Lead::Operator,
+        reason: HandoffReason::CustomerAsked,
+        actor: Author::Bot,
+        context: HandoffContext::default(),
+    };
+    // c1: A, bot, unassigned, open
+    let c1 = ingest(&*store, a.id, "c1", "m1", "a").await.conversation.id;
+    // c2: A, operator, anna, open
+    let c2 = ingest(&*store, a.id, "c2", "m2", "a").await.conversation.id;
+    store.change_lead(to_operator(c2)).await.unwrap();
+    store.assign(c2, Some(anna.id)).await.unwrap();
+    // c3: B, operator, unassigned, open
+    let c3 = ingest(&*store, b.id, "c3", "m3", "a").await.conversation.id;
+    store.change_lead(to_operator(c3)).await.unwrap();
+    // c4: B, operator, bob, resolved
+    let c4 = ingest(&*store, b.id, "c4", "m4", "a").await.conversation.id;
+    store.change_lead(to_operator(c4)).await.unwrap();
+    store.assign(c4, Some(bob.id)).await.unwrap();
+    store
+        .set_status(c4, ConversationStatus::Resolved)
+        .await
+        .unwrap();
+    // c5: A, bot, anna, open
+    let c5 = ingest(&*store, a.id, "c5", "m5", "a").await.conversation.id;
+    store.assign(c5, Some(anna.id)).await.unwrap();
+
+    let list = |f: ConversationFilter| {
+        let store = store.clone();
+        async move {
+            let page = store
+                .list_conversations(&ConversationFilter { limit: 100, ..f })
+                .await
+                .unwrap();
+            // Whatever the filter, the order is activity then id, newest first.
+            let keys: Vec<_> = page
+                .items
+                .iter()
+                .map(|v| {
+                    let c = &v.conversation;
+                    (c.last_message.as_ref().map_or(c.created_at, |m| m.at), c.id)
+                })
+                .collect();
+            assert!(
+                keys.windows(2).all(|w| w[0] > w[1]),
+                "ordered newest first: {keys:?}"
+            );
+            set_of(&ids_of(&page.items))
+        }
+    };
+    let f = ConversationFilter::default;
+
+    assert_eq!(list(f()).await, set_of(&[c1, c2, c3, c4, c5]));
+    assert_eq!(
+        list(ConversationFilter {
+            lead: Some(Lead::Bot),
+            ..f()
+        })
+        .await,
+        set_of(&[c1, c5])
+    );
+    assert_eq!(
+        list(ConversationFilter {
+            lead: Some(Lead::Operator),
+            ..f()
+        })
+        .await,
+        set_of(&[c2, c3, c4])
+    );
+    assert_eq!(
+        list(ConversationFilter {
+            assignee: AssigneeFilter::Is(anna.id),
+            ..f()
+        })
+        .await,
+        set_of(&[c2, c5])
+    );
+    assert_eq!(
+        list(ConversationFilter {
+            assignee: AssigneeFilter::Is(bob.id),
+            ..f()
+        })
+        .await,
+        set_of(&[c4])
+    );
+    // The «Мои» tab: operator-led conversations that are mine or nobody's.
+    assert_eq!(
+        list(ConversationFilter {
+            lead: Some(Lead::Operator),
+            assignee: AssigneeFilter::IsOrUnassigned(anna.id),
+            ..f()
+        })
+        .await,
+        set_of(&[c2, c3])
+    );
+    assert_eq!(
+        list(ConversationFilter {
+            lead: Some(Lead::Operator),
+            assignee: AssigneeFilter::IsOrUnassigned(bob.id),
+            ..f()
+        })
+        .await,
+        set_of(&[c3, c4])
+    );
+    assert_eq!(
+        list(ConversationFilter {
+            assignee: AssigneeFilter::Unassigned,
+            ..f()
+        })
+        .await,
+        set_of(&[c1, c3])
+    );
+    assert_eq!(
+        list(ConversationFilter {
+            account_ids: Some(vec![a.id]),
+            ..f()
+        })
+        .await,
+        set_of(&[c1, c2, c5])
+    );
+    assert_eq!(
+        list(ConversationFilter {
+            account_ids: Some(vec![a.id, b.id]),
+            ..f()
+        })
+        .await,
+        set_of(&[c1, c2, c3, c4, c5])
+    );
+    assert_eq!(
+        list(ConversationFilter {
+            account_ids: Some(vec![]),
+            ..f()
+        })
+        .await,
+        BTreeSet::new(),
+        "an empty account list shows nothing"
+    );
+    assert_eq!(
+        list(ConversationFilter {
+            status: Some(ConversationStatus::Resolved),
+            ..f()
+        })
+        .await,
+        set_of(&[c4])
+    );
+    assert_eq!(
+        list(ConversationFilter {
+            status: Some(ConversationStatus::Open),
+            ..f()
+        })
+        .await,
+        set_of(&[c1, c2, c3, c5])
+    );
+    assert_eq!(
+        list(ConversationFilter {
+            lead: Some(Lead::Operator),
+            account_ids: Some(vec![b.id]),
+            status: Some(ConversationStatus::Open),
+            ..f()
+        })
+        .await,
+        set_of(&[c3])
+    );
+
+    // Rows carry their surroundings.
+    let page = store
+        .list_conversations(&ConversationFilter {
+            assignee: AssigneeFilter::Is(bob.id),
+            limit: 10,
+            ..f()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items[0], view(&*store, c4).await);
+    assert_eq!(page.items[0].account_name, "B");
+    assert_eq!(page.items[0].assignee_name.as_deref(), Some("bob display"));
+    assert_eq!(page.items[0].customer.external_id, "cust-c4");
+    assert_eq!(page.next, None, "a short page is the last one");
+}
+
+pub async fn list_conversations_pages_with_cursor(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let base = Timestamp(1_700_000_000_000);
+    let mut expected = Vec::new();
+    for i in 0..25u64 {
+        // Groups of three share a timestamp, so the id breaks ties; creation order is not the
+        // activity order.
+        let at = base.plus(secs(((i * 7) % 25 / 3) * 60));
+        let got = store
+            .ingest_inbound(InboundMessage {
+                sent_at: Some(at),
+                ..inbound(acc.id, &format!("chat-{i}"), &format!("m-{i}"), "привет")
+            })
+            .await
+            .unwrap();
+        expected.push((at, got.conversation.id));
+    }
+    expected.sort_by(|x, y| y.cmp(x));
+    let expected: Vec<ConversationId> = expected.into_iter().map(|(_, id)| id).collect();
+
+    let mut seen = Vec::new();
+    let mut cursor = None;
+    let mut pages = 0;
+    loop {
+        let page = store
+            .list_conversations(&ConversationFilter {
+                cursor,
+                limit: 10,
+                ..Default::default()
+            })
+            .await
+            .unwrap();
+        pages += 1;
+        assert!(pages <= 4, "pagination does not terminate");
+        assert!(page.items.len() <= 10);
+        seen.extend(ids_of(&page.items));
+        if let Some(next) = page.next {
+            assert_eq!(page.items.len(), 10, "only full pages have a next cursor");
+            let last = &page.items.last().unwrap().conversation;
+            assert_eq!(next.id, last.id);
+            assert_eq!(next.activity, last.last_message.as_ref().unwrap().at);
+        }
+        match page.next {
+            Some(next) => cursor = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(seen, expected, "every row exactly once, in order");
+
+    // A cursor is exclusive and combines with filters.
+    let at = view(&*store, expected[5])
+        .await
+        .conversation
+        .last_message
+        .unwrap()
+        .at;
+    let page = store
+        .list_conversations(&ConversationFilter {
+            cursor: Some(ConversationCursor {
+                activity: at,
+                id: expected[5],
+            }),
+            lead: Some(Lead::Bot),
+            limit: 3,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&page.items), expected[6..9].to_vec());
+
+    // An outbound message moves a conversation to the top.
+    let bottom = *expected.last().unwrap();
+    store
+        .enqueue_outbound(outbound(bottom, Author::Bot, "ответ"))
+        .await
+        .unwrap();
+    let page = store
+        .list_conversations(&ConversationFilter {
+            limit: 1,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(ids_of(&page.items), vec![bottom]);
+}
+
+pub async fn list_messages_pages_backwards(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let mut ids = Vec::new();
+    let mut conv = None;
+    for i in 0..7 {
+        let got = ingest(
+            &*store,
+            acc.id,
+            "chat",
+            &format!("m{i}"),
+            &format!("сообщение {i}"),
+        )
+        .await;
+        ids.push(got.message.id);
+        conv = Some(got.conversation.id);
+    }
+    let conv = conv.unwrap();
+    // Noise in another conversation.
+    ingest(&*store, acc.id, "other", "x", "шум").await;
+    let page_ids = |msgs: Vec<Message>| msgs.into_iter().map(|m| m.id).collect::<Vec<_>>();
+
+    let all = store.list_messages(conv, None, 100).await.unwrap();
+    assert_eq!(all.len(), 7);
+    assert_eq!(all[3].text, "сообщение 3");
+    assert_eq!(page_ids(all), ids, "oldest first");
+
+    let newest = page_ids(store.list_messages(conv, None, 3).await.unwrap());
+    assert_eq!(newest, ids[4..7].to_vec());
+    let older = page_ids(store.list_messages(conv, Some(newest[0]), 3).await.unwrap());
+    assert_eq!(older, ids[1..4].to_vec());
+    let oldest = page_ids(store.list_messages(conv, Some(older[0]), 3).await.unwrap());
+    assert_eq!(oldest, ids[0..1].to_vec());
+    assert!(
+        store
+            .list_messages(conv, Some(ids[0]), 3)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
+
+// ---- jobs ---------------------------------------------------------------------------------------
+
+pub async fn claim_jobs_leases(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let got = ingest(&*store, acc.id, "chat", "m1", "a").await;
+    let now = Timestamp::now().plus(secs(1));
+    let lease = secs(30);
+
+    let jobs = store
+        .claim_jobs(JobKind::Bot, now, lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    let job = jobs[0].clone();
+    assert_eq!(job.attempts, 1, "the claim counts as an attempt");
+    assert_eq!(job.last_error, None);
+    assert_eq!(job.message_id, got.message.id);
+    assert!(
+        store
+            .claim_jobs(JobKind::Deliver, now, lease, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "kinds are separate queues"
+    );
+
+    // Leased: nobody else gets it until the lease expires.
+    assert!(
+        store
+            .claim_jobs(JobKind::Bot, now, lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        store
+            .claim_jobs(JobKind::Bot, now.plus(secs(29)), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(
+        store.next_job_at(JobKind::Bot).await.unwrap(),
+        Some(now.plus(lease))
+    );
+    assert_eq!(
+        store.count_jobs(JobKind::Bot).await.unwrap(),
+        1,
+        "a leased job is still pending"
+    );
+
+    // A crashed worker's job comes back after the lease.
+    let later = now.plus(lease).plus(Duration::from_millis(1));
+    let again = store
+        .claim_jobs(JobKind::Bot, later, lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, job.id);
+    assert_eq!(again[0].attempts, 2);
+
+    // Released for a later run, with its error kept.
+    let run_at = later.plus(secs(60));
+    store
+        .retry_job(job.id, run_at, "llm timeout")
+        .await
+        .unwrap();
+    assert_eq!(store.next_job_at(JobKind::Bot).await.unwrap(), Some(run_at));
+    assert!(
+        store
+            .claim_jobs(
+                JobKind::Bot,
+                run_at.minus(Duration::from_millis(1)),
+                lease,
+                10
+            )
+            .await
+            .unwrap()
+            .is_empty(),
+        "not due before run_at"
+    );
+    let third = store
+        .claim_jobs(JobKind::Bot, run_at, lease, 10)
+        .await
+        .unwrap();
+    assert_eq!(third.len(), 1);
+    assert_eq!(third[0].attempts, 3);
+    assert_eq!(third[0].last_error.as_deref(), Some("llm timeout"));
+
+    store.complete_job(job.id).await.unwrap();
+    assert_eq!(store.count_jobs(JobKind::Bot).await.unwrap(), 0);
+    assert_eq!(store.next_job_at(JobKind::Bot).await.unwrap(), None);
+    assert!(
+        store
+            .claim_jobs(JobKind::Bot, run_at.plus(secs(3600)), lease, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_not_found("complete twice", store.complete_job(job.id).await);
+}
+
+pub async fn claim_jobs_limit_order_and_counts(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    assert_eq!(store.next_job_at(JobKind::Bot).await.unwrap(), None);
+    assert_eq!(store.count_jobs(JobKind::Bot).await.unwrap(), 0);
+    let before = Timestamp::now();
+    let mut messages = Vec::new();
+    for i in 0..5 {
+        messages.push(
+            ingest(
+                &*store,
+                acc.id,
+                &format!("chat-{}", i % 2),
+                &format!("m{i}"),
+                "a",
+            )
+            .await
+            .message
+            .id,
+        );
+    }
+    let after = Timestamp::now();
+    assert_eq!(store.count_jobs(JobKind::Bot).await.unwrap(), 5);
+    assert_eq!(store.count_jobs(JobKind::Deliver).await.unwrap(), 0);
+    let next = store.next_job_at(JobKind::Bot).await.unwrap().expect("due");
+    assert!(before <= next && next <= after, "new jobs are due at once");
+
+    let now = Timestamp::now().plus(secs(1));
+    let first = store
+        .claim_jobs(JobKind::Bot, now, secs(30), 2)
+        .await
+        .unwrap();
+    assert_eq!(
+        first.iter().map(|j| j.message_id).collect::<Vec<_>>(),
+        messages[0..2].to_vec(),
+        "oldest first"
+    );
+    let rest = store
+        .claim_jobs(JobKind::Bot, now, secs(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(
+        rest.iter().map(|j| j.message_id).collect::<Vec<_>>(),
+        messages[2..5].to_vec()
+    );
+    assert!(
+        store
+            .claim_jobs(JobKind::Bot, now, secs(30), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(store.count_jobs(JobKind::Bot).await.unwrap(), 5);
+    for j in first.iter().chain(&rest) {
+        store.complete_job(j.id).await.unwrap();
+    }
+    assert_eq!(store.count_jobs(JobKind::Bot).await.unwrap(), 0);
+}
+
+pub async fn concurrent_claims_never_share_a_job(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    const JOBS: usize = 40;
+    for i in 0..JOBS {
+        ingest(
+            &*store,
+            acc.id,
+            &format!("chat-{}", i % 5),
+            &format!("m{i}"),
+            "a",
+        )
+        .await;
+    }
+    let now = Timestamp::now().plus(secs(1));
+    let mut tasks = Vec::new();
+    for _ in 0..8 {
+        let store = store.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            loop {
+                let got = store
+                    .claim_jobs(JobKind::Bot, now, secs(60), 3)
+                    .await
+                    .unwrap();
+                if got.is_empty() {
+                    break;
+                }
+                mine.extend(got.into_iter().map(|j| j.id));
+                tokio::task::yield_now().await;
+            }
+            mine
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    let distinct: HashSet<JobId> = all.iter().copied().collect();
+    assert_eq!(distinct.len(), all.len(), "a job was handed out twice");
+    assert_eq!(all.len(), JOBS, "every job was claimed");
+}
+
+/// A bot-led conversation with one queued outbound message, and that message's claimed job.
+async fn claimed_delivery(store: &dyn Store) -> (Message, Job, Timestamp) {
+    let acc = account(store, "a").await;
+    let conv = ingest(store, acc.id, "chat", "in-1", "вопрос")
+        .await
+        .conversation;
+    let m = store
+        .enqueue_outbound(outbound(conv.id, Author::Bot, "ответ"))
+        .await
+        .unwrap()
+        .message;
+    let now = Timestamp::now().plus(secs(1));
+    let jobs = store
+        .claim_jobs(JobKind::Deliver, now, secs(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].message_id, m.id);
+    (m, jobs[0].clone(), now)
+}
+
+pub async fn delivery_succeeded_marks_sent(store: Arc<dyn Store>) {
+    let (m, job, _) = claimed_delivery(&*store).await;
+    let seq = latest_seq(&*store).await;
+    let sent = store
+        .delivery_succeeded(job.id, m.id, Some("ext-out-1".into()))
+        .await
+        .unwrap();
+    assert_eq!(sent.status, DeliveryStatus::Sent);
+    assert_eq!(sent.external_id.as_deref(), Some("ext-out-1"));
+    assert_eq!(sent.error, None);
+    assert_eq!(sent.text, m.text);
+    assert_eq!(store.message(m.id).await.unwrap(), Some(sent.clone()));
+    assert_eq!(
+        store.count_jobs(JobKind::Deliver).await.unwrap(),
+        0,
+        "the job is gone"
+    );
+    let events = events_since(&*store, seq).await;
+    assert_eq!(kinds(&events), vec![EventKind::MessageUpdated]);
+    assert_eq!(events[0].message_id, Some(m.id));
+    assert_eq!(events[0].conversation_id, m.conversation_id);
+
+    // A channel that assigns no id.
+    let conv = m.conversation_id;
+    let m2 = store
+        .enqueue_outbound(outbound(conv, Author::Bot, "ещё"))
+        .await
+        .unwrap()
+        .message;
+    let job2 = store
+        .claim_jobs(
+            JobKind::Deliver,
+            Timestamp::now().plus(secs(1)),
+            secs(30),
+            10,
+        )
+        .await
+        .unwrap()
+        .remove(0);
+    let sent2 = store
+        .delivery_succeeded(job2.id, m2.id, None)
+        .await
+        .unwrap();
+    assert_eq!(sent2.status, DeliveryStatus::Sent);
+    assert_eq!(sent2.external_id, None);
+}
+
+pub async fn delivery_failed_retries_then_fails(store: Arc<dyn Store>) {
+    let (m, job, now) = claimed_delivery(&*store).await;
+    let retry_at = now.plus(secs(10));
+    let seq = latest_seq(&*store).await;
+    let retrying = store
+        .delivery_failed(job.id, m.id, "HTTP 503", Some(retry_at))
+        .await
+        .unwrap();
+    assert_eq!(retrying.status, DeliveryStatus::Queued, "still on its way");
+    assert_eq!(
+        retrying.error.as_deref(),
+        Some("HTTP 503"),
+        "the error is visible meanwhile"
+    );
+    assert_eq!(store.message(m.id).await.unwrap(), Some(retrying.clone()));
+    assert_eq!(
+        kinds(&events_since(&*store, seq).await),
+        vec![EventKind::MessageUpdated]
+    );
+    assert_eq!(store.count_jobs(JobKind::Deliver).await.unwrap(), 1);
+    assert_eq!(
+        store.next_job_at(JobKind::Deliver).await.unwrap(),
+        Some(retry_at)
+    );
+    assert!(
+        store
+            .claim_jobs(JobKind::Deliver, now, secs(30), 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    let again = store
+        .claim_jobs(JobKind::Deliver, retry_at, secs(30), 10)
+        .await
+        .unwrap();
+    assert_eq!(again.len(), 1);
+    assert_eq!(again[0].id, job.id);
+    assert_eq!(again[0].attempts, 2);
+    assert_eq!(again[0].last_error.as_deref(), Some("HTTP 503"));
+
+    let seq = latest_seq(&*store).await;
+    let failed = store
+        .delivery_failed(job.id, m.id, "HTTP 400", None)
+        .await
+        .unwrap();
+    assert_eq!(failed.status, DeliveryStatus::Failed);
+    assert_eq!(failed.error.as_deref(), Some("HTTP 400"));
+    assert_eq!(store.message(m.id).await.unwrap(), Some(failed));
+    assert_eq!(
+        store.count_jobs(JobKind::Deliver).await.unwrap(),
+        0,
+        "no more attempts"
+    );
+    assert_eq!(store.next_job_at(JobKind::Deliver).await.unwrap(), None);
+    assert_eq!(
+        kinds(&events_since(&*store, seq).await),
+        vec![EventKind::MessageUpdated]
+    );
+}
+
+pub async fn retry_message_only_for_failed_outbound(store: Arc<dyn Store>) {
+    let (m, job, _) = claimed_delivery(&*store).await;
+    assert_conflict("retry a queued message", store.retry_message(m.id).await);
+    store
+        .delivery_failed(job.id, m.id, "boom", None)
+        .await
+        .unwrap();
+
+    let seq = latest_seq(&*store).await;
+    let queued = store.retry_message(m.id).await.unwrap();
+    assert_eq!(queued.status, DeliveryStatus::Queued);
+    assert_eq!(
+        store.message(m.id).await.unwrap().unwrap().status,
+        DeliveryStatus::Queued
+    );
+    assert_eq!(
+        kinds(&events_since(&*store, seq).await),
+        vec![EventKind::MessageUpdated]
+    );
+    assert_eq!(store.count_jobs(JobKind::Deliver).await.unwrap(), 1);
+    assert_conflict("retry twice", store.retry_message(m.id).await);
+
+    let jobs = store
+        .claim_jobs(
+            JobKind::Deliver,
+            Timestamp::now().plus(secs(1)),
+            secs(30),
+            10,
+        )
+        .await
+        .unwrap();
+    assert_eq!(jobs.len(), 1);
+    assert_eq!(jobs[0].message_id, m.id);
+    let sent = store
+        .delivery_succeeded(jobs[0].id, m.id, None)
+        .await
+        .unwrap();
+    assert_eq!(sent.status, DeliveryStatus::Sent);
+    assert_conflict("retry a sent message", store.retry_message(m.id).await);
+
+    // Inbound messages are never retried.
+    let inbound_id = store
+        .list_messages(m.conversation_id, None, 10)
+        .await
+        .unwrap()[0]
+        .id;
+    assert_conflict(
+        "retry an inbound message",
+        store.retry_message(inbound_id).await,
+    );
+}
+
+pub async fn set_delivery_status_records_receipts(store: Arc<dyn Store>) {
+    let (m, job, _) = claimed_delivery(&*store).await;
+    store
+        .delivery_succeeded(job.id, m.id, Some("ext-9".into()))
+        .await
+        .unwrap();
+    let seq = latest_seq(&*store).await;
+    let d = store
+        .set_delivery_status(m.id, DeliveryStatus::Delivered)
+        .await
+        .unwrap();
+    assert_eq!(d.status, DeliveryStatus::Delivered);
+    assert_eq!(d.external_id.as_deref(), Some("ext-9"));
+    let r = store
+        .set_delivery_status(m.id, DeliveryStatus::Read)
+        .await
+        .unwrap();
+    assert_eq!(r.status, DeliveryStatus::Read);
+    assert_eq!(store.message(m.id).await.unwrap(), Some(r));
+    let events = events_since(&*store, seq).await;
+    assert_eq!(
+        kinds(&events),
+        vec![EventKind::MessageUpdated, EventKind::MessageUpdated]
+    );
+    assert!(events.iter().all(|e| e.message_id == Some(m.id)));
+}
+
+pub async fn stale_delivery_reports_are_rejected(store: Arc<dyn Store>) {
+    // Once a job is finished, a late report about it (a worker whose lease expired) changes nothing.
+    let (m, job, _) = claimed_delivery(&*store).await;
+    store
+        .delivery_succeeded(job.id, m.id, Some("ext-1".into()))
+        .await
+        .unwrap();
+    let seq = latest_seq(&*store).await;
+    assert_not_found(
+        "succeeded twice",
+        store.delivery_succeeded(job.id, m.id, None).await,
+    );
+    assert_not_found(
+        "failed after success",
+        store
+            .delivery_failed(job.id, m.id, "late", Some(Timestamp::now()))
+            .await,
+    );
+    assert_not_found(
+        "failed for good after success",
+        store.delivery_failed(job.id, m.id, "late", None).await,
+    );
+    let stored = store.message(m.id).await.unwrap().unwrap();
+    assert_eq!(stored.status, DeliveryStatus::Sent);
+    assert_eq!(stored.error, None);
+    assert_eq!(stored.external_id.as_deref(), Some("ext-1"));
+    assert!(events_since(&*store, seq).await.is_empty());
+    assert_eq!(store.count_jobs(JobKind::Deliver).await.unwrap(), 0);
+}
+
+// ---- the event log ------------------------------------------------------------------------------
+
+pub async fn events_after_orders_and_limits(store: Arc<dyn Store>) {
+    assert_eq!(store.event_bounds().await.unwrap(), EventBounds::default());
+    assert!(all_events(&*store).await.is_empty());
+    let acc = account(&*store, "a").await;
+    let before = Timestamp::now();
+    let m1 = ingest(&*store, acc.id, "chat", "m1", "a").await.message;
+    let m2 = ingest(&*store, acc.id, "chat", "m2", "b").await.message;
+    let m3 = ingest(&*store, acc.id, "chat", "m3", "c").await.message;
+    let after = Timestamp::now();
+    let all = all_events(&*store).await;
+    assert_eq!(all.len(), 7);
+    assert!(all.windows(2).all(|w| w[0].seq < w[1].seq), "seq order");
+    assert!(
+        all.iter()
+            .all(|e| before <= e.created_at && e.created_at <= after)
+    );
+    let created: Vec<_> = all
+        .iter()
+        .filter(|e| e.kind == EventKind::MessageCreated)
+        .map(|e| e.message_id.unwrap())
+        .collect();
+    assert_eq!(created, vec![m1.id, m2.id, m3.id]);
+
+    let first = store.events_after(Seq(0), 3).await.unwrap();
+    assert_eq!(first, all[0..3].to_vec());
+    let rest = store.events_after(first[2].seq, 100).await.unwrap();
+    assert_eq!(rest, all[3..].to_vec());
+    let middle = store.events_after(all[1].seq, 2).await.unwrap();
+    assert_eq!(middle, all[2..4].to_vec());
+    assert!(store.events_after(all[6].seq, 10).await.unwrap().is_empty());
+    assert_eq!(
+        store.event_bounds().await.unwrap(),
+        EventBounds {
+            latest: all[6].seq,
+            pruned_through: Seq(0)
+        }
+    );
+}
+
+pub async fn concurrent_ingests_keep_seq_in_commit_order(store: Arc<dyn Store>) {
+    const TASKS: usize = 8;
+    const PER_TASK: usize = 25;
+    const CHATS: usize = 4;
+    // Per message: message.created + conversation.updated; per chat: conversation.created.
+    const EXPECTED: usize = TASKS * PER_TASK * 2 + CHATS;
+    let acc = account(&*store, "a").await.id;
+
+    // A reader tails the log while the writers run, as the realtime stream does. If an event with a
+    // smaller seq could commit after one with a larger seq, the tailer would step over it for good.
+    let tailer = {
+        let store = store.clone();
+        tokio::spawn(async move {
+            let mut seen: Vec<Event> = Vec::new();
+            let mut after = Seq(0);
+            let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+            while seen.len() < EXPECTED && tokio::time::Instant::now() < deadline {
+                let batch = store.events_after(after, 50).await.unwrap();
+                if batch.is_empty() {
+                    tokio::time::sleep(Duration::from_millis(1)).await;
+                    continue;
+                }
+                for e in batch {
+                    assert!(e.seq > after, "events_after went backwards");
+                    after = e.seq;
+                    seen.push(e);
+                }
+            }
+            seen
+        })
+    };
+
+    let mut writers = Vec::new();
+    for t in 0..TASKS {
+        let store = store.clone();
+        writers.push(tokio::spawn(async move {
+            for i in 0..PER_TASK {
+                let chat = format!("chat-{}", (t + i) % CHATS);
+                ingest(
+                    &*store,
+                    acc,
+                    &chat,
+                    &format!("t{t}-m{i}"),
+                    &format!("сообщение {t} {i}"),
+                )
+                .await;
+            }
+        }));
+    }
+    for w in writers {
+        w.await.unwrap();
+    }
+    let seen = tailer.await.unwrap();
+
+    let all = all_events(&*store).await;
+    assert_eq!(all.len(), EXPECTED);
+    assert!(
+        all.windows(2).all(|w| w[0].seq < w[1].seq),
+        "strictly increasing, no duplicates"
+    );
+    let message_ids: HashSet<MessageId> = all
+        .iter()
+        .filter(|e| e.kind == EventKind::MessageCreated)
+        .map(|e| e.message_id.unwrap())
+        .collect();
+    assert_eq!(
+        message_ids.len(),
+        TASKS * PER_TASK,
+        "one message.created per message"
+    );
+    assert_eq!(
+        all.iter()
+            .filter(|e| e.kind == EventKind::ConversationCreated)
+            .count(),
+        CHATS
+    );
+    assert_eq!(seen, all, "the tailer saw every event, in order");
+
+    // Each conversation's events are well formed: created first, then message/updated pairs.
+    let mut unread = 0;
+    let page = store
+        .list_conversations(&ConversationFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    for v in &page.items {
+        let own: Vec<_> = all
+            .iter()
+            .filter(|e| e.conversation_id == v.conversation.id)
+            .collect();
+        assert_eq!(own[0].kind, EventKind::ConversationCreated);
+        unread += v.conversation.unread_count;
+    }
+    assert_eq!(
+        unread as usize,
+        TASKS * PER_TASK,
+        "no lost updates of unread counts"
+    );
+}
+
+pub async fn prune_events_keeps_latest_and_advances_bound(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    assert_eq!(
+        store
+            .prune_events(Timestamp::now().plus(secs(3600)))
+            .await
+            .unwrap(),
+        0,
+        "empty log"
+    );
+    ingest(&*store, acc.id, "chat", "m1", "a").await;
+    ingest(&*store, acc.id, "chat", "m2", "b").await;
+    let old = all_events(&*store).await;
+    assert_eq!(old.len(), 5);
+    // Make sure the next events are strictly younger than the cutoff.
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    let cutoff = Timestamp::now();
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    ingest(&*store, acc.id, "chat", "m3", "c").await;
+    let young = events_since(&*store, old[4].seq).await;
+    assert_eq!(young.len(), 2);
+
+    assert_eq!(
+        store.prune_events(old[0].created_at).await.unwrap(),
+        0,
+        "nothing older than the oldest"
+    );
+    assert_eq!(store.event_bounds().await.unwrap().pruned_through, Seq(0));
+
+    assert_eq!(store.prune_events(cutoff).await.unwrap(), 5);
+    assert_eq!(
+        all_events(&*store).await,
+        young,
+        "only the young events remain"
+    );
+    let bounds = store.event_bounds().await.unwrap();
+    assert_eq!(bounds.latest, young[1].seq);
+    assert!(
+        bounds.pruned_through >= old[4].seq,
+        "every pruned seq is covered: {bounds:?}"
+    );
+    assert!(
+        bounds.pruned_through < young[0].seq,
+        "no kept seq is covered: {bounds:?}"
+    );
+
+    // Pruning everything still keeps the latest event, so `latest` never goes back.
+    assert_eq!(
+        store
+            .prune_events(Timestamp::now().plus(secs(3600)))
+            .await
+            .unwrap(),
+        1
+    );
+    let remaining = all_events(&*store).await;
+    assert_eq!(remaining, vec![young[1].clone()]);
+    let bounds = store.event_bounds().await.unwrap();
+    assert_eq!(bounds.latest, young[1].seq);
+    assert!(bounds.pruned_through >= young[0].seq && bounds.pruned_through < young[1].seq);
+    assert_eq!(
+        store
+            .prune_events(Timestamp::now().plus(secs(3600)))
+            .await
+            .unwrap(),
+        0
+    );
+    assert_eq!(
+        store.event_bounds().await.unwrap(),
+        bounds,
+        "pruned_through never goes back"
+    );
+
+    // New events continue above everything ever appended.
+    ingest(&*store, acc.id, "chat", "m4", "d").await;
+    let next = events_since(&*store, young[1].seq).await;
+    assert_eq!(next.len(), 2);
+    assert!(next[0].seq > young[1].seq);
+}
+
+// ---- search -------------------------------------------------------------------------------------
+
+pub async fn search_russian_morphology(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let c1 = ingest(&*store, acc.id, "c1", "m1", "Хочу узнать статус заказа").await;
+    let c2 = ingest(&*store, acc.id, "c2", "m2", "Спасибо за помощь по заказу!").await;
+    let c3 = ingest(&*store, acc.id, "c3", "m3", "Какие сроки доставки в Тверь?").await;
+    ingest(&*store, acc.id, "c4", "m4", "Добрый день").await;
+
+    let r = store.search_messages(&search("заказ")).await.unwrap();
+    assert_eq!(r.total_conversations, 2);
+    let found: BTreeSet<_> = r.hits.iter().map(|h| h.message_id).collect();
+    assert_eq!(found, BTreeSet::from([c1.message.id, c2.message.id]));
+    assert_eq!(r.hits[0].message_id, c2.message.id, "newest first");
+    assert_eq!(r.hits[0].text, "Спасибо за помощь по заказу!");
+    assert_eq!(r.hits[0].conversation_id, c2.conversation.id);
+    assert_eq!(r.hits[0].created_at, c2.message.created_at);
+
+    let r = store.search_messages(&search("доставка")).await.unwrap();
+    assert_eq!(r.total_conversations, 1);
+    assert_eq!(r.hits[0].message_id, c3.message.id);
+    let r = store.search_messages(&search("ЗАКАЗОМ")).await.unwrap();
+    assert_eq!(
+        r.total_conversations, 2,
+        "case and inflection do not matter"
+    );
+    let r = store
+        .search_messages(&search("заказ доставка"))
+        .await
+        .unwrap();
+    assert_eq!(
+        r.total_conversations, 0,
+        "all terms must occur in one message"
+    );
+    let r = store.search_messages(&search("пицца")).await.unwrap();
+    assert_eq!(
+        r,
+        SearchResults {
+            total_conversations: 0,
+            hits: vec![]
+        }
+    );
+}
+
+pub async fn search_english_stems_and_all_terms(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let a = ingest(&*store, acc.id, "c1", "m1", "I want to track my orders").await;
+    let b = ingest(&*store, acc.id, "c2", "m2", "Ordering a sofa online").await;
+    ingest(&*store, acc.id, "c3", "m3", "Where is the sofa?").await;
+    let n = ingest(&*store, acc.id, "c4", "m4", "Заказ 123456 не пришёл").await;
+
+    let r = store.search_messages(&search("order")).await.unwrap();
+    assert_eq!(r.total_conversations, 2);
+    let found: BTreeSet<_> = r.hits.iter().map(|h| h.message_id).collect();
+    assert_eq!(found, BTreeSet::from([a.message.id, b.message.id]));
+
+    let r = store.search_messages(&search("sofa orders")).await.unwrap();
+    assert_eq!(r.total_conversations, 1);
+    assert_eq!(r.hits[0].message_id, b.message.id);
+
+    let r = store.search_messages(&search("123456")).await.unwrap();
+    assert_eq!(r.total_conversations, 1, "numbers are found exactly");
+    assert_eq!(r.hits[0].message_id, n.message.id);
+    assert_eq!(
+        store
+            .search_messages(&search("12345"))
+            .await
+            .unwrap()
+            .total_conversations,
+        0
+    );
+}
+
+pub async fn search_one_hit_per_conversation_newest_first(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let a1 = ingest(&*store, acc.id, "a", "a1", "заказ номер один").await;
+    let b1 = ingest(&*store, acc.id, "b", "b1", "где заказ").await;
+    ingest(&*store, acc.id, "a", "a2", "другая тема").await;
+    let a3 = ingest(&*store, acc.id, "a", "a3", "ещё про заказы").await;
+    // An outbound reply counts too.
+    let b2 = store
+        .enqueue_outbound(outbound(
+            b1.conversation.id,
+            Author::Bot,
+            "Ваш заказ в пути",
+        ))
+        .await
+        .unwrap()
+        .message;
+
+    let r = store.search_messages(&search("заказ")).await.unwrap();
+    assert_eq!(r.total_conversations, 2);
+    assert_eq!(r.hits.len(), 2, "one hit per conversation");
+    assert_eq!(
+        r.hits[0].message_id, b2.id,
+        "conversation b has the newest match"
+    );
+    assert_eq!(r.hits[0].conversation_id, b1.conversation.id);
+    assert_eq!(r.hits[0].text, "Ваш заказ в пути");
+    assert_eq!(
+        r.hits[1].message_id, a3.message.id,
+        "a's newest matching message"
+    );
+    assert_eq!(r.hits[1].conversation_id, a1.conversation.id);
+
+    // A new match in a moves it to the front.
+    let a4 = ingest(&*store, acc.id, "a", "a4", "заказ отменён").await;
+    let r = store.search_messages(&search("заказ")).await.unwrap();
+    assert_eq!(
+        r.hits.iter().map(|h| h.message_id).collect::<Vec<_>>(),
+        vec![a4.message.id, b2.id]
+    );
+    // Newer non-matching messages do not count.
+    ingest(&*store, acc.id, "b", "b3", "спасибо").await;
+    let r = store.search_messages(&search("заказ")).await.unwrap();
+    assert_eq!(r.hits[0].message_id, a4.message.id);
+}
+
+pub async fn search_filters_by_lead_and_account(store: Arc<dyn Store>) {
+    let a = account(&*store, "A").await;
+    let b = account(&*store, "B").await;
+    let x = ingest(&*store, a.id, "x", "x1", "возврат товара")
+        .await
+        .conversation
+        .id;
+    let y = ingest(&*store, a.id, "y", "y1", "оформить возврат")
+        .await
+        .conversation
+        .id;
+    let z = ingest(&*store, b.id, "z", "z1", "возврат денег")
+        .await
+        .conversation
+        .id;
+    store
+        .change_lead(LeadChange {
+            conversation_id: y,
+            to: Lead::Operator,
+            reason: HandoffReason::CustomerAsked,
+            actor: Author::Bot,
+            context: HandoffContext::default(),
+        })
+        .await
+        .unwrap();
+    let convs = |r: &SearchResults| {
+        r.hits
+            .iter()
+            .map(|h| h.conversation_id)
+            .collect::<BTreeSet<_>>()
+    };
+
+    let all = store.search_messages(&search("возврат")).await.unwrap();
+    assert_eq!(all.total_conversations, 3);
+    assert_eq!(convs(&all), BTreeSet::from([x, y, z]));
+
+    let q = |lead, accounts| SearchQuery {
+        lead,
+        account_ids: accounts,
+        ..search("возврат")
+    };
+    let r = store
+        .search_messages(&q(Some(Lead::Operator), None))
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.total_conversations, convs(&r)),
+        (1, BTreeSet::from([y])),
+        "the current lead counts"
+    );
+    let r = store
+        .search_messages(&q(Some(Lead::Bot), None))
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.total_conversations, convs(&r)),
+        (2, BTreeSet::from([x, z]))
+    );
+    let r = store
+        .search_messages(&q(None, Some(vec![b.id])))
+        .await
+        .unwrap();
+    assert_eq!((r.total_conversations, convs(&r)), (1, BTreeSet::from([z])));
+    let r = store
+        .search_messages(&q(None, Some(vec![a.id, b.id])))
+        .await
+        .unwrap();
+    assert_eq!(r.total_conversations, 3);
+    let r = store
+        .search_messages(&q(Some(Lead::Bot), Some(vec![a.id])))
+        .await
+        .unwrap();
+    assert_eq!((r.total_conversations, convs(&r)), (1, BTreeSet::from([x])));
+    let r = store.search_messages(&q(None, Some(vec![]))).await.unwrap();
+    assert_eq!(
+        (r.total_conversations, r.hits.len()),
+        (0, 0),
+        "no accounts: nothing"
+    );
+}
+
+pub async fn search_pages_with_limit_and_offset(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let mut newest_first = Vec::new();
+    for i in 0..5 {
+        let got = ingest(
+            &*store,
+            acc.id,
+            &format!("c{i}"),
+            &format!("m{i}"),
+            "нужна доставка",
+        )
+        .await;
+        newest_first.insert(0, got.message.id);
+        ingest(&*store, acc.id, &format!("c{i}"), &format!("n{i}"), "шум").await;
+    }
+    let page = |limit, offset| {
+        let store = store.clone();
+        async move {
+            store
+                .search_messages(&SearchQuery {
+                    limit,
+                    offset,
+                    ..search("доставку")
+                })
+                .await
+                .unwrap()
+        }
+    };
+    let r = page(2, 0).await;
+    assert_eq!(r.total_conversations, 5, "the total ignores paging");
+    assert_eq!(
+        r.hits.iter().map(|h| h.message_id).collect::<Vec<_>>(),
+        newest_first[0..2].to_vec()
+    );
+    let r = page(2, 2).await;
+    assert_eq!(r.total_conversations, 5);
+    assert_eq!(
+        r.hits.iter().map(|h| h.message_id).collect::<Vec<_>>(),
+        newest_first[2..4].to_vec()
+    );
+    let r = page(2, 4).await;
+    assert_eq!(
+        r.hits.iter().map(|h| h.message_id).collect::<Vec<_>>(),
+        newest_first[4..5].to_vec()
+    );
+    let r = page(2, 10).await;
+    assert_eq!(
+        (r.total_conversations, r.hits.len()),
+        (5, 0),
+        "past the end: no hits, same total"
+    );
+}
+
+pub async fn search_hostile_or_empty_queries_are_harmless(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let m = ingest(&*store, acc.id, "c1", "m1", "a or b").await.message;
+    ingest(&*store, acc.id, "c2", "m2", "совсем другое").await;
+
+    // Terms are matched as plain words, never as query syntax.
+    let r = store
+        .search_messages(&search(r#""a" OR b*"#))
+        .await
+        .unwrap();
+    assert_eq!(r.total_conversations, 1);
+    assert_eq!(r.hits[0].message_id, m.id);
+    for raw in [
+        r#""a" OR b*"#,
+        "a\"",
+        "\"",
+        "*",
+        "NEAR(a b)",
+        "search_terms:a",
+        "a AND NOT b",
+        "(",
+        "^a",
+        "' OR 1=1 --",
+        "\\",
+        "a\u{0}b",
+    ] {
+        let q = SearchQuery {
+            terms: vec![raw.to_string()],
+            limit: 10,
+            ..SearchQuery::default()
+        };
+        let r = store.search_messages(&q).await;
+        assert!(r.is_ok(), "raw term {raw:?} failed: {r:?}");
+    }
+    let r = store
+        .search_messages(&SearchQuery {
+            terms: vec![],
+            limit: 10,
+            ..SearchQuery::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(
+        (r.total_conversations, r.hits.len()),
+        (0, 0),
+        "empty terms match nothing"
+    );
+    let r = store.search_messages(&search("   ")).await.unwrap();
+    assert_eq!((r.total_conversations, r.hits.len()), (0, 0));
+    let r = store
+        .search_messages(&search("несуществующееслово"))
+        .await
+        .unwrap();
+    assert_eq!((r.total_conversations, r.hits.len()), (0, 0));
+}
+
+// ---- import -------------------------------------------------------------------------------------
+
+pub async fn import_is_idempotent_and_queues_nothing(store: Arc<dyn Store>) {
+    let acc = account(&*store, "Avito").await;
+    let anna = operator(&*store, "anna", Role::Operator).await;
+    let base = Timestamp(1_600_000_000_000);
+    let msg = |chat: &str, id: &str, author: Author, text: &str, at_min: u64| ImportedMessage {
+        account_id: acc.id,
+        external_chat_id: chat.into(),
+        external_message_id: id.into(),
+        customer: CustomerProfile {
+            external_id: format!("cust-{chat}"),
+            name: Some(format!("Клиент {chat}")),
+            ..CustomerProfile::default()
+        },
+        listing: Some(Listing {
+            external_id: format!("item-{chat}"),
+            ..Listing::default()
+        }),
+        author,
+        text: text.into(),
+        attachments: Vec::new(),
+        sent_at: base.plus(secs(at_min * 60)),
+    };
+    // Out of order on purpose: the last message is the one with the latest time, not the last row.
+    let batch = vec![
+        msg(
+            "h1",
+            "h1-2",
+            Author::Operator(anna.id),
+            "Ваш заказ отправлен",
+            2,
+        ),
+        msg("h1", "h1-1", Author::Customer, "Где мой заказ?", 1),
+        msg("h1", "h1-3", Author::Customer, "Спасибо", 3),
+        msg("h2", "h2-1", Author::Customer, "Здравствуйте", 5),
+        msg("h2", "h2-2", Author::Bot, "Добрый день! Чем помочь?", 4),
+    ];
+    let stats = store.import_messages(batch.clone()).await.unwrap();
+    assert_eq!(
+        stats,
+        ImportStats {
+            messages_created: 5,
+            messages_skipped: 0,
+            conversations_created: 2
+        }
+    );
+    assert_eq!(
+        store.count_jobs(JobKind::Bot).await.unwrap(),
+        0,
+        "history needs no bot"
+    );
+    assert_eq!(
+        store.count_jobs(JobKind::Deliver).await.unwrap(),
+        0,
+        "history is not re-sent"
+    );
+
+    let events = all_events(&*store).await;
+    assert_eq!(
+        events.len(),
+        4,
+        "per new conversation: created + one updated: {events:?}"
+    );
+    assert!(events.iter().all(|e| e.message_id.is_none()));
+    let page = store
+        .list_conversations(&ConversationFilter {
+            limit: 10,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(page.items.len(), 2);
+    for v in &page.items {
+        let own: Vec<_> = events
+            .iter()
+            .filter(|e| e.conversation_id == v.conversation.id)
+            .collect();
+        assert_eq!(
+            own.iter().map(|e| e.kind).collect::<Vec<_>>(),
+            vec![
+                EventKind::ConversationCreated,
+                EventKind::ConversationUpdated
+            ]
+        );
+        assert_eq!(v.conversation.unread_count, 0, "imports leave unread alone");
+        assert_eq!(v.conversation.status, ConversationStatus::Open);
+        assert_eq!(
+            v.customer.name.as_deref(),
+            Some(format!("Клиент {}", v.conversation.external_chat_id).as_str())
+        );
+    }
+    let h1 = page
+        .items
+        .iter()
+        .find(|v| v.conversation.external_chat_id == "h1")
+        .unwrap();
+    let h2 = page
+        .items
+        .iter()
+        .find(|v| v.conversation.external_chat_id == "h2")
+        .unwrap();
+    assert_eq!(
+        h1.conversation.listing.as_ref().unwrap().external_id,
+        "item-h1"
+    );
+    let last = h1.conversation.last_message.as_ref().unwrap();
+    assert_eq!(
+        (last.text.as_str(), last.direction, last.at),
+        ("Спасибо", Direction::In, base.plus(secs(180)))
+    );
+    let last = h2.conversation.last_message.as_ref().unwrap();
+    assert_eq!(
+        (last.text.as_str(), last.direction),
+        ("Здравствуйте", Direction::In)
+    );
+    assert_eq!(
+        ids_of(&page.items),
+        vec![h2.conversation.id, h1.conversation.id],
+        "activity order"
+    );
+
+    let messages = store
+        .list_messages(h1.conversation.id, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(messages.len(), 3);
+    let by_ext = |id: &str| {
+        messages
+            .iter()
+            .find(|m| m.external_id.as_deref() == Some(id))
+            .unwrap()
+            .clone()
+    };
+    let op = by_ext("h1-2");
+    assert_eq!(
+        (op.direction, op.author),
+        (Direction::Out, Author::Operator(anna.id))
+    );
+    assert_eq!(op.created_at, base.plus(secs(120)));
+    assert_eq!(op.text, "Ваш заказ отправлен");
+    let cust = by_ext("h1-1");
+    assert_eq!(
+        (cust.direction, cust.author, cust.status),
+        (Direction::In, Author::Customer, DeliveryStatus::Delivered)
+    );
+    let bot = store
+        .list_messages(h2.conversation.id, None, 10)
+        .await
+        .unwrap();
+    let bot = bot
+        .iter()
+        .find(|m| m.external_id.as_deref() == Some("h2-2"))
+        .unwrap();
+    assert_eq!((bot.direction, bot.author), (Direction::Out, Author::Bot));
+
+    // Imported messages are searchable.
+    let r = store.search_messages(&search("заказ")).await.unwrap();
+    assert_eq!(r.total_conversations, 1);
+    assert_eq!(r.hits[0].conversation_id, h1.conversation.id);
+
+    // The same batch again creates nothing at all.
+    let seq = latest_seq(&*store).await;
+    let stats = store.import_messages(batch).await.unwrap();
+    assert_eq!(
+        stats,
+        ImportStats {
+            messages_created: 0,
+            messages_skipped: 5,
+            conversations_created: 0
+        }
+    );
+    assert!(
+        events_since(&*store, seq).await.is_empty(),
+        "no events for nothing"
+    );
+    assert_eq!(
+        store
+            .list_messages(h1.conversation.id, None, 10)
+            .await
+            .unwrap()
+            .len(),
+        3
+    );
+    assert_eq!(view(&*store, h1.conversation.id).await, *h1);
+
+    // Live ingestion dedupes against imported ids too.
+    let dup = ingest(&*store, acc.id, "h1", "h1-3", "Спасибо").await;
+    assert!(!dup.new_message);
+    assert_eq!(
+        store.import_messages(vec![]).await.unwrap(),
+        ImportStats::default()
+    );
+}
+
+pub async fn import_updates_existing_conversation(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let live = store
+        .ingest_inbound(InboundMessage {
+            sent_at: Some(Timestamp(1_600_000_000_000)),
+            ..inbound(acc.id, "chat", "live-1", "живое сообщение")
+        })
+        .await
+        .unwrap();
+    let seq = latest_seq(&*store).await;
+    let older = ImportedMessage {
+        account_id: acc.id,
+        external_chat_id: "chat".into(),
+        external_message_id: "old-1".into(),
+        customer: CustomerProfile {
+            external_id: "cust-chat".into(),
+            ..CustomerProfile::default()
+        },
+        listing: None,
+        author: Author::Customer,
+        text: "старое".into(),
+        attachments: Vec::new(),
+        sent_at: Timestamp(1_500_000_000_000),
+    };
+    let newer = ImportedMessage {
+        external_message_id: "new-1".into(),
+        text: "новое".into(),
+        author: Author::Bot,
+        sent_at: Timestamp(1_700_000_000_000),
+        ..older.clone()
+    };
+    let stats = store.import_messages(vec![older.clone()]).await.unwrap();
+    assert_eq!(
+        stats,
+        ImportStats {
+            messages_created: 1,
+            messages_skipped: 0,
+            conversations_created: 0
+        }
+    );
+    let c = view(&*store, live.conversation.id).await.conversation;
+    assert_eq!(
+        c.last_message, live.conversation.last_message,
+        "an older message does not become the last"
+    );
+    assert_eq!(c.unread_count, 1);
+    let events = events_since(&*store, seq).await;
+    assert_eq!(kinds(&events), vec![EventKind::ConversationUpdated]);
+    assert_eq!(events[0].conversation_id, live.conversation.id);
+
+    store.import_messages(vec![newer]).await.unwrap();
+    let c = view(&*store, live.conversation.id).await.conversation;
+    let last = c.last_message.unwrap();
+    assert_eq!(
+        (last.text.as_str(), last.direction),
+        ("новое", Direction::Out)
+    );
+    assert_eq!(c.unread_count, 1);
+    assert_eq!(c.lead, Lead::Bot);
+    assert_eq!(
+        store.count_jobs(JobKind::Bot).await.unwrap(),
+        1,
+        "only the live message's job"
+    );
+    let texts: Vec<_> = store
+        .list_messages(live.conversation.id, None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|m| m.text)
+        .collect();
+    assert_eq!(texts.len(), 3);
+    assert!(texts.contains(&"старое".to_string()));
+}
+
+// ---- quick replies ------------------------------------------------------------------------------
+
+pub async fn quick_replies_crud_and_visibility(store: Arc<dyn Store>) {
+    let anna = operator(&*store, "anna", Role::Operator).await;
+    let bob = operator(&*store, "bob", Role::Operator).await;
+    let greet = store
+        .create_quick_reply("Приветствие", "Здравствуйте!", None)
+        .await
+        .unwrap();
+    let addr = store
+        .create_quick_reply("Адрес", "ул. Ленина, 1", Some(anna.id))
+        .await
+        .unwrap();
+    let bobs = store
+        .create_quick_reply("Боб", "личное Боба", Some(bob.id))
+        .await
+        .unwrap();
+    let thanks = store
+        .create_quick_reply("Адрес", "второй с тем же названием", None)
+        .await
+        .unwrap();
+    assert_eq!(greet.title, "Приветствие");
+    assert_eq!(greet.text, "Здравствуйте!");
+    assert_eq!(greet.owner, None);
+    assert_eq!(addr.owner, Some(anna.id));
+    assert_eq!(
+        store.quick_reply(addr.id).await.unwrap(),
+        Some(addr.clone())
+    );
+
+    let for_anna = store.list_quick_replies(anna.id).await.unwrap();
+    assert_eq!(
+        for_anna,
+        vec![addr.clone(), thanks.clone(), greet.clone()],
+        "shared and own, by title then id"
+    );
+    let for_bob = store.list_quick_replies(bob.id).await.unwrap();
+    assert_eq!(for_bob, vec![thanks.clone(), bobs.clone(), greet.clone()]);
+    assert!(for_bob.iter().all(|q| q.visible_to(bob.id)));
+
+    let edited = store
+        .update_quick_reply(greet.id, "Привет", "Добрый день!")
+        .await
+        .unwrap();
+    assert_eq!(
+        (edited.title.as_str(), edited.text.as_str()),
+        ("Привет", "Добрый день!")
+    );
+    assert_eq!(edited.owner, None);
+    assert_eq!(edited.created_at, greet.created_at);
+    assert_eq!(store.quick_reply(greet.id).await.unwrap(), Some(edited));
+
+    store.delete_quick_reply(addr.id).await.unwrap();
+    assert_eq!(store.quick_reply(addr.id).await.unwrap(), None);
+    assert_not_found("delete twice", store.delete_quick_reply(addr.id).await);
+    assert_eq!(store.list_quick_replies(anna.id).await.unwrap().len(), 2);
+}

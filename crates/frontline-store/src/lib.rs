@@ -1,0 +1,411 @@
+//! The storage contract of frontline.
+//!
+//! [`Store`] is implemented by `frontline-store-sqlite` (the embedded default) and
+//! `frontline-store-postgres`, chosen at run time by URL scheme. Its methods are shaped after the use
+//! cases rather than after tables: every state change that the realtime stream must see is one method,
+//! executed in ONE transaction together with the events it appends to the durable event log. That is what
+//! makes "stored before acknowledged" and "no gaps in the stream" hold without distributed bookkeeping.
+//!
+//! Architecture invariant: only the store crates contain SQL.
+//!
+//! The [`conformance`] module (feature `conformance`) is the single test suite that every backend runs
+//! unchanged.
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use frontline_domain::{
+    Account, AccountId, AccountPatch, Attachment, Author, Conversation, ConversationId,
+    ConversationStatus, ConversationView, CustomerProfile, DeliveryStatus, Event, Handoff,
+    HandoffId, InboundMessage, Lead, LeadChange, Listing, Message, MessageId, NewAccount,
+    NewOperator, Operator, OperatorId, OperatorPatch, OutboundMessage, QuickReply, QuickReplyId,
+    Seq, Slots, Timestamp,
+};
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The named entity does not exist.
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// The change conflicts with the current state (duplicate login, lead already set, …).
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database failed or returned something we cannot read.
+    #[error("storage backend error: {0}")]
+    Backend(#[source] Box<dyn std::error::Error + Send + Sync>),
+}
+
+impl StoreError {
+    pub fn backend(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        StoreError::Backend(Box::new(e))
+    }
+}
+
+/// Result of [`Store::ingest_inbound`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Ingested {
+    pub message: Message,
+    pub conversation: Conversation,
+    /// `false` when the external message id was already stored: nothing was created or changed.
+    pub new_message: bool,
+    pub new_conversation: bool,
+    /// A bot job was queued for this message (the conversation is bot-led).
+    pub bot_job: bool,
+}
+
+/// Result of [`Store::enqueue_outbound`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Queued {
+    pub message: Message,
+    /// Set when an operator's message took the lead from the bot.
+    pub takeover: Option<Handoff>,
+}
+
+/// Background work kept in the database so that it survives restarts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum JobKind {
+    /// Deliver an outbound message through its channel (the outbox).
+    Deliver,
+    /// Let the bot answer an inbound message.
+    Bot,
+}
+
+impl JobKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobKind::Deliver => "deliver",
+            JobKind::Bot => "bot",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct JobId(pub i64);
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Job {
+    pub id: JobId,
+    pub kind: JobKind,
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
+    /// Attempts so far, including the one this claim starts (so ≥ 1 after a claim).
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
+/// Which conversations a list shows.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConversationFilter {
+    pub lead: Option<Lead>,
+    pub assignee: AssigneeFilter,
+    /// `None`: every account. `Some(empty)`: none.
+    pub account_ids: Option<Vec<AccountId>>,
+    pub status: Option<ConversationStatus>,
+    /// Continue after this row (exclusive).
+    pub cursor: Option<ConversationCursor>,
+    pub limit: usize,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    #[default]
+    Any,
+    Is(OperatorId),
+    /// The «Мои» tab: mine, plus handed-over conversations nobody has picked up yet.
+    IsOrUnassigned(OperatorId),
+    Unassigned,
+}
+
+/// Lists are ordered by last activity, newest first, then by id descending; the cursor is the last row
+/// seen. Last activity is the time of the last message, or of creation when there is none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConversationCursor {
+    pub activity: Timestamp,
+    pub id: ConversationId,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    /// Cursor for the next page, `None` on the last one.
+    pub next: Option<ConversationCursor>,
+}
+
+/// A message found by search. Terms come from `frontline_text::query_terms`.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SearchQuery {
+    /// Every term must occur in the message (AND). Empty terms match nothing.
+    pub terms: Vec<String>,
+    /// Only conversations currently led by the bot / an operator.
+    pub lead: Option<Lead>,
+    pub account_ids: Option<Vec<AccountId>>,
+    pub limit: usize,
+    pub offset: usize,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResults {
+    /// How many conversations have at least one matching message.
+    pub total_conversations: i64,
+    /// One hit per conversation — its newest matching message — newest first, paged by limit/offset.
+    pub hits: Vec<SearchHit>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchHit {
+    pub conversation_id: ConversationId,
+    pub message_id: MessageId,
+    pub text: String,
+    pub created_at: Timestamp,
+}
+
+/// A message from a channel's history (either direction), for bulk import.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportedMessage {
+    pub account_id: AccountId,
+    pub external_chat_id: String,
+    pub external_message_id: String,
+    pub customer: CustomerProfile,
+    pub listing: Option<Listing>,
+    pub author: Author,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub sent_at: Timestamp,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ImportStats {
+    pub messages_created: u64,
+    pub messages_skipped: u64,
+    pub conversations_created: u64,
+}
+
+/// What the event log still holds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EventBounds {
+    /// Highest seq ever appended (0 when empty).
+    pub latest: Seq,
+    /// Every event with seq ≤ this was pruned (0 when nothing was). A reader resuming after a smaller
+    /// seq has missed events and must resync.
+    pub pruned_through: Seq,
+}
+
+/// The storage contract. See the crate docs for the transaction rule.
+///
+/// Unless a method says otherwise: unknown ids give [`StoreError::NotFound`]; every event appended gets
+/// a `seq` greater than every event committed before it (commit order = seq order, also under concurrent
+/// writers), and the events of one call are appended in the order listed in its docs.
+#[async_trait]
+pub trait Store: Send + Sync + std::fmt::Debug + 'static {
+    /// `"sqlite"` or `"postgres"`.
+    fn backend(&self) -> &'static str;
+
+    /// A cheap round trip, for health checks.
+    async fn ping(&self) -> Result<()>;
+
+    // ---- operators and sessions -------------------------------------------------------------
+
+    async fn count_operators(&self) -> Result<i64>;
+    /// `Conflict` when the login is taken.
+    async fn create_operator(&self, new: NewOperator) -> Result<Operator>;
+    async fn operator(&self, id: OperatorId) -> Result<Option<Operator>>;
+    /// `login` is compared as given (logins are stored case-folded by `Login::parse`).
+    async fn operator_by_login(&self, login: &str) -> Result<Option<Operator>>;
+    /// Ordered by id.
+    async fn list_operators(&self) -> Result<Vec<Operator>>;
+    async fn update_operator(&self, id: OperatorId, patch: OperatorPatch) -> Result<Operator>;
+
+    /// Store a session; the token itself is never stored, only its hash.
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        operator: OperatorId,
+        expires_at: Timestamp,
+    ) -> Result<()>;
+    /// The operator of an unexpired session, if the operator is active.
+    async fn session_operator(&self, token_hash: &str, now: Timestamp) -> Result<Option<Operator>>;
+    /// Idempotent.
+    async fn delete_session(&self, token_hash: &str) -> Result<()>;
+    /// Log an operator out everywhere (on deactivation or password change). Idempotent.
+    async fn delete_operator_sessions(&self, operator: OperatorId) -> Result<()>;
+
+    // ---- accounts -------------------------------------------------------------------------------
+
+    async fn create_account(&self, new: NewAccount) -> Result<Account>;
+    async fn account(&self, id: AccountId) -> Result<Option<Account>>;
+    /// Ordered by id.
+    async fn list_accounts(&self) -> Result<Vec<Account>>;
+    async fn update_account(&self, id: AccountId, patch: AccountPatch) -> Result<Account>;
+    /// `Conflict` when the account has conversations (disable it instead: history must not vanish).
+    async fn delete_account(&self, id: AccountId) -> Result<()>;
+
+    // ---- the conversation lifecycle ---------------------------------------------------------
+
+    /// Store a customer's message, idempotently on `(account_id, external_message_id)`.
+    ///
+    /// In one transaction: find or create the customer by `(account_id, customer.external_id)` and
+    /// update its non-`None` profile fields; find or create the conversation by
+    /// `(account_id, external_chat_id)` (new ones are bot-led and open; a given listing is stored or
+    /// updated). If the message id is already stored, return it with `new_message: false` and change
+    /// nothing else. Otherwise insert the message (direction in, author customer, status delivered,
+    /// `created_at` = `sent_at` or now), update the conversation's last message and activity, add one
+    /// to its unread count, reopen it if it was resolved, and when it is bot-led queue a
+    /// [`JobKind::Bot`] job for the message. Events: `conversation.created` (if new),
+    /// `message.created`, `conversation.updated`.
+    async fn ingest_inbound(&self, msg: InboundMessage) -> Result<Ingested>;
+
+    /// Queue an outgoing message for delivery (the outbox).
+    ///
+    /// In one transaction: when the author is an operator and the conversation is bot-led, first apply
+    /// the domain's takeover rule (`Conversation::takeover_by`): the lead becomes operator, a handoff is
+    /// recorded, and the author becomes the assignee if there is none. Then insert the message
+    /// (direction out, status queued), queue a [`JobKind::Deliver`] job, and update the conversation's
+    /// last message and activity. Events: `conversation.lead_changed` (if taken over),
+    /// `message.created`, `conversation.updated`.
+    ///
+    /// A message authored by the bot into a conversation that an operator leads is refused with
+    /// `Conflict` and stores nothing: checked inside the transaction, so the bot can never talk over a
+    /// human who took the lead a moment earlier.
+    async fn enqueue_outbound(&self, msg: OutboundMessage) -> Result<Queued>;
+
+    /// Change who leads. `Conflict` when the conversation already has that lead.
+    ///
+    /// Recording a handoff either way. Handing to an operator who is the actor makes them the
+    /// assignee when there is none; handing back to the bot clears the assignee. Events:
+    /// `conversation.lead_changed`.
+    async fn change_lead(&self, change: LeadChange) -> Result<Handoff>;
+
+    /// Set or clear the assignee. Event: `conversation.assigned`.
+    async fn assign(
+        &self,
+        conversation: ConversationId,
+        assignee: Option<OperatorId>,
+    ) -> Result<Conversation>;
+
+    /// Resolve or reopen. Event: `conversation.updated` (none when the status does not change).
+    async fn set_status(
+        &self,
+        conversation: ConversationId,
+        status: ConversationStatus,
+    ) -> Result<Conversation>;
+
+    /// Reset the unread count. Event: `conversation.updated` (none when it was already 0).
+    async fn mark_read(&self, conversation: ConversationId) -> Result<Conversation>;
+
+    /// Record what the bot understood. Event: `conversation.updated`.
+    async fn set_intent_and_slots(
+        &self,
+        conversation: ConversationId,
+        intent: Option<String>,
+        slots: Slots,
+    ) -> Result<Conversation>;
+
+    // ---- reading ----------------------------------------------------------------------------
+
+    async fn conversation(&self, id: ConversationId) -> Result<Option<ConversationView>>;
+    async fn list_conversations(
+        &self,
+        filter: &ConversationFilter,
+    ) -> Result<Page<ConversationView>>;
+    /// Up to `limit` messages with id < `before` (all when `None`), the newest ones, returned oldest first.
+    async fn list_messages(
+        &self,
+        conversation: ConversationId,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Vec<Message>>;
+    async fn message(&self, id: MessageId) -> Result<Option<Message>>;
+    /// Oldest first.
+    async fn handoffs(&self, conversation: ConversationId) -> Result<Vec<Handoff>>;
+    async fn handoff(&self, id: HandoffId) -> Result<Option<Handoff>>;
+
+    /// Full-text search over message text by the terms of `frontline_text`.
+    async fn search_messages(&self, query: &SearchQuery) -> Result<SearchResults>;
+
+    // ---- background jobs (outbox and bot queue) ---------------------------------------------
+
+    /// Lease up to `limit` due jobs of `kind`: pending, `run_at` ≤ now and not leased (or lease expired,
+    /// which is how a crashed worker's jobs come back). Each claim increments `attempts` and leases the
+    /// job until `now + lease`. Oldest first. Two concurrent claimers never get the same job.
+    async fn claim_jobs(
+        &self,
+        kind: JobKind,
+        now: Timestamp,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<Job>>;
+    /// Earliest `run_at` among pending jobs of `kind` (leased ones count at their lease expiry).
+    async fn next_job_at(&self, kind: JobKind) -> Result<Option<Timestamp>>;
+    async fn count_jobs(&self, kind: JobKind) -> Result<i64>;
+    /// A bot job is done: delete it.
+    async fn complete_job(&self, job: crate::JobId) -> Result<()>;
+    /// Release a job to run again at `run_at`, keeping `error` as its last error.
+    async fn retry_job(&self, job: crate::JobId, run_at: Timestamp, error: &str) -> Result<()>;
+
+    /// The channel accepted the message: delete the job, set status `sent`, the external id (if any) and
+    /// clear the error. Event: `message.updated`.
+    async fn delivery_succeeded(
+        &self,
+        job: crate::JobId,
+        message: MessageId,
+        external_id: Option<String>,
+    ) -> Result<Message>;
+    /// A delivery attempt failed. With `retry_at`, the job runs again then and the message keeps status
+    /// `queued` with `error` visible; without, the job is deleted and the message becomes `failed`.
+    /// Event: `message.updated`.
+    async fn delivery_failed(
+        &self,
+        job: crate::JobId,
+        message: MessageId,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<Message>;
+    /// Queue a `failed` outbound message again (the operator's retry button). `Conflict` unless it is
+    /// an outbound message with status failed. Event: `message.updated`.
+    async fn retry_message(&self, message: MessageId) -> Result<Message>;
+    /// A delivery receipt from the channel (`delivered`, `read`). Event: `message.updated`.
+    async fn set_delivery_status(
+        &self,
+        message: MessageId,
+        status: DeliveryStatus,
+    ) -> Result<Message>;
+
+    /// Import a channel's history idempotently (same keys as [`Store::ingest_inbound`]), in one
+    /// transaction. Imported messages queue no jobs and leave unread counts alone; each touched
+    /// conversation's last message is brought up to date and gets one `conversation.updated` event
+    /// (`conversation.created` first for new ones).
+    async fn import_messages(&self, batch: Vec<ImportedMessage>) -> Result<ImportStats>;
+
+    // ---- quick replies ----------------------------------------------------------------------
+
+    async fn create_quick_reply(
+        &self,
+        title: &str,
+        text: &str,
+        owner: Option<OperatorId>,
+    ) -> Result<QuickReply>;
+    async fn quick_reply(&self, id: QuickReplyId) -> Result<Option<QuickReply>>;
+    /// Shared ones and those owned by `operator`, ordered by title then id.
+    async fn list_quick_replies(&self, operator: OperatorId) -> Result<Vec<QuickReply>>;
+    async fn update_quick_reply(
+        &self,
+        id: QuickReplyId,
+        title: &str,
+        text: &str,
+    ) -> Result<QuickReply>;
+    async fn delete_quick_reply(&self, id: QuickReplyId) -> Result<()>;
+
+    // ---- the event log ----------------------------------------------------------------------
+
+    /// Up to `limit` events with seq > `after`, in seq order.
+    async fn events_after(&self, after: Seq, limit: usize) -> Result<Vec<Event>>;
+    async fn event_bounds(&self) -> Result<EventBounds>;
+    /// Delete events created before `older_than`, always keeping the latest one, and advance
+    /// `pruned_through`. Returns how many were deleted.
+    async fn prune_events(&self, older_than: Timestamp) -> Result<u64>;
+}
