@@ -132,7 +132,7 @@ pub fn escape_html(s: &str) -> String {
 /// every matching word wrapped in `<mark>…</mark>` and `…` where the text was cut.
 pub fn highlight(text: &str, terms: &[String], max_chars: usize) -> String {
     let toks = tokens(text);
-    let is_hit = |t: &Token<'_>| terms.iter().any(|q| *q == t.term);
+    let is_hit = |t: &Token<'_>| terms.contains(&t.term);
     let first_hit = toks.iter().position(is_hit);
 
     // Window in bytes: start a little before the first hit so the reader sees its context.
@@ -146,10 +146,10 @@ pub fn highlight(text: &str, terms: &[String], max_chars: usize) -> String {
         let from_char = chars_before.saturating_sub(lead);
         let mut from = char_to_byte(text, from_char);
         // Snap forward to a word start so no word is cut in half.
-        if let Some(t) = toks.iter().find(|t| t.end > from) {
-            if t.start < from {
-                from = t.start.min(hit_start);
-            }
+        if let Some(t) = toks.iter().find(|t| t.end > from)
+            && t.start < from
+        {
+            from = t.start.min(hit_start);
         }
         let from_chars = text[..from].chars().count();
         let mut to = char_to_byte(text, (from_chars + max_chars).min(total_chars));
@@ -181,7 +181,10 @@ pub fn highlight(text: &str, terms: &[String], max_chars: usize) -> String {
 }
 
 fn char_to_byte(text: &str, n: usize) -> usize {
-    text.char_indices().nth(n).map(|(i, _)| i).unwrap_or(text.len())
+    text.char_indices()
+        .nth(n)
+        .map(|(i, _)| i)
+        .unwrap_or(text.len())
 }
 
 #[cfg(test)]
@@ -219,7 +222,10 @@ mod tests {
 
     #[test]
     fn tokens_split_on_punctuation() {
-        let words: Vec<_> = tokens("трек-номер, «Где»?").into_iter().map(|t| t.text).collect();
+        let words: Vec<_> = tokens("трек-номер, «Где»?")
+            .into_iter()
+            .map(|t| t.text)
+            .collect();
         assert_eq!(words, vec!["трек", "номер", "Где"]);
     }
 
@@ -242,7 +248,11 @@ mod tests {
 
     #[test]
     fn highlight_windows_long_text_around_the_hit() {
-        let text = format!("{} где мой заказ {}", "слово ".repeat(100), "хвост ".repeat(100));
+        let text = format!(
+            "{} где мой заказ {}",
+            "слово ".repeat(100),
+            "хвост ".repeat(100)
+        );
         let s = highlight(&text, &query_terms("заказ"), 60);
         assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
         assert!(s.contains("<mark>заказ</mark>"), "{s}");
