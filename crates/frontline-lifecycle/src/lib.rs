@@ -1,0 +1,16 @@
+//! The use cases of the conversation lifecycle and the background workers that carry them out.
+//!
+//! An inbound message is stored (with its bot job) before anyone acknowledges it; an outbound message is
+//! stored with its delivery job before any channel sees it. Workers then pick jobs from the database, so a
+//! restart loses nothing: leased jobs of a crashed worker come back when their lease expires.
+//!
+//! The bot ([`Bot`]) and the channels ([`ChannelSender`]) are ports: this crate defines what it needs from
+//! them, `frontline-engine` and `frontline-channels` provide it.
+
+mod ports;
+mod usecases;
+mod workers;
+
+pub use ports::*;
+pub use usecases::*;
+pub use workers::*;

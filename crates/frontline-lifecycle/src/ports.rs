@@ -1,0 +1,120 @@
+//! What the lifecycle needs from the outside: a bot that decides, and channels that deliver.
+
+use std::{collections::HashMap, sync::Arc, time::Duration};
+
+use async_trait::async_trait;
+use frontline_domain::{
+    Account, AccountKind, ConversationView, HandoffContext, HandoffReason, Message, Slots,
+};
+
+/// Everything the bot may look at when a customer writes.
+#[derive(Debug, Clone)]
+pub struct BotInput {
+    pub conversation: ConversationView,
+    /// The customer's message to answer.
+    pub message: Message,
+    /// Recent history of the conversation, oldest first, including `message`.
+    pub history: Vec<Message>,
+}
+
+/// The bot's decision for one customer message.
+#[derive(Debug, Clone, PartialEq)]
+pub enum BotDecision {
+    /// Answer the customer (the conversation stays with the bot).
+    Reply {
+        text: String,
+        intent: Option<String>,
+        slots: Slots,
+    },
+    /// Hand the conversation to operators, optionally saying something to the customer first.
+    Handoff {
+        reason: HandoffReason,
+        context: HandoffContext,
+        farewell: Option<String>,
+    },
+    /// Nothing to do (e.g. the message carried nothing to answer).
+    Ignore,
+}
+
+/// The dialog engine as the lifecycle sees it.
+#[async_trait]
+pub trait Bot: Send + Sync + std::fmt::Debug + 'static {
+    async fn decide(&self, input: BotInput) -> BotDecision;
+}
+
+/// The bot used when none is configured: every bot-led conversation goes straight to operators.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoBot;
+
+#[async_trait]
+impl Bot for NoBot {
+    async fn decide(&self, input: BotInput) -> BotDecision {
+        BotDecision::Handoff {
+            reason: HandoffReason::NoBot,
+            context: HandoffContext {
+                intent: input.conversation.conversation.intent.clone(),
+                summary: None,
+                slots: input.conversation.conversation.slots.clone(),
+                briefing: Some("Бот не настроен: диалог сразу передан операторам.".into()),
+            },
+            farewell: None,
+        }
+    }
+}
+
+/// One outbound message with everything a channel needs to deliver it.
+#[derive(Debug, Clone)]
+pub struct Delivery {
+    pub account: Account,
+    pub conversation: ConversationView,
+    pub message: Message,
+    /// Display name of the operator who wrote it, when one did.
+    pub operator_name: Option<String>,
+}
+
+/// What the channel said about a delivered message.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Sent {
+    /// The channel's id for the message, when it gives one.
+    pub external_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SendError {
+    /// Worth trying again later (timeouts, 5xx, 429). `retry_after` is the channel's own hint.
+    #[error("temporary failure: {reason}")]
+    Retryable {
+        reason: String,
+        retry_after: Option<Duration>,
+    },
+    /// Trying again cannot help (4xx, misconfiguration).
+    #[error("permanent failure: {reason}")]
+    Permanent { reason: String },
+}
+
+/// A channel adapter's sending side.
+#[async_trait]
+pub trait ChannelSender: Send + Sync + std::fmt::Debug + 'static {
+    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError>;
+}
+
+/// The channel adapters by account kind.
+#[derive(Debug, Clone, Default)]
+pub struct Channels {
+    senders: HashMap<AccountKind, Arc<dyn ChannelSender>>,
+}
+
+impl Channels {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn with(mut self, kind: AccountKind, sender: Arc<dyn ChannelSender>) -> Self {
+        self.senders.insert(kind, sender);
+        self
+    }
+
+    pub fn sender(&self, kind: AccountKind) -> Option<&Arc<dyn ChannelSender>> {
+        self.senders.get(&kind)
+    }
+}
