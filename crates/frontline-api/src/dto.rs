@@ -1,0 +1,584 @@
+//! The JSON shapes of the API, with their OpenAPI schemas. Domain types never go on the wire directly:
+//! they are converted here, in one place.
+
+use std::collections::BTreeMap;
+
+use frontline_domain as d;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// RFC 3339 in UTC with milliseconds, e.g. `2026-11-21T10:20:00.123Z`.
+pub fn rfc3339(t: d::Timestamp) -> String {
+    time::OffsetDateTime::from_unix_timestamp_nanos(i128::from(t.millis()) * 1_000_000)
+        .ok()
+        .and_then(|dt| {
+            dt.format(time::macros::format_description!(
+                "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
+            ))
+            .ok()
+        })
+        .unwrap_or_default()
+}
+
+macro_rules! wire_enum {
+    ($(#[$doc:meta])* $name:ident <=> $domain:ident { $($variant:ident),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl From<d::$domain> for $name {
+            fn from(v: d::$domain) -> Self {
+                match v { $(d::$domain::$variant => $name::$variant),+ }
+            }
+        }
+
+        impl From<$name> for d::$domain {
+            fn from(v: $name) -> Self {
+                match v { $($name::$variant => d::$domain::$variant),+ }
+            }
+        }
+    };
+}
+
+wire_enum!(
+    /// Who leads a conversation.
+    Lead <=> Lead { Bot, Operator }
+);
+wire_enum!(ConversationStatus <=> ConversationStatus { Open, Resolved });
+wire_enum!(Direction <=> Direction { In, Out });
+wire_enum!(
+    /// Delivery state of a message.
+    DeliveryStatus <=> DeliveryStatus { Queued, Sent, Delivered, Read, Failed }
+);
+wire_enum!(AttachmentKind <=> AttachmentKind { Image, File, Voice, Video, Other });
+wire_enum!(Role <=> Role { Admin, Operator });
+wire_enum!(AccountKind <=> AccountKind { Api, Avito, Voice });
+wire_enum!(
+    /// Why the lead changed.
+    HandoffReason <=> HandoffReason {
+        NoBot, LowConfidence, CustomerAsked, TopicPolicy, ActionFailed, RepeatedClarify,
+        LlmUnavailable, BotError, Manual, OperatorReplied, ExternalReply
+    }
+);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum AuthorKind {
+    Customer,
+    Bot,
+    Operator,
+    System,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Author {
+    pub kind: AuthorKind,
+    /// Set when `kind` is `operator`.
+    pub operator_id: Option<i64>,
+}
+
+impl From<d::Author> for Author {
+    fn from(a: d::Author) -> Self {
+        let kind = match a {
+            d::Author::Customer => AuthorKind::Customer,
+            d::Author::Bot => AuthorKind::Bot,
+            d::Author::Operator(_) => AuthorKind::Operator,
+            d::Author::System => AuthorKind::System,
+        };
+        Author {
+            kind,
+            operator_id: a.operator_id().map(|o| o.0),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Operator {
+    pub id: i64,
+    pub login: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at: String,
+}
+
+impl From<&d::Operator> for Operator {
+    fn from(o: &d::Operator) -> Self {
+        Operator {
+            id: o.id.0,
+            login: o.login.clone(),
+            display_name: o.display_name.clone(),
+            role: o.role.into(),
+            active: o.active,
+            created_at: rfc3339(o.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Account {
+    pub id: i64,
+    pub kind: AccountKind,
+    pub name: String,
+    pub enabled: bool,
+    /// Where outbound messages of an `api` account are POSTed (admins only; `null` for operators).
+    pub callback_url: Option<String>,
+    /// Whether an inbound token is set (the token itself is shown once, at creation or rotation).
+    pub has_inbound_token: bool,
+    pub created_at: String,
+}
+
+impl Account {
+    pub fn from_domain(a: &d::Account, admin: bool) -> Self {
+        Account {
+            id: a.id.0,
+            kind: a.kind.into(),
+            name: a.name.clone(),
+            enabled: a.enabled,
+            callback_url: if admin { a.callback_url.clone() } else { None },
+            has_inbound_token: a.inbound_token_hash.is_some(),
+            created_at: rfc3339(a.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AccountWithToken {
+    pub account: Account,
+    /// The inbound bearer token of an `api` account. Shown only in this response: store it now.
+    pub inbound_token: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Customer {
+    pub id: i64,
+    pub external_id: String,
+    pub name: Option<String>,
+    pub avatar_url: Option<String>,
+    pub phone: Option<String>,
+}
+
+impl From<&d::Customer> for Customer {
+    fn from(c: &d::Customer) -> Self {
+        Customer {
+            id: c.id.0,
+            external_id: c.external_id.clone(),
+            name: c.name.clone(),
+            avatar_url: c.avatar_url.clone(),
+            phone: c.phone.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Listing {
+    pub external_id: String,
+    pub title: Option<String>,
+    pub price: Option<String>,
+    pub url: Option<String>,
+    pub image_url: Option<String>,
+}
+
+impl From<&d::Listing> for Listing {
+    fn from(l: &d::Listing) -> Self {
+        Listing {
+            external_id: l.external_id.clone(),
+            title: l.title.clone(),
+            price: l.price.clone(),
+            url: l.url.clone(),
+            image_url: l.image_url.clone(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct AccountRef {
+    pub id: i64,
+    pub name: String,
+    pub kind: AccountKind,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct OperatorRef {
+    pub id: i64,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LastMessage {
+    pub id: i64,
+    pub text: String,
+    pub direction: Direction,
+    pub at: String,
+}
+
+/// A conversation as the list and the chat header show it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Conversation {
+    pub id: i64,
+    pub account: AccountRef,
+    pub customer: Customer,
+    pub external_chat_id: String,
+    pub listing: Option<Listing>,
+    pub lead: Lead,
+    pub assignee: Option<OperatorRef>,
+    pub status: ConversationStatus,
+    pub intent: Option<String>,
+    pub slots: BTreeMap<String, String>,
+    pub unread_count: i64,
+    pub last_message: Option<LastMessage>,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&d::ConversationView> for Conversation {
+    fn from(v: &d::ConversationView) -> Self {
+        let c = &v.conversation;
+        Conversation {
+            id: c.id.0,
+            account: AccountRef {
+                id: c.account_id.0,
+                name: v.account_name.clone(),
+                kind: v.account_kind.into(),
+            },
+            customer: (&v.customer).into(),
+            external_chat_id: c.external_chat_id.clone(),
+            listing: c.listing.as_ref().map(Listing::from),
+            lead: c.lead.into(),
+            assignee: c.assignee.map(|id| OperatorRef {
+                id: id.0,
+                display_name: v.assignee_name.clone().unwrap_or_default(),
+            }),
+            status: c.status.into(),
+            intent: c.intent.clone(),
+            slots: c.slots.clone(),
+            unread_count: c.unread_count,
+            last_message: c.last_message.as_ref().map(|m| LastMessage {
+                id: m.message_id.0,
+                text: m.text.clone(),
+                direction: m.direction.into(),
+                at: rfc3339(m.at),
+            }),
+            created_at: rfc3339(c.created_at),
+            updated_at: rfc3339(c.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConversationPage {
+    pub items: Vec<Conversation>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct ConversationDetail {
+    pub conversation: Conversation,
+    /// The handoff that gave the conversation to operators, with its briefing, while an operator leads.
+    pub briefing: Option<Handoff>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Attachment {
+    #[serde(rename = "type")]
+    pub kind: AttachmentKind,
+    pub url: String,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub mime: Option<String>,
+    #[serde(default)]
+    pub size: Option<i64>,
+}
+
+impl From<&d::Attachment> for Attachment {
+    fn from(a: &d::Attachment) -> Self {
+        Attachment {
+            kind: a.kind.into(),
+            url: a.url.clone(),
+            name: a.name.clone(),
+            mime: a.mime.clone(),
+            size: a.size,
+        }
+    }
+}
+
+impl From<Attachment> for d::Attachment {
+    fn from(a: Attachment) -> Self {
+        d::Attachment {
+            kind: a.kind.into(),
+            url: a.url,
+            name: a.name,
+            mime: a.mime,
+            size: a.size,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Message {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub direction: Direction,
+    pub author: Author,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    pub external_id: Option<String>,
+    pub status: DeliveryStatus,
+    /// The last delivery error: while `queued` it is being retried; when `failed`, why it gave up.
+    pub error: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&d::Message> for Message {
+    fn from(m: &d::Message) -> Self {
+        Message {
+            id: m.id.0,
+            conversation_id: m.conversation_id.0,
+            direction: m.direction.into(),
+            author: m.author.into(),
+            text: m.text.clone(),
+            attachments: m.attachments.iter().map(Attachment::from).collect(),
+            external_id: m.external_id.clone(),
+            status: m.status.into(),
+            error: m.error.clone(),
+            created_at: rfc3339(m.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct MessagePage {
+    /// Oldest first.
+    pub items: Vec<Message>,
+    /// Whether older messages exist: ask again with `before` = the first item's id.
+    pub has_more: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Handoff {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub from: Lead,
+    pub to: Lead,
+    pub reason: HandoffReason,
+    pub actor: Author,
+    pub intent: Option<String>,
+    pub summary: Option<String>,
+    pub slots: BTreeMap<String, String>,
+    /// Text for the operator: what the customer already said, what not to ask again.
+    pub briefing: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&d::Handoff> for Handoff {
+    fn from(h: &d::Handoff) -> Self {
+        Handoff {
+            id: h.id.0,
+            conversation_id: h.conversation_id.0,
+            from: h.from.into(),
+            to: h.to.into(),
+            reason: h.reason.into(),
+            actor: h.actor.into(),
+            intent: h.context.intent.clone(),
+            summary: h.context.summary.clone(),
+            slots: h.context.slots.clone(),
+            briefing: h.context.briefing.clone(),
+            created_at: rfc3339(h.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct QuickReply {
+    pub id: i64,
+    pub title: String,
+    /// May contain placeholders such as `{customer_name}` and `{order_number}`, filled by the client.
+    pub text: String,
+    /// Shared with everyone (`true`) or personal to `owner_id`.
+    pub shared: bool,
+    pub owner_id: Option<i64>,
+    pub created_at: String,
+}
+
+impl From<&d::QuickReply> for QuickReply {
+    fn from(q: &d::QuickReply) -> Self {
+        QuickReply {
+            id: q.id.0,
+            title: q.title.clone(),
+            text: q.text.clone(),
+            shared: q.owner.is_none(),
+            owner_id: q.owner.map(|o| o.0),
+            created_at: rfc3339(q.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SearchResponse {
+    /// Conversations with at least one matching message («Найдено N чатов»).
+    pub total_conversations: i64,
+    /// The newest matching message of each conversation, newest first.
+    pub hits: Vec<SearchHit>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SearchHit {
+    pub conversation_id: i64,
+    pub message_id: i64,
+    pub created: String,
+    /// HTML-escaped text around the match with matched words in `<mark>…</mark>`.
+    pub snippet: String,
+}
+
+// ---- requests -----------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LoginRequest {
+    pub login: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LoginResponse {
+    /// Bearer token for `Authorization: Bearer …` (also set as the `frontline_session` cookie).
+    pub token: String,
+    pub expires_at: String,
+    pub operator: Operator,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessageRequest {
+    #[serde(default)]
+    pub text: String,
+    #[serde(default)]
+    pub attachments: Vec<Attachment>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SendMessageResponse {
+    pub message: Message,
+    /// Set when this reply took the conversation over from the bot.
+    pub takeover: Option<Handoff>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LeadRequest {
+    pub lead: Lead,
+    /// Optional note for whoever takes over, stored as the handoff's briefing.
+    #[serde(default)]
+    pub note: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssignRequest {
+    /// The operator to assign, or `null` to unassign.
+    pub operator_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusRequest {
+    pub status: ConversationStatus,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateAccountRequest {
+    pub kind: AccountKind,
+    pub name: String,
+    /// For `api` accounts: where outbound messages are POSTed.
+    #[serde(default)]
+    pub callback_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateAccountRequest {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+    /// A new callback URL; an empty string removes it.
+    #[serde(default)]
+    pub callback_url: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateOperatorRequest {
+    pub login: String,
+    pub display_name: String,
+    pub password: String,
+    pub role: Role,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateOperatorRequest {
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub role: Option<Role>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub active: Option<bool>,
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QuickReplyRequest {
+    pub title: String,
+    pub text: String,
+    /// Shared with all operators (admins only) or personal (default).
+    #[serde(default)]
+    pub shared: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct InboundAccepted {
+    pub conversation_id: i64,
+    pub message_id: i64,
+    /// `true` when this external message id had been received before; nothing new was created.
+    pub duplicate: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Health {
+    pub status: String,
+    pub store: String,
+    pub version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn timestamps_render_as_utc_rfc3339_with_millis() {
+        assert_eq!(rfc3339(d::Timestamp(0)), "1970-01-01T00:00:00.000Z");
+        assert_eq!(
+            rfc3339(d::Timestamp(1_767_323_045_123)),
+            "2026-01-02T03:04:05.123Z"
+        );
+    }
+
+    #[test]
+    fn enums_use_snake_case_on_the_wire() {
+        assert_eq!(
+            serde_json::to_string(&HandoffReason::NoBot).unwrap(),
+            "\"no_bot\""
+        );
+        assert_eq!(
+            serde_json::from_str::<Lead>("\"operator\"").unwrap(),
+            Lead::Operator
+        );
+    }
+}

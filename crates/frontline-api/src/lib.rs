@@ -1,0 +1,235 @@
+//! frontline's HTTP API: the operator REST API, the inbound API channel endpoint, the realtime event
+//! stream, metrics and the OpenAPI description.
+//!
+//! Handlers are thin: they authenticate, convert DTOs (`dto`) to domain values, call a use case of
+//! `frontline-lifecycle` or a read of the store, and convert back. Errors go through the one mapping in
+//! `error`.
+
+pub mod auth;
+pub mod dto;
+pub mod error;
+pub mod metrics;
+pub mod openapi;
+pub mod realtime;
+pub mod routes;
+
+use std::{sync::Arc, time::Duration};
+
+use axum::{
+    Router,
+    body::Body,
+    extract::DefaultBodyLimit,
+    http::{Response, StatusCode},
+    middleware,
+    response::{Html, IntoResponse},
+    routing::{get, post, put},
+};
+use frontline_lifecycle::Lifecycle;
+use frontline_store::Store;
+use tokio_util::sync::CancellationToken;
+use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
+
+use crate::{auth::LoginLimiter, error::ApiError, metrics::Metrics, realtime::Hub};
+
+/// Largest request body accepted, in bytes.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// Settings of the HTTP layer.
+#[derive(Debug, Clone)]
+pub struct ApiSettings {
+    pub session_ttl: Duration,
+    /// Mark the session cookie `Secure` (serve over HTTPS).
+    pub secure_cookies: bool,
+    /// How often the event dispatcher looks at the log when nothing wakes it (writes by other
+    /// processes sharing the database).
+    pub stream_poll: Duration,
+    pub login_max_failures: u32,
+    pub login_window: Duration,
+}
+
+impl Default for ApiSettings {
+    fn default() -> Self {
+        Self {
+            session_ttl: Duration::from_secs(12 * 3600),
+            secure_cookies: false,
+            stream_poll: Duration::from_millis(500),
+            login_max_failures: 5,
+            login_window: Duration::from_secs(300),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct AppState(Arc<Inner>);
+
+#[derive(Debug)]
+struct Inner {
+    store: Arc<dyn Store>,
+    lifecycle: Lifecycle,
+    hub: Hub,
+    metrics: Arc<Metrics>,
+    settings: ApiSettings,
+    limiter: LoginLimiter,
+    dummy_hash: String,
+    shutdown: CancellationToken,
+}
+
+impl AppState {
+    pub fn new(lifecycle: Lifecycle, settings: ApiSettings, shutdown: CancellationToken) -> Self {
+        let metrics = Arc::new(Metrics::new(lifecycle.stats().clone()));
+        let dummy = frontline_domain::Password::parse("not a real password")
+            .ok()
+            .and_then(|p| auth::hash_password(&p).ok())
+            .unwrap_or_default();
+        AppState(Arc::new(Inner {
+            store: lifecycle.store().clone(),
+            lifecycle,
+            hub: Hub::new(1024),
+            metrics,
+            limiter: LoginLimiter::new(settings.login_max_failures, settings.login_window),
+            settings,
+            dummy_hash: dummy,
+            shutdown,
+        }))
+    }
+
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.0.store
+    }
+
+    pub fn lifecycle(&self) -> &Lifecycle {
+        &self.0.lifecycle
+    }
+
+    pub fn hub(&self) -> &Hub {
+        &self.0.hub
+    }
+
+    pub fn metrics(&self) -> &Arc<Metrics> {
+        &self.0.metrics
+    }
+
+    pub fn settings(&self) -> &ApiSettings {
+        &self.0.settings
+    }
+
+    pub fn login_limiter(&self) -> &LoginLimiter {
+        &self.0.limiter
+    }
+
+    pub fn shutdown(&self) -> &CancellationToken {
+        &self.0.shutdown
+    }
+
+    /// A valid hash to verify against when the login does not exist, so timing reveals nothing.
+    fn dummy_hash(&self) -> &str {
+        &self.0.dummy_hash
+    }
+}
+
+/// Start the realtime dispatcher; it stops with the state's shutdown token.
+pub fn spawn_background(state: &AppState) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(realtime::run_dispatcher(
+        state.clone(),
+        state.settings().stream_poll,
+        state.shutdown().clone(),
+    ))
+}
+
+/// The whole HTTP application.
+pub fn router(state: AppState) -> Router {
+    use routes::*;
+    let api = Router::new()
+        .route("/auth/login", post(auth::login))
+        .route("/auth/logout", post(auth::logout))
+        .route("/me", get(auth::me))
+        .route("/conversations", get(conversations::list))
+        .route("/conversations/{id}", get(conversations::get))
+        .route(
+            "/conversations/{id}/messages",
+            get(conversations::messages).post(conversations::reply),
+        )
+        .route("/conversations/{id}/lead", post(conversations::set_lead))
+        .route("/conversations/{id}/assign", post(conversations::assign))
+        .route(
+            "/conversations/{id}/status",
+            post(conversations::set_status),
+        )
+        .route("/conversations/{id}/read", post(conversations::mark_read))
+        .route("/conversations/{id}/handoffs", get(conversations::handoffs))
+        .route("/messages/{id}/retry", post(conversations::retry))
+        .route("/search", get(conversations::search))
+        .route(
+            "/quick-replies",
+            get(quick_replies::list).post(quick_replies::create),
+        )
+        .route(
+            "/quick-replies/{id}",
+            put(quick_replies::update).delete(quick_replies::delete),
+        )
+        .route(
+            "/accounts",
+            get(admin::list_accounts).post(admin::create_account),
+        )
+        .route(
+            "/accounts/{id}",
+            get(admin::get_account)
+                .patch(admin::update_account)
+                .delete(admin::delete_account),
+        )
+        .route("/accounts/{id}/rotate-token", post(admin::rotate_token))
+        .route(
+            "/operators",
+            get(admin::list_operators).post(admin::create_operator),
+        )
+        .route(
+            "/operators/{id}",
+            axum::routing::patch(admin::update_operator).delete(admin::delete_operator),
+        )
+        .route("/inbound/{account_id}/messages", post(inbound::receive))
+        .route("/stream", get(realtime::stream))
+        .route("/openapi.json", get(system::openapi));
+
+    Router::new()
+        .nest("/api/v1", api)
+        .route("/healthz", get(system::healthz))
+        .route("/metrics", get(metrics::render))
+        .route("/", get(index))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(CatchPanicLayer::custom(panic_response))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+async fn index() -> Html<&'static str> {
+    Html(
+        "<!doctype html><meta charset=utf-8><title>frontline</title>\
+         <h1>frontline</h1><p>The API is running: see <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p>",
+    )
+}
+
+async fn not_found() -> ApiError {
+    ApiError::NotFound("route")
+}
+
+async fn method_not_allowed() -> impl IntoResponse {
+    let mut r = ApiError::BadRequest {
+        code: "method_not_allowed",
+        message: "this method is not allowed on this route".into(),
+        field: None,
+    }
+    .into_response();
+    *r.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+    r
+}
+
+fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
+    tracing::error!("a request handler panicked");
+    ApiError::Unavailable("internal error".into()).into_response()
+}

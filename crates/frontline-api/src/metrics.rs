@@ -1,0 +1,176 @@
+//! Prometheus metrics at `GET /metrics`: request latency by route, WebSocket clients, outbox depth, and
+//! the lifecycle's inbound/outbound counters.
+//!
+//! Each server instance owns its registry (no global recorder), so tests can run several servers in one
+//! process without their figures mixing.
+
+use std::{sync::Arc, time::Instant};
+
+use axum::{
+    extract::{MatchedPath, Request, State},
+    http::header,
+    middleware::Next,
+    response::{IntoResponse, Response},
+};
+use frontline_lifecycle::Stats;
+use frontline_store::JobKind;
+use prometheus_client::{
+    collector::Collector,
+    encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric, text::encode},
+    metrics::{counter::ConstCounter, family::Family, gauge::Gauge, histogram::Histogram},
+    registry::Registry,
+};
+
+use crate::{AppState, error::ApiError};
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct RequestLabels {
+    pub method: String,
+    pub route: String,
+    pub status: u16,
+}
+
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    pub requests: Family<RequestLabels, Histogram>,
+    pub ws_clients: Gauge,
+    outbox_depth: Gauge,
+    bot_queue_depth: Gauge,
+}
+
+impl Metrics {
+    pub fn new(stats: Arc<Stats>) -> Self {
+        let mut registry = Registry::with_prefix("frontline");
+        let requests = Family::<RequestLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new([
+                0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0,
+            ])
+        });
+        registry.register(
+            "http_request_duration_seconds",
+            "HTTP request latency by route and status",
+            requests.clone(),
+        );
+        let ws_clients = Gauge::default();
+        registry.register(
+            "websocket_clients",
+            "Connected realtime stream clients",
+            ws_clients.clone(),
+        );
+        let outbox_depth = Gauge::default();
+        registry.register(
+            "outbox_depth",
+            "Outbound messages waiting for delivery (read at scrape time)",
+            outbox_depth.clone(),
+        );
+        let bot_queue_depth = Gauge::default();
+        registry.register(
+            "bot_queue_depth",
+            "Inbound messages waiting for the bot (read at scrape time)",
+            bot_queue_depth.clone(),
+        );
+        registry.register_collector(Box::new(StatsCollector(stats)));
+        Self {
+            registry,
+            requests,
+            ws_clients,
+            outbox_depth,
+            bot_queue_depth,
+        }
+    }
+}
+
+/// Exposes the lifecycle's atomic counters without making the lifecycle depend on a metrics library.
+#[derive(Debug)]
+struct StatsCollector(Arc<Stats>);
+
+impl Collector for StatsCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let s = &self.0;
+        for (name, help, v) in [
+            (
+                "inbound_messages",
+                "Inbound messages stored",
+                &s.inbound_received,
+            ),
+            (
+                "inbound_duplicates",
+                "Inbound deliveries ignored as duplicates",
+                &s.inbound_duplicates,
+            ),
+            (
+                "outbound_queued",
+                "Outbound messages queued",
+                &s.outbound_queued,
+            ),
+            (
+                "outbound_sent",
+                "Outbound messages delivered to their channel",
+                &s.outbound_sent,
+            ),
+            (
+                "outbound_retries",
+                "Outbound delivery attempts that failed and will be retried",
+                &s.outbound_retried,
+            ),
+            (
+                "outbound_failed",
+                "Outbound messages that failed for good",
+                &s.outbound_failed,
+            ),
+            ("bot_replies", "Answers sent by the bot", &s.bot_replies),
+            (
+                "bot_handoffs",
+                "Conversations the bot handed to operators",
+                &s.bot_handoffs,
+            ),
+        ] {
+            let c = ConstCounter::new(Stats::get(v));
+            let m = encoder.encode_descriptor(name, help, None, c.metric_type())?;
+            c.encode(m)?;
+        }
+        Ok(())
+    }
+}
+
+/// Record latency per matched route (not per raw path, which would explode the label space).
+pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let start = Instant::now();
+    let method = req.method().to_string();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "unmatched".into());
+    let resp = next.run(req).await;
+    state
+        .metrics()
+        .requests
+        .get_or_create(&RequestLabels {
+            method,
+            route,
+            status: resp.status().as_u16(),
+        })
+        .observe(start.elapsed().as_secs_f64());
+    resp
+}
+
+/// `GET /metrics` in the Prometheus (OpenMetrics) text format.
+pub async fn render(State(state): State<AppState>) -> Result<Response, ApiError> {
+    let m = state.metrics();
+    m.outbox_depth
+        .set(state.store().count_jobs(JobKind::Deliver).await?);
+    m.bot_queue_depth
+        .set(state.store().count_jobs(JobKind::Bot).await?);
+    let mut body = String::new();
+    encode(&mut body, &m.registry).map_err(ApiError::internal)?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    )
+        .into_response())
+}

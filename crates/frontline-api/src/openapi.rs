@@ -1,0 +1,98 @@
+//! The OpenAPI description, assembled from the handlers' annotations.
+
+use utoipa::{
+    Modify, OpenApi,
+    openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme},
+};
+
+use crate::{dto, error, realtime, routes};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "frontline",
+        description = include_str!("../../../docs/api.md"),
+    ),
+    paths(
+        routes::system::healthz,
+        routes::system::openapi,
+        routes::auth::login,
+        routes::auth::logout,
+        routes::auth::me,
+        routes::conversations::list,
+        routes::conversations::get,
+        routes::conversations::messages,
+        routes::conversations::reply,
+        routes::conversations::set_lead,
+        routes::conversations::assign,
+        routes::conversations::set_status,
+        routes::conversations::mark_read,
+        routes::conversations::handoffs,
+        routes::conversations::retry,
+        routes::conversations::search,
+        routes::quick_replies::list,
+        routes::quick_replies::create,
+        routes::quick_replies::update,
+        routes::quick_replies::delete,
+        routes::admin::list_accounts,
+        routes::admin::create_account,
+        routes::admin::get_account,
+        routes::admin::update_account,
+        routes::admin::rotate_token,
+        routes::admin::delete_account,
+        routes::admin::list_operators,
+        routes::admin::create_operator,
+        routes::admin::update_operator,
+        routes::admin::delete_operator,
+        routes::inbound::receive,
+        realtime::stream,
+    ),
+    components(schemas(
+        error::ErrorBody,
+        frontline_channels::api::CallbackPayload,
+        dto::Lead,
+        dto::HandoffReason,
+    )),
+    modifiers(&Security),
+    tags(
+        (name = "auth", description = "Sessions"),
+        (name = "conversations", description = "The inbox: conversations, messages, lead, assignment"),
+        (name = "search", description = "Full-text search over messages (Russian and English morphology)"),
+        (name = "realtime", description = "The gap-free event stream (WebSocket)"),
+        (name = "quick_replies", description = "Reply templates"),
+        (name = "accounts", description = "Channel accounts (management needs the admin role)"),
+        (name = "operators", description = "Operators (management needs the admin role)"),
+        (name = "inbound", description = "The generic inbound API channel"),
+        (name = "system", description = "Health and description"),
+    )
+)]
+#[derive(Debug)]
+pub struct ApiDoc;
+
+struct Security;
+
+impl Modify for Security {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "Session token from /api/v1/auth/login (or the frontline_session cookie)",
+                    ))
+                    .build(),
+            ),
+        );
+        components.add_security_scheme(
+            "inbound_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The inbound token of an api account"))
+                    .build(),
+            ),
+        );
+    }
+}

@@ -1,0 +1,356 @@
+//! Accounts and operators. Listing is open to every operator (the inbox needs account names and
+//! colleagues); creating, changing and removing needs the admin role.
+
+use axum::{extract::State, http::StatusCode, response::IntoResponse};
+use frontline_domain::{
+    AccountId, AccountKind, AccountPatch, Login, NewAccount, NewOperator, OperatorId,
+    OperatorPatch, Password, Role,
+};
+
+use crate::{
+    AppState,
+    auth::{Admin, CurrentOperator, hash_password_blocking, new_token, token_hash},
+    dto,
+    error::{ApiError, ApiJson, ApiPath},
+    routes::required_text,
+};
+
+fn check_url(url: &str) -> Result<(), ApiError> {
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 2048 {
+        return Err(ApiError::validation(
+            "callback_url",
+            "must be an http(s) URL",
+        ));
+    }
+    Ok(())
+}
+
+/// Every connected account (the «Аккаунты (N)» panel).
+#[utoipa::path(
+    get, path = "/api/v1/accounts", tag = "accounts",
+    responses((status = 200, body = Vec<dto::Account>), (status = 401, body = crate::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn list_accounts(
+    State(state): State<AppState>,
+    CurrentOperator(me): CurrentOperator,
+) -> Result<ApiJson<Vec<dto::Account>>, ApiError> {
+    let admin = me.role == Role::Admin;
+    let accounts = state.store().list_accounts().await?;
+    Ok(ApiJson(
+        accounts
+            .iter()
+            .map(|a| dto::Account::from_domain(a, admin))
+            .collect(),
+    ))
+}
+
+/// Connect an account. For `api` accounts the response holds the inbound token, once.
+#[utoipa::path(
+    post, path = "/api/v1/accounts", tag = "accounts",
+    request_body = dto::CreateAccountRequest,
+    responses(
+        (status = 201, body = dto::AccountWithToken),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_account(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiJson(req): ApiJson<dto::CreateAccountRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let name = required_text(&req.name, "name", 200)?;
+    let kind: AccountKind = req.kind.into();
+    if let Some(url) = &req.callback_url {
+        check_url(url)?;
+    }
+    let token = (kind == AccountKind::Api).then(new_token);
+    let account = state
+        .store()
+        .create_account(NewAccount {
+            kind,
+            name,
+            callback_url: req.callback_url,
+            inbound_token_hash: token.as_deref().map(token_hash),
+        })
+        .await?;
+    tracing::info!(account = account.id.0, kind = %kind, "account created");
+    Ok((
+        StatusCode::CREATED,
+        ApiJson(dto::AccountWithToken {
+            account: dto::Account::from_domain(&account, true),
+            inbound_token: token,
+        }),
+    ))
+}
+
+#[utoipa::path(
+    get, path = "/api/v1/accounts/{id}", tag = "accounts",
+    params(("id" = i64, Path)),
+    responses((status = 200, body = dto::Account), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn get_account(
+    State(state): State<AppState>,
+    CurrentOperator(me): CurrentOperator,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<ApiJson<dto::Account>, ApiError> {
+    let a = state
+        .store()
+        .account(AccountId(id))
+        .await?
+        .ok_or(ApiError::NotFound("account"))?;
+    Ok(ApiJson(dto::Account::from_domain(
+        &a,
+        me.role == Role::Admin,
+    )))
+}
+
+#[utoipa::path(
+    patch, path = "/api/v1/accounts/{id}", tag = "accounts",
+    params(("id" = i64, Path)),
+    request_body = dto::UpdateAccountRequest,
+    responses(
+        (status = 200, body = dto::Account),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update_account(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<dto::UpdateAccountRequest>,
+) -> Result<ApiJson<dto::Account>, ApiError> {
+    let name = req
+        .name
+        .as_deref()
+        .map(|n| required_text(n, "name", 200))
+        .transpose()?;
+    let callback_url = match req.callback_url {
+        None => None,
+        Some(u) if u.trim().is_empty() => Some(None),
+        Some(u) => {
+            check_url(&u)?;
+            Some(Some(u))
+        }
+    };
+    let a = state
+        .store()
+        .update_account(
+            AccountId(id),
+            AccountPatch {
+                name,
+                enabled: req.enabled,
+                callback_url,
+                inbound_token_hash: None,
+            },
+        )
+        .await?;
+    Ok(ApiJson(dto::Account::from_domain(&a, true)))
+}
+
+/// Issue a new inbound token for an `api` account; the old one stops working at once.
+#[utoipa::path(
+    post, path = "/api/v1/accounts/{id}/rotate-token", tag = "accounts",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = dto::AccountWithToken),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 409, description = "Not an api account", body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn rotate_token(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<ApiJson<dto::AccountWithToken>, ApiError> {
+    let a = state
+        .store()
+        .account(AccountId(id))
+        .await?
+        .ok_or(ApiError::NotFound("account"))?;
+    if a.kind != AccountKind::Api {
+        return Err(ApiError::Conflict(
+            "only api accounts have inbound tokens".into(),
+        ));
+    }
+    let token = new_token();
+    let a = state
+        .store()
+        .update_account(
+            AccountId(id),
+            AccountPatch {
+                inbound_token_hash: Some(Some(token_hash(&token))),
+                ..AccountPatch::default()
+            },
+        )
+        .await?;
+    Ok(ApiJson(dto::AccountWithToken {
+        account: dto::Account::from_domain(&a, true),
+        inbound_token: Some(token),
+    }))
+}
+
+/// Remove an account that has no conversations (otherwise disable it: history must not vanish).
+#[utoipa::path(
+    delete, path = "/api/v1/accounts/{id}", tag = "accounts",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 204),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn delete_account(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    state.store().delete_account(AccountId(id)).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Every operator (for assignment and display).
+#[utoipa::path(
+    get, path = "/api/v1/operators", tag = "operators",
+    responses((status = 200, body = Vec<dto::Operator>), (status = 401, body = crate::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn list_operators(
+    State(state): State<AppState>,
+    _op: CurrentOperator,
+) -> Result<ApiJson<Vec<dto::Operator>>, ApiError> {
+    let ops = state.store().list_operators().await?;
+    Ok(ApiJson(ops.iter().map(dto::Operator::from).collect()))
+}
+
+#[utoipa::path(
+    post, path = "/api/v1/operators", tag = "operators",
+    request_body = dto::CreateOperatorRequest,
+    responses(
+        (status = 201, body = dto::Operator),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 409, description = "Login taken", body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn create_operator(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiJson(req): ApiJson<dto::CreateOperatorRequest>,
+) -> Result<impl IntoResponse, ApiError> {
+    let login = Login::parse(&req.login)?;
+    let display_name = required_text(&req.display_name, "display_name", 100)?;
+    let password = Password::parse(&req.password)?;
+    let op = state
+        .store()
+        .create_operator(NewOperator {
+            login,
+            display_name,
+            role: req.role.into(),
+            password_hash: hash_password_blocking(password).await?,
+        })
+        .await?;
+    Ok((StatusCode::CREATED, ApiJson(dto::Operator::from(&op))))
+}
+
+/// Change an operator. Deactivating or changing the password ends their sessions.
+#[utoipa::path(
+    patch, path = "/api/v1/operators/{id}", tag = "operators",
+    params(("id" = i64, Path)),
+    request_body = dto::UpdateOperatorRequest,
+    responses(
+        (status = 200, body = dto::Operator),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 409, description = "Would leave no active admin", body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn update_operator(
+    State(state): State<AppState>,
+    Admin(me): Admin,
+    ApiPath(id): ApiPath<i64>,
+    ApiJson(req): ApiJson<dto::UpdateOperatorRequest>,
+) -> Result<ApiJson<dto::Operator>, ApiError> {
+    let id = OperatorId(id);
+    let demotes_self = id == me.id
+        && (req.active == Some(false) || req.role.is_some_and(|r| r != dto::Role::Admin));
+    if demotes_self {
+        return Err(ApiError::Conflict(
+            "an admin cannot deactivate or demote themselves".into(),
+        ));
+    }
+    let display_name = req
+        .display_name
+        .as_deref()
+        .map(|n| required_text(n, "display_name", 100))
+        .transpose()?;
+    let password_hash = match req.password.as_deref() {
+        Some(p) => Some(hash_password_blocking(Password::parse(p)?).await?),
+        None => None,
+    };
+    let ends_sessions = password_hash.is_some() || req.active == Some(false);
+    let op = state
+        .store()
+        .update_operator(
+            id,
+            OperatorPatch {
+                display_name,
+                role: req.role.map(Into::into),
+                password_hash,
+                active: req.active,
+            },
+        )
+        .await?;
+    if ends_sessions {
+        state.store().delete_operator_sessions(id).await?;
+    }
+    Ok(ApiJson((&op).into()))
+}
+
+/// Deactivate an operator (their messages and handoffs stay attributed) and end their sessions.
+#[utoipa::path(
+    delete, path = "/api/v1/operators/{id}", tag = "operators",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 204),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 409, body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn delete_operator(
+    State(state): State<AppState>,
+    Admin(me): Admin,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<StatusCode, ApiError> {
+    let id = OperatorId(id);
+    if id == me.id {
+        return Err(ApiError::Conflict(
+            "an admin cannot remove themselves".into(),
+        ));
+    }
+    state
+        .store()
+        .update_operator(
+            id,
+            OperatorPatch {
+                active: Some(false),
+                ..OperatorPatch::default()
+            },
+        )
+        .await?;
+    state.store().delete_operator_sessions(id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
