@@ -1,0 +1,339 @@
+//! The PostgreSQL backend of frontline's [`Store`], for production deployments.
+//!
+//! [`PgStore::connect`] opens a connection pool and applies the embedded migrations
+//! (`migrations/*.sql`). Each module below holds the SQL of one part of the contract; this file only
+//! wires the trait to them.
+//!
+//! Two PostgreSQL-specific mechanisms carry the contract's hardest promises:
+//! - event order: writers that append events take a transaction-level advisory lock first, so the
+//!   event log's seq order is commit order (see the `events` module for why and how);
+//! - search: a stored generated `tsvector` with a GIN index over the terms that `frontline-text`
+//!   computes in Rust (see the `search` module).
+
+mod accounts;
+mod error;
+mod events;
+mod import;
+mod jobs;
+mod lifecycle;
+mod operators;
+mod quick_replies;
+mod read;
+mod rows;
+mod search;
+pub mod testing;
+
+use std::time::Duration;
+
+use async_trait::async_trait;
+use frontline_domain::{
+    Account, AccountId, AccountPatch, Conversation, ConversationId, ConversationStatus,
+    ConversationView, DeliveryStatus, Event, Handoff, HandoffId, InboundMessage, LeadChange,
+    Message, MessageId, NewAccount, NewOperator, Operator, OperatorId, OperatorPatch,
+    OutboundMessage, QuickReply, QuickReplyId, Seq, Slots, Timestamp,
+};
+use frontline_store::{
+    ConversationFilter, EventBounds, ImportStats, ImportedMessage, Ingested, Job, JobId, JobKind,
+    Page, Queued, Result, SearchQuery, SearchResults, Store, StoreError,
+};
+use sqlx::PgPool;
+use sqlx::postgres::PgPoolOptions;
+
+use crate::error::db_err;
+
+/// Connections per store. Event writers run one at a time anyway (the event log lock); the rest of the
+/// pool serves reads, job claims and the API's concurrent requests.
+const POOL_SIZE: u32 = 10;
+
+/// frontline's storage on PostgreSQL.
+#[derive(Debug, Clone)]
+pub struct PgStore {
+    pool: PgPool,
+}
+
+impl PgStore {
+    /// Connect to a `postgres://` or `postgresql://` URL and bring the schema up to date.
+    pub async fn connect(url: &str) -> Result<Self> {
+        if !(url.starts_with("postgres://") || url.starts_with("postgresql://")) {
+            return Err(StoreError::backend(error::NotPostgresUrl));
+        }
+        let pool = PgPoolOptions::new()
+            .max_connections(POOL_SIZE)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect(url)
+            .await
+            .map_err(db_err)?;
+        // sqlx serialises concurrent migrators with its own advisory lock, so several processes can
+        // start against the same database at once.
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(StoreError::backend)?;
+        Ok(PgStore { pool })
+    }
+
+    /// The underlying pool, for maintenance such as `ANALYZE` after a bulk import.
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+}
+
+#[async_trait]
+impl Store for PgStore {
+    fn backend(&self) -> &'static str {
+        "postgres"
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(db_err)?;
+        Ok(())
+    }
+
+    async fn count_operators(&self) -> Result<i64> {
+        operators::count_operators(&self.pool).await
+    }
+
+    async fn create_operator(&self, new: NewOperator) -> Result<Operator> {
+        operators::create_operator(&self.pool, new).await
+    }
+
+    async fn operator(&self, id: OperatorId) -> Result<Option<Operator>> {
+        operators::operator_by_id(&self.pool, id).await
+    }
+
+    async fn operator_by_login(&self, login: &str) -> Result<Option<Operator>> {
+        operators::operator_by_login(&self.pool, login).await
+    }
+
+    async fn list_operators(&self) -> Result<Vec<Operator>> {
+        operators::list_operators(&self.pool).await
+    }
+
+    async fn update_operator(&self, id: OperatorId, patch: OperatorPatch) -> Result<Operator> {
+        operators::update_operator(&self.pool, id, patch).await
+    }
+
+    async fn create_session(
+        &self,
+        token_hash: &str,
+        operator: OperatorId,
+        expires_at: Timestamp,
+    ) -> Result<()> {
+        operators::create_session(&self.pool, token_hash, operator, expires_at).await
+    }
+
+    async fn session_operator(&self, token_hash: &str, now: Timestamp) -> Result<Option<Operator>> {
+        operators::session_operator(&self.pool, token_hash, now).await
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        operators::delete_session(&self.pool, token_hash).await
+    }
+
+    async fn delete_operator_sessions(&self, operator: OperatorId) -> Result<()> {
+        operators::delete_operator_sessions(&self.pool, operator).await
+    }
+
+    async fn create_account(&self, new: NewAccount) -> Result<Account> {
+        accounts::create_account(&self.pool, new).await
+    }
+
+    async fn account(&self, id: AccountId) -> Result<Option<Account>> {
+        accounts::account_by_id(&self.pool, id).await
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<Account>> {
+        accounts::list_accounts(&self.pool).await
+    }
+
+    async fn update_account(&self, id: AccountId, patch: AccountPatch) -> Result<Account> {
+        accounts::update_account(&self.pool, id, patch).await
+    }
+
+    async fn delete_account(&self, id: AccountId) -> Result<()> {
+        accounts::delete_account(&self.pool, id).await
+    }
+
+    async fn ingest_inbound(&self, msg: InboundMessage) -> Result<Ingested> {
+        lifecycle::ingest_inbound(&self.pool, msg).await
+    }
+
+    async fn enqueue_outbound(&self, msg: OutboundMessage) -> Result<Queued> {
+        lifecycle::enqueue_outbound(&self.pool, msg).await
+    }
+
+    async fn change_lead(&self, change: LeadChange) -> Result<Handoff> {
+        lifecycle::change_lead(&self.pool, change).await
+    }
+
+    async fn assign(
+        &self,
+        conversation: ConversationId,
+        assignee: Option<OperatorId>,
+    ) -> Result<Conversation> {
+        lifecycle::assign(&self.pool, conversation, assignee).await
+    }
+
+    async fn set_status(
+        &self,
+        conversation: ConversationId,
+        status: ConversationStatus,
+    ) -> Result<Conversation> {
+        lifecycle::set_status(&self.pool, conversation, status).await
+    }
+
+    async fn mark_read(&self, conversation: ConversationId) -> Result<Conversation> {
+        lifecycle::mark_read(&self.pool, conversation).await
+    }
+
+    async fn set_intent_and_slots(
+        &self,
+        conversation: ConversationId,
+        intent: Option<String>,
+        slots: Slots,
+    ) -> Result<Conversation> {
+        lifecycle::set_intent_and_slots(&self.pool, conversation, intent, slots).await
+    }
+
+    async fn conversation(&self, id: ConversationId) -> Result<Option<ConversationView>> {
+        read::conversation(&self.pool, id).await
+    }
+
+    async fn list_conversations(
+        &self,
+        filter: &ConversationFilter,
+    ) -> Result<Page<ConversationView>> {
+        read::list_conversations(&self.pool, filter).await
+    }
+
+    async fn list_messages(
+        &self,
+        conversation: ConversationId,
+        before: Option<MessageId>,
+        limit: usize,
+    ) -> Result<Vec<Message>> {
+        read::list_messages(&self.pool, conversation, before, limit).await
+    }
+
+    async fn message(&self, id: MessageId) -> Result<Option<Message>> {
+        read::message_by_id(&self.pool, id).await
+    }
+
+    async fn handoffs(&self, conversation: ConversationId) -> Result<Vec<Handoff>> {
+        read::handoffs(&self.pool, conversation).await
+    }
+
+    async fn handoff(&self, id: HandoffId) -> Result<Option<Handoff>> {
+        read::handoff_by_id(&self.pool, id).await
+    }
+
+    async fn search_messages(&self, query: &SearchQuery) -> Result<SearchResults> {
+        search::search_messages(&self.pool, query).await
+    }
+
+    async fn claim_jobs(
+        &self,
+        kind: JobKind,
+        now: Timestamp,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<Job>> {
+        jobs::claim_jobs(&self.pool, kind, now, lease, limit).await
+    }
+
+    async fn next_job_at(&self, kind: JobKind) -> Result<Option<Timestamp>> {
+        jobs::next_job_at(&self.pool, kind).await
+    }
+
+    async fn count_jobs(&self, kind: JobKind) -> Result<i64> {
+        jobs::count_jobs(&self.pool, kind).await
+    }
+
+    async fn complete_job(&self, job: JobId) -> Result<()> {
+        jobs::complete_job(&self.pool, job).await
+    }
+
+    async fn retry_job(&self, job: JobId, run_at: Timestamp, error: &str) -> Result<()> {
+        jobs::retry_job(&self.pool, job, run_at, error).await
+    }
+
+    async fn delivery_succeeded(
+        &self,
+        job: JobId,
+        message: MessageId,
+        external_id: Option<String>,
+    ) -> Result<Message> {
+        jobs::delivery_succeeded(&self.pool, job, message, external_id).await
+    }
+
+    async fn delivery_failed(
+        &self,
+        job: JobId,
+        message: MessageId,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<Message> {
+        jobs::delivery_failed(&self.pool, job, message, error, retry_at).await
+    }
+
+    async fn retry_message(&self, message: MessageId) -> Result<Message> {
+        jobs::retry_message(&self.pool, message).await
+    }
+
+    async fn set_delivery_status(
+        &self,
+        message: MessageId,
+        status: DeliveryStatus,
+    ) -> Result<Message> {
+        jobs::set_delivery_status(&self.pool, message, status).await
+    }
+
+    async fn import_messages(&self, batch: Vec<ImportedMessage>) -> Result<ImportStats> {
+        import::import_messages(&self.pool, batch).await
+    }
+
+    async fn create_quick_reply(
+        &self,
+        title: &str,
+        text: &str,
+        owner: Option<OperatorId>,
+    ) -> Result<QuickReply> {
+        quick_replies::create(&self.pool, title, text, owner).await
+    }
+
+    async fn quick_reply(&self, id: QuickReplyId) -> Result<Option<QuickReply>> {
+        quick_replies::get_by_id(&self.pool, id).await
+    }
+
+    async fn list_quick_replies(&self, operator: OperatorId) -> Result<Vec<QuickReply>> {
+        quick_replies::list(&self.pool, operator).await
+    }
+
+    async fn update_quick_reply(
+        &self,
+        id: QuickReplyId,
+        title: &str,
+        text: &str,
+    ) -> Result<QuickReply> {
+        quick_replies::update(&self.pool, id, title, text).await
+    }
+
+    async fn delete_quick_reply(&self, id: QuickReplyId) -> Result<()> {
+        quick_replies::delete(&self.pool, id).await
+    }
+
+    async fn events_after(&self, after: Seq, limit: usize) -> Result<Vec<Event>> {
+        events::events_after(&self.pool, after, limit).await
+    }
+
+    async fn event_bounds(&self) -> Result<EventBounds> {
+        events::event_bounds(&self.pool).await
+    }
+
+    async fn prune_events(&self, older_than: Timestamp) -> Result<u64> {
+        events::prune_events(&self.pool, older_than).await
+    }
+}
