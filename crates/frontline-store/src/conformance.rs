@@ -1821,6 +1821,11 @@ pub async fn concurrent_claims_never_share_a_job(store: Arc<dyn Store>) {
                     break;
                 }
                 mine.extend(got.into_iter().map(|j| j.id));
+                // Leases that do not hold would hand the same jobs out forever.
+                assert!(
+                    mine.len() <= JOBS,
+                    "more claims than jobs: leases are not respected"
+                );
                 tokio::task::yield_now().await;
             }
             mine

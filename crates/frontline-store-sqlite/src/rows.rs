@@ -1,0 +1,337 @@
+//! Turning rows into domain values and back: the column lists every query selects, the decoders for
+//! them, and the private JSON shapes of attachments and slots (the domain has no serde on purpose).
+
+use frontline_domain::{
+    Account, AccountId, AccountKind, Attachment, AttachmentKind, Author, Conversation,
+    ConversationId, ConversationStatus, ConversationView, Customer, CustomerId, DeliveryStatus,
+    Direction, Event, EventKind, Handoff, HandoffContext, HandoffId, HandoffReason, Lead, Listing,
+    Message, MessageId, MessagePreview, Operator, OperatorId, QuickReply, QuickReplyId, Role, Seq,
+    Slots, Timestamp,
+};
+use frontline_store::{Job, JobId, JobKind, Result, StoreError};
+use serde::{Deserialize, Serialize};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::error::{corrupt, db};
+
+pub(crate) const OPERATOR_COLS: &str =
+    "id, login, display_name, role, password_hash, active, created_at";
+
+pub(crate) const ACCOUNT_COLS: &str =
+    "id, kind, name, enabled, callback_url, inbound_token_hash, created_at";
+
+pub(crate) const MESSAGE_COLS: &str = "id, conversation_id, account_id, direction, author_kind, \
+     author_operator_id, text, attachments, external_id, status, error, created_at";
+
+pub(crate) const HANDOFF_COLS: &str = "id, conversation_id, from_lead, to_lead, reason, actor_kind, \
+     actor_operator_id, intent, summary, slots, briefing, created_at";
+
+pub(crate) const QUICK_REPLY_COLS: &str = "id, title, text, owner_id, created_at";
+
+pub(crate) const EVENT_COLS: &str =
+    "seq, kind, conversation_id, message_id, handoff_id, created_at";
+
+/// The conversation columns, qualified with the alias `c` so that they can be joined.
+pub(crate) const CONVERSATION_COLS: &str = "c.id, c.account_id, c.customer_id, \
+     c.external_chat_id, c.listing_external_id, c.listing_title, c.listing_price, c.listing_url, \
+     c.listing_image_url, c.lead, c.assignee_id, c.status, c.intent, c.slots, c.unread_count, \
+     c.last_message_id, c.last_message_text, c.last_message_direction, c.last_message_at, \
+     c.created_at, c.updated_at";
+
+/// A conversation with its customer, account and assignee name; append `WHERE …` to it.
+pub(crate) const VIEW_SELECT: &str = "SELECT c.id, c.account_id, c.customer_id, \
+     c.external_chat_id, c.listing_external_id, c.listing_title, c.listing_price, c.listing_url, \
+     c.listing_image_url, c.lead, c.assignee_id, c.status, c.intent, c.slots, c.unread_count, \
+     c.last_message_id, c.last_message_text, c.last_message_direction, c.last_message_at, \
+     c.created_at, c.updated_at, \
+     cu.external_id AS cu_external_id, cu.name AS cu_name, cu.avatar_url AS cu_avatar_url, \
+     cu.phone AS cu_phone, cu.created_at AS cu_created_at, \
+     a.name AS account_name, a.kind AS account_kind, o.display_name AS assignee_name \
+     FROM conversations c \
+     JOIN customers cu ON cu.id = c.customer_id \
+     JOIN accounts a ON a.id = c.account_id \
+     LEFT JOIN operators o ON o.id = c.assignee_id";
+
+fn get<'r, T>(row: &'r SqliteRow, col: &str) -> Result<T>
+where
+    T: sqlx::Decode<'r, sqlx::Sqlite> + sqlx::Type<sqlx::Sqlite>,
+{
+    row.try_get(col).map_err(db)
+}
+
+fn ts(row: &SqliteRow, col: &str) -> Result<Timestamp> {
+    Ok(Timestamp(get::<i64>(row, col)?))
+}
+
+fn opt_ts(row: &SqliteRow, col: &str) -> Result<Option<Timestamp>> {
+    Ok(get::<Option<i64>>(row, col)?.map(Timestamp))
+}
+
+fn parsed<T>(
+    row: &SqliteRow,
+    col: &str,
+    parse: fn(&str) -> Result<T, frontline_domain::ParseError>,
+) -> Result<T> {
+    let s: String = get(row, col)?;
+    parse(&s).map_err(StoreError::backend)
+}
+
+pub(crate) fn operator(row: &SqliteRow) -> Result<Operator> {
+    Ok(Operator {
+        id: OperatorId(get(row, "id")?),
+        login: get(row, "login")?,
+        display_name: get(row, "display_name")?,
+        role: parsed(row, "role", Role::parse)?,
+        password_hash: get(row, "password_hash")?,
+        active: get(row, "active")?,
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+pub(crate) fn account(row: &SqliteRow) -> Result<Account> {
+    Ok(Account {
+        id: AccountId(get(row, "id")?),
+        kind: parsed(row, "kind", AccountKind::parse)?,
+        name: get(row, "name")?,
+        enabled: get(row, "enabled")?,
+        callback_url: get(row, "callback_url")?,
+        inbound_token_hash: get(row, "inbound_token_hash")?,
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+pub(crate) fn conversation(row: &SqliteRow) -> Result<Conversation> {
+    let listing = match get::<Option<String>>(row, "listing_external_id")? {
+        None => None,
+        Some(external_id) => Some(Listing {
+            external_id,
+            title: get(row, "listing_title")?,
+            price: get(row, "listing_price")?,
+            url: get(row, "listing_url")?,
+            image_url: get(row, "listing_image_url")?,
+        }),
+    };
+    let last_message = match get::<Option<i64>>(row, "last_message_id")? {
+        None => None,
+        Some(id) => Some(MessagePreview {
+            message_id: MessageId(id),
+            text: get::<Option<String>>(row, "last_message_text")?.unwrap_or_default(),
+            direction: match get::<Option<String>>(row, "last_message_direction")? {
+                Some(d) => Direction::parse(&d).map_err(StoreError::backend)?,
+                None => return Err(corrupt("last message without direction")),
+            },
+            at: opt_ts(row, "last_message_at")?
+                .ok_or_else(|| corrupt("last message without time"))?,
+        }),
+    };
+    Ok(Conversation {
+        id: ConversationId(get(row, "id")?),
+        account_id: AccountId(get(row, "account_id")?),
+        customer_id: CustomerId(get(row, "customer_id")?),
+        external_chat_id: get(row, "external_chat_id")?,
+        listing,
+        lead: parsed(row, "lead", Lead::parse)?,
+        assignee: get::<Option<i64>>(row, "assignee_id")?.map(OperatorId),
+        status: parsed(row, "status", ConversationStatus::parse)?,
+        intent: get(row, "intent")?,
+        slots: slots_from_json(&get::<String>(row, "slots")?)?,
+        unread_count: get(row, "unread_count")?,
+        last_message,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+/// A row of [`VIEW_SELECT`].
+pub(crate) fn view(row: &SqliteRow) -> Result<ConversationView> {
+    let conversation = conversation(row)?;
+    let customer = Customer {
+        id: conversation.customer_id,
+        account_id: conversation.account_id,
+        external_id: get(row, "cu_external_id")?,
+        name: get(row, "cu_name")?,
+        avatar_url: get(row, "cu_avatar_url")?,
+        phone: get(row, "cu_phone")?,
+        created_at: ts(row, "cu_created_at")?,
+    };
+    Ok(ConversationView {
+        conversation,
+        customer,
+        account_name: get(row, "account_name")?,
+        account_kind: parsed(row, "account_kind", AccountKind::parse)?,
+        assignee_name: get(row, "assignee_name")?,
+    })
+}
+
+fn author(row: &SqliteRow, kind_col: &str, operator_col: &str) -> Result<Author> {
+    let kind: String = get(row, kind_col)?;
+    let op = get::<Option<i64>>(row, operator_col)?.map(OperatorId);
+    Author::from_parts(&kind, op).map_err(StoreError::backend)
+}
+
+pub(crate) fn message(row: &SqliteRow) -> Result<Message> {
+    Ok(Message {
+        id: MessageId(get(row, "id")?),
+        conversation_id: ConversationId(get(row, "conversation_id")?),
+        account_id: AccountId(get(row, "account_id")?),
+        direction: parsed(row, "direction", Direction::parse)?,
+        author: author(row, "author_kind", "author_operator_id")?,
+        text: get(row, "text")?,
+        attachments: attachments_from_json(&get::<String>(row, "attachments")?)?,
+        external_id: get(row, "external_id")?,
+        status: parsed(row, "status", DeliveryStatus::parse)?,
+        error: get(row, "error")?,
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+pub(crate) fn handoff(row: &SqliteRow) -> Result<Handoff> {
+    Ok(Handoff {
+        id: HandoffId(get(row, "id")?),
+        conversation_id: ConversationId(get(row, "conversation_id")?),
+        from: parsed(row, "from_lead", Lead::parse)?,
+        to: parsed(row, "to_lead", Lead::parse)?,
+        reason: parsed(row, "reason", HandoffReason::parse)?,
+        actor: author(row, "actor_kind", "actor_operator_id")?,
+        context: HandoffContext {
+            intent: get(row, "intent")?,
+            summary: get(row, "summary")?,
+            slots: slots_from_json(&get::<String>(row, "slots")?)?,
+            briefing: get(row, "briefing")?,
+        },
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+pub(crate) fn quick_reply(row: &SqliteRow) -> Result<QuickReply> {
+    Ok(QuickReply {
+        id: QuickReplyId(get(row, "id")?),
+        title: get(row, "title")?,
+        text: get(row, "text")?,
+        owner: get::<Option<i64>>(row, "owner_id")?.map(OperatorId),
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+pub(crate) fn event(row: &SqliteRow) -> Result<Event> {
+    Ok(Event {
+        seq: Seq(get(row, "seq")?),
+        kind: parsed(row, "kind", EventKind::parse)?,
+        conversation_id: ConversationId(get(row, "conversation_id")?),
+        message_id: get::<Option<i64>>(row, "message_id")?.map(MessageId),
+        handoff_id: get::<Option<i64>>(row, "handoff_id")?.map(HandoffId),
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+pub(crate) fn job(row: &SqliteRow) -> Result<Job> {
+    let kind: String = get(row, "kind")?;
+    let kind = match kind.as_str() {
+        "deliver" => JobKind::Deliver,
+        "bot" => JobKind::Bot,
+        other => return Err(corrupt(format!("unknown job kind `{other}`"))),
+    };
+    Ok(Job {
+        id: JobId(get(row, "id")?),
+        kind,
+        conversation_id: ConversationId(get(row, "conversation_id")?),
+        message_id: MessageId(get(row, "message_id")?),
+        attempts: get(row, "attempts")?,
+        last_error: get(row, "last_error")?,
+    })
+}
+
+// ---- JSON columns -------------------------------------------------------------------------------
+
+/// How an attachment is kept in `messages.attachments`. Private to this crate: changing it needs a
+/// migration, not a change of the domain.
+#[derive(Serialize, Deserialize)]
+struct AttachmentJson {
+    kind: String,
+    url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    mime: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    size: Option<i64>,
+}
+
+pub(crate) fn attachments_to_json(attachments: &[Attachment]) -> Result<String> {
+    let list: Vec<AttachmentJson> = attachments
+        .iter()
+        .map(|a| AttachmentJson {
+            kind: a.kind.as_str().to_owned(),
+            url: a.url.clone(),
+            name: a.name.clone(),
+            mime: a.mime.clone(),
+            size: a.size,
+        })
+        .collect();
+    serde_json::to_string(&list).map_err(StoreError::backend)
+}
+
+fn attachments_from_json(s: &str) -> Result<Vec<Attachment>> {
+    let list: Vec<AttachmentJson> = serde_json::from_str(s).map_err(StoreError::backend)?;
+    list.into_iter()
+        .map(|a| {
+            Ok(Attachment {
+                kind: AttachmentKind::parse(&a.kind).map_err(StoreError::backend)?,
+                url: a.url,
+                name: a.name,
+                mime: a.mime,
+                size: a.size,
+            })
+        })
+        .collect()
+}
+
+/// Slots are a string map; a JSON object keeps them readable with `sqlite3` on the command line.
+pub(crate) fn slots_to_json(slots: &Slots) -> Result<String> {
+    serde_json::to_string(slots).map_err(StoreError::backend)
+}
+
+fn slots_from_json(s: &str) -> Result<Slots> {
+    serde_json::from_str(s).map_err(StoreError::backend)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attachments_round_trip() {
+        let list = vec![
+            Attachment {
+                kind: AttachmentKind::Image,
+                url: "https://x/y.png".into(),
+                name: Some("y.png".into()),
+                mime: Some("image/png".into()),
+                size: Some(42),
+            },
+            Attachment {
+                kind: AttachmentKind::Voice,
+                url: "u".into(),
+                name: None,
+                mime: None,
+                size: None,
+            },
+        ];
+        let json = attachments_to_json(&list).unwrap();
+        assert_eq!(attachments_from_json(&json).unwrap(), list);
+        assert!(attachments_from_json(r#"[{"kind":"hologram","url":"u"}]"#).is_err());
+    }
+
+    #[test]
+    fn slots_round_trip() {
+        let slots = Slots::from([
+            ("order_number".into(), "123".into()),
+            ("город".into(), "Тверь".into()),
+        ]);
+        assert_eq!(
+            slots_from_json(&slots_to_json(&slots).unwrap()).unwrap(),
+            slots
+        );
+    }
+}
