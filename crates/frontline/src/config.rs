@@ -1,0 +1,324 @@
+//! Configuration: defaults, then a TOML file, then `FRONTLINE_…` environment variables, then flags.
+//!
+//! Only the binary reads the environment, files and flags; the crates it wires receive typed settings.
+
+use std::{path::PathBuf, time::Duration};
+
+use anyhow::Context;
+use figment::{
+    Figment,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Address to listen on.
+    pub listen: String,
+    /// `sqlite://path/to/file.db` (embedded, the default) or `postgres://user@host/db`.
+    pub database_url: String,
+    /// `login:password` of an admin to create on first start when no operator exists.
+    pub bootstrap_admin: Option<String>,
+    pub log: LogConfig,
+    pub http: HttpConfig,
+    pub outbox: OutboxConfig,
+    pub events: EventsConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LogConfig {
+    /// `pretty` or `json`.
+    pub format: String,
+    /// A tracing filter, e.g. `info` or `frontline=debug,info`.
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HttpConfig {
+    pub session_ttl_hours: u64,
+    pub secure_cookies: bool,
+    pub login_max_failures: u32,
+    pub login_window_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OutboxConfig {
+    pub max_attempts: i32,
+    pub backoff_base_ms: u64,
+    pub backoff_max_secs: u64,
+    pub poll_interval_ms: u64,
+    pub callback_timeout_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EventsConfig {
+    /// How long the event log keeps events for reconnecting clients.
+    pub retention_days: u64,
+    pub stream_poll_ms: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: "127.0.0.1:8080".into(),
+            database_url: "sqlite://data/frontline.db".into(),
+            bootstrap_admin: None,
+            log: LogConfig::default(),
+            http: HttpConfig::default(),
+            outbox: OutboxConfig::default(),
+            events: EventsConfig::default(),
+        }
+    }
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            format: "pretty".into(),
+            level: "info".into(),
+        }
+    }
+}
+
+impl Default for HttpConfig {
+    fn default() -> Self {
+        Self {
+            session_ttl_hours: 12,
+            secure_cookies: false,
+            login_max_failures: 5,
+            login_window_secs: 300,
+        }
+    }
+}
+
+impl Default for OutboxConfig {
+    fn default() -> Self {
+        Self {
+            max_attempts: 10,
+            backoff_base_ms: 1000,
+            backoff_max_secs: 300,
+            poll_interval_ms: 1000,
+            callback_timeout_secs: 10,
+        }
+    }
+}
+
+impl Default for EventsConfig {
+    fn default() -> Self {
+        Self {
+            retention_days: 7,
+            stream_poll_ms: 500,
+        }
+    }
+}
+
+/// Secrets never reach logs: the database password and the bootstrap password are masked.
+impl std::fmt::Debug for Config {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Config")
+            .field("listen", &self.listen)
+            .field("database_url", &redact_url(&self.database_url))
+            .field(
+                "bootstrap_admin",
+                &self
+                    .bootstrap_admin
+                    .as_deref()
+                    .map(|s| format!("{}:***", s.split(':').next().unwrap_or(""))),
+            )
+            .field("log", &self.log)
+            .field("http", &self.http)
+            .field("outbox", &self.outbox)
+            .field("events", &self.events)
+            .finish()
+    }
+}
+
+/// `postgres://user:secret@host/db` → `postgres://user:***@host/db`.
+pub fn redact_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+/// Values given on the command line; `None` leaves the lower layers alone.
+#[derive(Debug, Default, Serialize)]
+pub struct Overrides {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub database_url: Option<String>,
+}
+
+impl Config {
+    /// Layer defaults, the TOML file (explicit path, else `./frontline.toml` if present), the
+    /// environment and the flags.
+    pub fn load(file: Option<PathBuf>, overrides: Overrides) -> anyhow::Result<Config> {
+        let mut fig = Figment::from(Serialized::defaults(Config::default()));
+        match file {
+            Some(path) => {
+                anyhow::ensure!(
+                    path.exists(),
+                    "config file {} does not exist",
+                    path.display()
+                );
+                fig = fig.merge(Toml::file(path));
+            }
+            None => {
+                if PathBuf::from("frontline.toml").exists() {
+                    fig = fig.merge(Toml::file("frontline.toml"));
+                }
+            }
+        }
+        fig = fig
+            .merge(
+                Env::prefixed("FRONTLINE_")
+                    .split("__")
+                    .ignore(&["config", "test_postgres_url"]),
+            )
+            .merge(Serialized::defaults(overrides));
+        let config: Config = fig.extract().context("invalid configuration")?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            matches!(self.log.format.as_str(), "pretty" | "json"),
+            "log.format must be `pretty` or `json`"
+        );
+        if let Some(b) = &self.bootstrap_admin {
+            anyhow::ensure!(
+                b.split_once(':')
+                    .is_some_and(|(l, p)| !l.is_empty() && !p.is_empty()),
+                "bootstrap_admin must look like login:password"
+            );
+        }
+        anyhow::ensure!(
+            self.outbox.max_attempts >= 1,
+            "outbox.max_attempts must be at least 1"
+        );
+        Ok(())
+    }
+
+    pub fn session_ttl(&self) -> Duration {
+        Duration::from_secs(self.http.session_ttl_hours * 3600)
+    }
+}
+
+/// The commented example printed by `frontline print-config`.
+pub const EXAMPLE: &str = r#"# frontline configuration.
+# Precedence: built-in defaults < this file < FRONTLINE_* environment variables < command-line flags.
+# The file is ./frontline.toml, or the path given with --config (or FRONTLINE_CONFIG).
+# Nested keys map to environment variables with a double underscore: FRONTLINE_LOG__LEVEL=debug.
+
+# Address to listen on (FRONTLINE_LISTEN, --listen).
+listen = "127.0.0.1:8080"
+
+# Storage (FRONTLINE_DATABASE_URL, --database-url). The embedded default is SQLite; the file and its
+# directory are created on first start. For production use PostgreSQL:
+#   database_url = "postgres://frontline:secret@127.0.0.1:5432/frontline"
+database_url = "sqlite://data/frontline.db"
+
+# Create this admin on first start if no operator exists yet (FRONTLINE_BOOTSTRAP_ADMIN).
+# bootstrap_admin = "admin:change-me-please"
+
+[log]
+# `pretty` for people, `json` for log collectors.
+format = "pretty"
+# A tracing filter: `info`, `debug`, `frontline_api=debug,info`, ...
+level = "info"
+
+[http]
+# Lifetime of an operator session.
+session_ttl_hours = 12
+# Send the session cookie only over HTTPS (enable behind TLS).
+secure_cookies = false
+# Failed logins per login or per client address before further attempts wait for the window to pass.
+login_max_failures = 5
+login_window_secs = 300
+
+[outbox]
+# Delivery attempts before an outbound message is marked failed.
+max_attempts = 10
+# Exponential backoff between attempts: base * 2^(attempt-1), capped, with jitter; a channel's
+# Retry-After wins when longer.
+backoff_base_ms = 1000
+backoff_max_secs = 300
+# Longest pause between two looks at the queue when nothing wakes the worker.
+poll_interval_ms = 1000
+# Timeout of one callback request of an api account.
+callback_timeout_secs = 10
+
+[events]
+# How long reconnecting clients can resume the realtime stream from where they left off.
+retention_days = 7
+stream_poll_ms = 500
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn example_parses_to_the_defaults() {
+        let from_example: Config = Figment::from(Toml::string(EXAMPLE)).extract().unwrap();
+        let defaults = Config::default();
+        assert_eq!(format!("{from_example:?}"), format!("{defaults:?}"));
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let c = Config {
+            database_url: "postgres://app:hunter2@db/frontline".into(),
+            bootstrap_admin: Some("admin:swordfish".into()),
+            ..Config::default()
+        };
+        let s = format!("{c:?}");
+        assert!(!s.contains("hunter2") && !s.contains("swordfish"), "{s}");
+        assert!(s.contains("postgres://app:***@db/frontline"), "{s}");
+    }
+
+    #[test]
+    fn precedence_file_env_flags() {
+        figment::Jail::expect_with(|jail| {
+            jail.create_file("f.toml", "listen = \"0.0.0.0:1\"\n[log]\nlevel = \"debug\"")?;
+            jail.set_env("FRONTLINE_LISTEN", "0.0.0.0:2");
+            jail.set_env("FRONTLINE_LOG__FORMAT", "json");
+            let c = Config::load(Some("f.toml".into()), Overrides::default()).unwrap();
+            assert_eq!(c.listen, "0.0.0.0:2");
+            assert_eq!(c.log.level, "debug");
+            assert_eq!(c.log.format, "json");
+            let c = Config::load(
+                Some("f.toml".into()),
+                Overrides {
+                    listen: Some("0.0.0.0:3".into()),
+                    database_url: None,
+                },
+            )
+            .unwrap();
+            assert_eq!(c.listen, "0.0.0.0:3");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("FRONTLINE_BOOTSTRAP_ADMIN", "no-colon");
+            assert!(Config::load(None, Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+}

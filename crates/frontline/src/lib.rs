@@ -1,0 +1,183 @@
+//! The frontline server, wired from its crates: [`launch`] opens the store, starts the workers and serves
+//! HTTP until shut down. `main.rs` adds the command line around it; the integration tests call
+//! [`launch`] directly on a listener bound to `127.0.0.1:0`.
+
+pub mod config;
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
+use frontline_api::{ApiSettings, AppState};
+use frontline_channels::api::CallbackSender;
+use frontline_domain::{AccountKind, Login, NewOperator, Password, Role, Timestamp};
+use frontline_lifecycle::{Bot, Channels, Lifecycle, NoBot, WorkerSettings, spawn_workers};
+use frontline_store::Store;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+pub use config::Config;
+
+/// Open the store named by `url`: `sqlite://…` or `postgres://…` / `postgresql://…`.
+pub async fn open_store(url: &str) -> anyhow::Result<Arc<dyn Store>> {
+    if url.starts_with("sqlite:") {
+        let s = frontline_store_sqlite::SqliteStore::connect(url)
+            .await
+            .with_context(|| format!("opening SQLite database {url}"))?;
+        Ok(Arc::new(s))
+    } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        let s = frontline_store_postgres::PgStore::connect(url)
+            .await
+            .with_context(|| format!("connecting to PostgreSQL at {}", config::redact_url(url)))?;
+        Ok(Arc::new(s))
+    } else {
+        anyhow::bail!(
+            "unsupported database URL `{}`: use sqlite://path or postgres://…",
+            config::redact_url(url)
+        )
+    }
+}
+
+/// Create the first admin from `login:password` when no operator exists yet.
+pub async fn bootstrap_admin(store: &dyn Store, spec: Option<&str>) -> anyhow::Result<()> {
+    if store.count_operators().await? > 0 {
+        return Ok(());
+    }
+    let Some((login, password)) = spec.and_then(|s| s.split_once(':')) else {
+        warn!(
+            "no operator exists yet: create an admin with `frontline operator add --login admin --name Admin --role admin` \
+             (password on stdin), or start with FRONTLINE_BOOTSTRAP_ADMIN=login:password"
+        );
+        return Ok(());
+    };
+    create_operator(store, login, login, Role::Admin, password).await?;
+    info!(login, "bootstrap admin created");
+    Ok(())
+}
+
+/// Create an operator with a hashed password.
+pub async fn create_operator(
+    store: &dyn Store,
+    login: &str,
+    display_name: &str,
+    role: Role,
+    password: &str,
+) -> anyhow::Result<()> {
+    let login = Login::parse(login)?;
+    let password = Password::parse(password)?;
+    let hash = frontline_api::auth::hash_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+    store
+        .create_operator(NewOperator {
+            login,
+            display_name: display_name.to_owned(),
+            role,
+            password_hash: hash,
+        })
+        .await?;
+    Ok(())
+}
+
+/// Extra wiring for embedders and tests; production uses the defaults.
+#[derive(Debug, Clone)]
+pub struct Wiring {
+    pub bot: Arc<dyn Bot>,
+}
+
+impl Default for Wiring {
+    fn default() -> Self {
+        Self {
+            bot: Arc::new(NoBot),
+        }
+    }
+}
+
+/// Run the server on `listener` until `shutdown` is cancelled.
+pub async fn launch(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+) -> anyhow::Result<()> {
+    launch_with(config, listener, shutdown, Wiring::default()).await
+}
+
+pub async fn launch_with(
+    config: Config,
+    listener: TcpListener,
+    shutdown: CancellationToken,
+    wiring: Wiring,
+) -> anyhow::Result<()> {
+    let store = open_store(&config.database_url).await?;
+    bootstrap_admin(&*store, config.bootstrap_admin.as_deref()).await?;
+
+    let lifecycle = Lifecycle::new(store.clone());
+    let channels = Channels::new().with(
+        AccountKind::Api,
+        Arc::new(CallbackSender::new(Duration::from_secs(
+            config.outbox.callback_timeout_secs,
+        ))),
+    );
+    let worker_settings = WorkerSettings {
+        poll_interval: Duration::from_millis(config.outbox.poll_interval_ms),
+        max_attempts: config.outbox.max_attempts,
+        backoff_base: Duration::from_millis(config.outbox.backoff_base_ms),
+        backoff_max: Duration::from_secs(config.outbox.backoff_max_secs),
+        ..WorkerSettings::default()
+    };
+    let mut workers = spawn_workers(
+        lifecycle.clone(),
+        wiring.bot,
+        channels,
+        worker_settings,
+        shutdown.clone(),
+    );
+
+    let state = AppState::new(
+        lifecycle,
+        ApiSettings {
+            session_ttl: config.session_ttl(),
+            secure_cookies: config.http.secure_cookies,
+            stream_poll: Duration::from_millis(config.events.stream_poll_ms),
+            login_max_failures: config.http.login_max_failures,
+            login_window: Duration::from_secs(config.http.login_window_secs),
+        },
+        shutdown.clone(),
+    );
+    let dispatcher = frontline_api::spawn_background(&state);
+    let pruner = tokio::spawn(prune_events(
+        store.clone(),
+        Duration::from_secs(config.events.retention_days * 86_400),
+        shutdown.clone(),
+    ));
+
+    let addr = listener.local_addr()?;
+    info!(%addr, store = store.backend(), "frontline listening");
+    let app =
+        frontline_api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let stop = shutdown.clone();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(async move { stop.cancelled().await })
+        .await
+        .context("serving HTTP")?;
+
+    shutdown.cancel();
+    while workers.join_next().await.is_some() {}
+    let _ = dispatcher.await;
+    let _ = pruner.await;
+    info!("frontline stopped");
+    Ok(())
+}
+
+/// Drop events older than the retention, hourly.
+async fn prune_events(store: Arc<dyn Store>, retention: Duration, shutdown: CancellationToken) {
+    loop {
+        match store.prune_events(Timestamp::now().minus(retention)).await {
+            Ok(n) if n > 0 => info!(deleted = n, "pruned old events"),
+            Ok(_) => {}
+            Err(e) => warn!(error = %e, "pruning events failed"),
+        }
+        tokio::select! {
+            _ = shutdown.cancelled() => return,
+            _ = tokio::time::sleep(Duration::from_secs(3600)) => {}
+        }
+    }
+}

@@ -1,0 +1,238 @@
+//! The `frontline` command line.
+
+use std::{io::Read, path::PathBuf};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use frontline::{Config, config::Overrides};
+use frontline_domain::Role;
+use tokio_util::sync::CancellationToken;
+use tracing_subscriber::{EnvFilter, fmt, prelude::*};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "frontline",
+    version,
+    about = "The first line of customer support: bot, handoff, operator inbox"
+)]
+struct Cli {
+    /// Configuration file (TOML). Defaults to ./frontline.toml when present.
+    #[arg(long, global = true, env = "FRONTLINE_CONFIG")]
+    config: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the server.
+    Serve {
+        /// Address to listen on, e.g. 127.0.0.1:8080.
+        #[arg(long)]
+        listen: Option<String>,
+        /// sqlite://path/to/file.db or postgres://user@host/db.
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Print a commented example configuration.
+    PrintConfig,
+    /// Manage operators.
+    Operator {
+        #[command(subcommand)]
+        command: OperatorCommand,
+    },
+    /// Measure the engine on labelled data.
+    Eval {
+        #[command(subcommand)]
+        command: EvalCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum EvalCommand {
+    /// Train the intent classifier on one labelled file and report on another (or cross-validate),
+    /// printing one JSON object.
+    Intents {
+        /// Training data: CSV with a header, or CLINC150-style JSON (`train`, `val`, `test`, `oos_*`).
+        #[arg(long)]
+        train: PathBuf,
+        /// Evaluation data (CSV). Without it, a CSV is cross-validated with --folds.
+        #[arg(long)]
+        test: Option<PathBuf>,
+        /// `csv` or `clinc`; guessed from the extension when omitted.
+        #[arg(long)]
+        format: Option<String>,
+        #[arg(long, default_value = "text")]
+        text_column: String,
+        #[arg(long, default_value = "label")]
+        label_column: String,
+        /// CLINC150 split to evaluate on: `val` or `test` (training uses `train` + `oos_train`).
+        #[arg(long, default_value = "val")]
+        eval_split: String,
+        /// Folds for cross-validation when no --test is given.
+        #[arg(long, default_value_t = 5)]
+        folds: usize,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum OperatorCommand {
+    /// Create an operator; the password is read from standard input.
+    Add {
+        #[arg(long)]
+        login: String,
+        #[arg(long)]
+        name: String,
+        /// `admin` or `operator`.
+        #[arg(long, default_value = "operator")]
+        role: String,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+}
+
+fn init_logging(config: &Config) {
+    let filter = EnvFilter::try_from_env("RUST_LOG")
+        .unwrap_or_else(|_| EnvFilter::new(config.log.level.clone()));
+    let registry = tracing_subscriber::registry().with(filter);
+    if config.log.format == "json" {
+        registry.with(fmt::layer().json()).init();
+    } else {
+        registry.with(fmt::layer()).init();
+    }
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::PrintConfig => {
+            print!("{}", frontline::config::EXAMPLE);
+            Ok(())
+        }
+        Command::Serve {
+            listen,
+            database_url,
+        } => {
+            let config = Config::load(
+                cli.config,
+                Overrides {
+                    listen,
+                    database_url,
+                },
+            )?;
+            init_logging(&config);
+            tracing::debug!(?config, "configuration");
+            let listener = tokio::net::TcpListener::bind(&config.listen)
+                .await
+                .with_context(|| format!("binding {}", config.listen))?;
+            let shutdown = CancellationToken::new();
+            let stop = shutdown.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                tracing::info!("shutting down");
+                stop.cancel();
+            });
+            frontline::launch(config, listener, shutdown).await
+        }
+        Command::Eval { command } => eval_intents(command),
+        Command::Operator {
+            command:
+                OperatorCommand::Add {
+                    login,
+                    name,
+                    role,
+                    database_url,
+                },
+        } => {
+            let config = Config::load(
+                cli.config,
+                Overrides {
+                    listen: None,
+                    database_url,
+                },
+            )?;
+            let role = Role::parse(&role).context("--role must be admin or operator")?;
+            let mut password = String::new();
+            std::io::stdin()
+                .read_to_string(&mut password)
+                .context("reading the password from standard input")?;
+            let password = password.trim_end_matches(['\n', '\r']);
+            let store = frontline::open_store(&config.database_url).await?;
+            frontline::create_operator(&*store, &login, &name, role, password).await?;
+            println!("operator `{login}` created");
+            Ok(())
+        }
+    }
+}
+
+fn eval_intents(command: EvalCommand) -> anyhow::Result<()> {
+    use frontline_engine::{
+        TrainOptions,
+        eval::{self, ClincSplit},
+    };
+    let EvalCommand::Intents {
+        train,
+        test,
+        format,
+        text_column,
+        label_column,
+        eval_split,
+        folds,
+    } = command;
+    let format = format.unwrap_or_else(|| {
+        if train.extension().is_some_and(|e| e == "json") {
+            "clinc".into()
+        } else {
+            "csv".into()
+        }
+    });
+    let opts = TrainOptions::default();
+    let report = match format.as_str() {
+        "clinc" => {
+            anyhow::ensure!(
+                test.is_none(),
+                "--test does not apply to CLINC files: use --eval-split"
+            );
+            let split = match eval_split.as_str() {
+                "val" => ClincSplit::Val,
+                "test" => ClincSplit::Test,
+                other => anyhow::bail!("--eval-split must be val or test, not `{other}`"),
+            };
+            let (train, test) = eval::load_clinc(&train, split)?;
+            eval::evaluate(&train, &test, &opts)?
+        }
+        "csv" => {
+            let train = eval::load_csv(&train, &text_column, &label_column)?;
+            match test {
+                Some(test) => {
+                    let test = eval::load_csv(&test, &text_column, &label_column)?;
+                    eval::evaluate(&train, &test, &opts)?
+                }
+                None => eval::cross_validate(&train, folds, &opts)?,
+            }
+        }
+        other => anyhow::bail!("--format must be csv or clinc, not `{other}`"),
+    };
+    println!("{}", report.to_json());
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        if let Ok(mut s) = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            s.recv().await;
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
