@@ -203,7 +203,7 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(CatchPanicLayer::custom(panic_response))
-        .layer(TraceLayer::new_for_http())
+        .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
 }
 
@@ -230,6 +230,11 @@ async fn method_not_allowed() -> impl IntoResponse {
 }
 
 fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> {
-    tracing::error!("a request handler panicked");
-    ApiError::Unavailable("internal error".into()).into_response()
+    ApiError::internal(std::io::Error::other("a request handler panicked")).into_response()
+}
+
+/// The span of a request names its method and path only: query strings can carry tokens (the
+/// stream's `?token=`) and must not reach the logs.
+fn request_span(req: &axum::http::Request<Body>) -> tracing::Span {
+    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
 }
