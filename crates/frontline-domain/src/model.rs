@@ -393,7 +393,10 @@ impl Password {
             return Err(ParseError::new("password", "must be at least 8 characters"));
         }
         if n > 256 {
-            return Err(ParseError::new("password", "must be at most 256 characters"));
+            return Err(ParseError::new(
+                "password",
+                "must be at most 256 characters",
+            ));
         }
         Ok(Password(s.to_owned()))
     }

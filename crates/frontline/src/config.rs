@@ -268,6 +268,8 @@ stream_poll_ms = 500
 "#;
 
 #[cfg(test)]
+// figment's `Jail` closures must return its (large) error type; boxing it is not ours to choose.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

@@ -231,10 +231,13 @@ where
     }
 }
 
+/// A callback as received: its `Idempotency-Key` header and its JSON body.
+pub type Received = (Option<String>, Value);
+
 /// A local HTTP server standing in for an api account's callback receiver.
 #[derive(Clone, Default)]
 pub struct CallbackServer {
-    pub received: Arc<Mutex<Vec<(Option<String>, Value)>>>,
+    pub received: Arc<Mutex<Vec<Received>>>,
 }
 
 impl CallbackServer {
