@@ -481,6 +481,15 @@ impl Conversation {
         Ok(())
     }
 
+    /// Whether `author` may write into this conversation now: the bot never writes into a conversation
+    /// that an operator leads (it may have taken over while the bot was composing its answer).
+    pub fn check_may_write(&self, author: Author) -> Result<(), LeadError> {
+        match (author, self.lead) {
+            (Author::Bot, Lead::Operator) => Err(LeadError::OperatorLeads),
+            _ => Ok(()),
+        }
+    }
+
     /// Whether a message by `author` must first take the lead: an operator writing into a bot-led
     /// conversation takes it over, so the bot never talks over a human.
     pub fn takeover_by(&self, author: Author) -> Option<LeadChange> {
@@ -505,6 +514,8 @@ impl Conversation {
 pub enum LeadError {
     #[error("the conversation is already led by the {0}")]
     Unchanged(Lead),
+    #[error("an operator leads the conversation; the bot may not write into it")]
+    OperatorLeads,
 }
 
 #[cfg(test)]
@@ -594,6 +605,18 @@ mod tests {
         assert_eq!(change.context.slots["order_number"], "123");
         assert!(conv(Lead::Operator).takeover_by(op).is_none());
         assert!(conv(Lead::Bot).takeover_by(Author::Bot).is_none());
+    }
+
+    #[test]
+    fn the_bot_never_writes_into_an_operator_led_conversation() {
+        assert_eq!(
+            conv(Lead::Operator).check_may_write(Author::Bot),
+            Err(LeadError::OperatorLeads)
+        );
+        assert!(conv(Lead::Bot).check_may_write(Author::Bot).is_ok());
+        let op = Author::Operator(OperatorId(1));
+        assert!(conv(Lead::Operator).check_may_write(op).is_ok());
+        assert!(conv(Lead::Bot).check_may_write(op).is_ok());
     }
 
     #[test]

@@ -374,11 +374,9 @@ pub(crate) async fn enqueue_outbound(pool: &PgPool, msg: OutboundMessage) -> Res
     let current = lock_conversation(&mut tx, msg.conversation_id).await?;
     // Checked on the locked row, so the bot cannot talk over an operator who took the lead while
     // the bot was composing its answer.
-    if msg.author == Author::Bot && current.lead == Lead::Operator {
-        return Err(StoreError::Conflict(
-            "an operator leads the conversation; the bot may not write into it".into(),
-        ));
-    }
+    current
+        .check_may_write(msg.author)
+        .map_err(|e| StoreError::Conflict(e.to_string()))?;
     let takeover = match current.takeover_by(msg.author) {
         Some(change) => Some(apply_lead_change(&mut tx, &current, &change, now).await?),
         None => None,

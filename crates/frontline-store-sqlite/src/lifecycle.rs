@@ -421,6 +421,10 @@ pub(crate) async fn enqueue_outbound(s: &SqliteStore, msg: OutboundMessage) -> R
     let now = Timestamp::now();
     let mut tx = s.begin().await?;
     let mut conv = load_conversation(&mut tx, msg.conversation_id).await?;
+    // Checked inside the write transaction, so the bot cannot talk over an operator who took the lead
+    // while the bot was composing its answer.
+    conv.check_may_write(msg.author)
+        .map_err(|e| StoreError::Conflict(e.to_string()))?;
     let takeover = match conv.takeover_by(msg.author) {
         Some(change) => Some(apply_lead_change(&mut tx, &mut conv, &change, now).await?),
         None => None,

@@ -30,6 +30,7 @@ macro_rules! conformance_suite {
             second_message_reuses_conversation,
             ingest_updates_customer_profile_and_listing,
             inbound_reopens_resolved_conversation,
+            bot_may_not_write_into_an_operator_led_conversation,
             outbound_by_bot_is_queued_without_takeover,
             outbound_by_operator_takes_over_bot_led_conversation,
             change_lead_records_handoffs_both_ways,
@@ -779,6 +780,47 @@ pub async fn inbound_reopens_resolved_conversation(store: Arc<dyn Store>) {
             .status,
         ConversationStatus::Open
     );
+}
+
+pub async fn bot_may_not_write_into_an_operator_led_conversation(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let conv = ingest(&*store, acc.id, "chat", "m1", "вопрос")
+        .await
+        .conversation;
+    let op = operator(&*store, "olga", Role::Operator).await;
+    store
+        .change_lead(LeadChange {
+            conversation_id: conv.id,
+            to: Lead::Operator,
+            reason: HandoffReason::Manual,
+            actor: Author::Operator(op.id),
+            context: HandoffContext::default(),
+        })
+        .await
+        .unwrap();
+    let seq = latest_seq(&*store).await;
+    let jobs = store.count_jobs(JobKind::Deliver).await.unwrap();
+    let refused = store
+        .enqueue_outbound(outbound(conv.id, Author::Bot, "Ответ бота"))
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::Conflict(_))),
+        "{refused:?}"
+    );
+    // Nothing was stored: no message, no job, no event.
+    assert!(events_since(&*store, seq).await.is_empty());
+    assert_eq!(store.count_jobs(JobKind::Deliver).await.unwrap(), jobs);
+    let history = store.list_messages(conv.id, None, 10).await.unwrap();
+    assert!(history.iter().all(|m| m.author != Author::Bot));
+    // The operator still writes.
+    store
+        .enqueue_outbound(outbound(
+            conv.id,
+            Author::Operator(op.id),
+            "Ответ оператора",
+        ))
+        .await
+        .unwrap();
 }
 
 pub async fn outbound_by_bot_is_queued_without_takeover(store: Arc<dyn Store>) {
