@@ -183,9 +183,12 @@ impl Config {
         }
         fig = fig
             .merge(
-                Env::prefixed("FRONTLINE_")
-                    .split("__")
-                    .ignore(&["config", "test_postgres_url"]),
+                // Unknown keys are errors (a typo must not silently fall back to a default), so the
+                // variables that are not configuration are skipped: FRONTLINE_CONFIG names the file,
+                // FRONTLINE_TEST_* belong to the test harness.
+                Env::prefixed("FRONTLINE_").split("__").filter(|key| {
+                    key != "config" && !key.as_str().to_ascii_lowercase().starts_with("test_")
+                }),
             )
             .merge(Serialized::defaults(overrides));
         let config: Config = fig.extract().context("invalid configuration")?;
@@ -319,6 +322,18 @@ mod tests {
     fn bad_values_are_reported() {
         figment::Jail::expect_with(|jail| {
             jail.set_env("FRONTLINE_BOOTSTRAP_ADMIN", "no-colon");
+            assert!(Config::load(None, Overrides::default()).is_err());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn unknown_variables_are_errors_but_test_harness_ones_are_not() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("FRONTLINE_TEST_BACKEND", "postgres");
+            jail.set_env("FRONTLINE_CONFIG", "elsewhere.toml");
+            assert!(Config::load(None, Overrides::default()).is_ok());
+            jail.set_env("FRONTLINE_DATABSE_URL", "typo");
             assert!(Config::load(None, Overrides::default()).is_err());
             Ok(())
         });
