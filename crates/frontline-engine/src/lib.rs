@@ -12,16 +12,20 @@
 //! - [`policy`]: the decision for one message — answer, ask for a slot, clarify, hand off, fallback —
 //!   by request type, after the brief's typology.
 //! - [`briefing`]: the operator briefing and an extractive dialog summary.
+//! - [`kb`]: the knowledge base — articles split into fragments, BM25 retrieval with shared stemming,
+//!   a normalised confidence for answering without an LLM, grounded prompts for answering with one,
+//!   and JSON/CSV/Markdown importers.
 //! - [`llm`]: an OpenAI-compatible chat client (OpenRouter by default) with structured output,
 //!   streaming, and retries that honour `Retry-After`; the only part here that does I/O.
 //!
-//! Not yet here: the knowledge base, the cascade that combines these stages, and the `Bot` that the
-//! lifecycle calls.
+//! Not yet here: knowledge-base persistence through the store, the cascade that combines these
+//! stages, and the `Bot` that the lifecycle calls.
 
 pub mod briefing;
 pub mod eval;
 pub mod human;
 pub mod intent;
+pub mod kb;
 pub mod llm;
 pub mod policy;
 pub mod slots;
