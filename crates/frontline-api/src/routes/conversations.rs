@@ -3,8 +3,8 @@
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 use base64::Engine;
 use frontline_domain::{
-    AccountId, Author, ConversationId, HandoffContext, HandoffReason, Lead, MessageId, OperatorId,
-    Role, Timestamp,
+    AccountId, Author, ConversationId, ConversationView, HandoffContext, HandoffReason, Lead,
+    MessageId, OperatorId, Role, Timestamp,
 };
 use frontline_store::{AssigneeFilter, ConversationCursor, ConversationFilter, SearchQuery};
 use serde::Deserialize;
@@ -124,11 +124,7 @@ pub async fn get(
     _op: CurrentOperator,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<ApiJson<dto::ConversationDetail>, ApiError> {
-    let view = state
-        .store()
-        .conversation(ConversationId(id))
-        .await?
-        .ok_or(ApiError::NotFound("conversation"))?;
+    let view = load(&state, id).await?;
     let briefing = if view.conversation.lead == Lead::Operator {
         state
             .store()
@@ -171,9 +167,7 @@ pub async fn messages(
 ) -> Result<ApiJson<dto::MessagePage>, ApiError> {
     let limit = page_limit(p.limit, 50)?;
     let store = state.store();
-    if store.conversation(ConversationId(id)).await?.is_none() {
-        return Err(ApiError::NotFound("conversation"));
-    }
+    load(&state, id).await?;
     // One extra row tells whether older messages exist.
     let mut items = store
         .list_messages(ConversationId(id), p.before.map(MessageId), limit + 1)
@@ -250,11 +244,7 @@ pub async fn set_lead(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<dto::LeadRequest>,
 ) -> Result<ApiJson<dto::Handoff>, ApiError> {
-    let view = state
-        .store()
-        .conversation(ConversationId(id))
-        .await?
-        .ok_or(ApiError::NotFound("conversation"))?;
+    let view = load(&state, id).await?;
     let c = view.conversation;
     let context = HandoffContext {
         intent: c.intent.clone(),
@@ -299,13 +289,7 @@ pub async fn assign(
 ) -> Result<ApiJson<dto::Conversation>, ApiError> {
     let target = req.operator_id.map(OperatorId);
     if me.role != Role::Admin {
-        let current = state
-            .store()
-            .conversation(ConversationId(id))
-            .await?
-            .ok_or(ApiError::NotFound("conversation"))?
-            .conversation
-            .assignee;
+        let current = load(&state, id).await?.conversation.assignee;
         let allowed = match target {
             Some(t) => t == me.id,
             None => current.is_none_or(|c| c == me.id),
@@ -367,14 +351,7 @@ pub async fn handoffs(
     _op: CurrentOperator,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<ApiJson<Vec<dto::Handoff>>, ApiError> {
-    if state
-        .store()
-        .conversation(ConversationId(id))
-        .await?
-        .is_none()
-    {
-        return Err(ApiError::NotFound("conversation"));
-    }
+    load(&state, id).await?;
     let hs = state.store().handoffs(ConversationId(id)).await?;
     Ok(ApiJson(hs.iter().map(dto::Handoff::from).collect()))
 }
@@ -399,13 +376,17 @@ pub async fn retry(
     Ok(ApiJson((&m).into()))
 }
 
-async fn view(state: &AppState, id: i64) -> Result<ApiJson<dto::Conversation>, ApiError> {
-    let v = state
+/// The conversation with its surroundings, or `not_found`.
+async fn load(state: &AppState, id: i64) -> Result<ConversationView, ApiError> {
+    state
         .store()
         .conversation(ConversationId(id))
         .await?
-        .ok_or(ApiError::NotFound("conversation"))?;
-    Ok(ApiJson((&v).into()))
+        .ok_or(ApiError::NotFound("conversation"))
+}
+
+async fn view(state: &AppState, id: i64) -> Result<ApiJson<dto::Conversation>, ApiError> {
+    Ok(ApiJson((&load(state, id).await?).into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
