@@ -437,6 +437,17 @@ pub struct Event {
 /// (Avito: 1000) split on send.
 pub const MAX_MESSAGE_CHARS: usize = 10_000;
 
+/// Longest URL accepted for attachments and callbacks.
+pub const MAX_URL_LEN: usize = 2048;
+
+/// Whether `url` is an absolute http(s) URL of sane length: the only kind frontline fetches or calls.
+pub fn is_http_url(url: &str) -> bool {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    rest.is_some_and(|host_and_path| !host_and_path.is_empty()) && url.len() <= MAX_URL_LEN
+}
+
 /// Check and normalise message text: trimmed, non-empty unless there are attachments, bounded.
 pub fn clean_message_text(text: &str, has_attachments: bool) -> Result<String, ParseError> {
     let t = text.trim();
@@ -558,6 +569,18 @@ mod tests {
         assert!(clean_message_text("  ", false).is_err());
         assert_eq!(clean_message_text("", true).unwrap(), "");
         assert!(clean_message_text(&"я".repeat(MAX_MESSAGE_CHARS + 1), false).is_err());
+    }
+
+    #[test]
+    fn http_urls() {
+        assert!(is_http_url("https://example.com/a.png"));
+        assert!(is_http_url("http://127.0.0.1:9/hook"));
+        assert!(!is_http_url("ftp://example.com"));
+        assert!(!is_http_url("https://"));
+        assert!(!is_http_url(&format!(
+            "https://e.com/{}",
+            "a".repeat(MAX_URL_LEN)
+        )));
     }
 
     #[test]

@@ -16,7 +16,7 @@ use crate::{
 };
 
 fn check_url(url: &str) -> Result<(), ApiError> {
-    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() > 2048 {
+    if !frontline_domain::is_http_url(url) {
         return Err(ApiError::validation(
             "callback_url",
             "must be an http(s) URL",

@@ -201,7 +201,7 @@ pub async fn reply(
     ApiJson(req): ApiJson<dto::SendMessageRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     for (i, a) in req.attachments.iter().enumerate() {
-        if !(a.url.starts_with("https://") || a.url.starts_with("http://")) {
+        if !frontline_domain::is_http_url(&a.url) {
             return Err(ApiError::validation(
                 format!("attachments[{i}].url"),
                 "must be an http(s) URL",

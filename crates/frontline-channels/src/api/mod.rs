@@ -121,7 +121,7 @@ impl InboundPayload {
                 let kind = AttachmentKind::parse(&a.kind).map_err(|_| {
                     err(&format!("attachments[{i}].type"), "unknown attachment type")
                 })?;
-                if !(a.url.starts_with("http://") || a.url.starts_with("https://")) {
+                if !frontline_domain::is_http_url(&a.url) {
                     return Err(err(
                         &format!("attachments[{i}].url"),
                         "must be an http(s) URL",
