@@ -14,6 +14,7 @@ macro_rules! id_type {
         }
     };
 }
+pub(crate) use id_type;
 
 id_type!(
     /// A connected channel account: an Avito profile, an API channel, a phone line.

@@ -4,10 +4,12 @@
 //! wire format: storage backends and the HTTP API own their own representations and convert.
 
 mod ids;
+mod knowledge;
 mod model;
 mod time;
 
 pub use ids::*;
+pub use knowledge::*;
 pub use model::*;
 pub use time::Timestamp;
 

@@ -15,6 +15,7 @@ mod error;
 mod events;
 mod import;
 mod jobs;
+mod knowledge;
 mod lifecycle;
 mod operators;
 mod quick_replies;
@@ -28,9 +29,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use frontline_domain::{
     Account, AccountId, AccountPatch, Conversation, ConversationId, ConversationStatus,
-    ConversationView, DeliveryStatus, Event, Handoff, HandoffId, InboundMessage, LeadChange,
-    Message, MessageId, NewAccount, NewOperator, Operator, OperatorId, OperatorPatch,
-    OutboundMessage, QuickReply, QuickReplyId, Seq, Slots, Timestamp,
+    ConversationView, DecisionCount, DecisionRecord, DeliveryStatus, Event, Handoff, HandoffId,
+    InboundMessage, KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport,
+    KbImportStats, KbWrite, LeadChange, Message, MessageId, NewAccount, NewDecisionRecord,
+    NewOperator, Operator, OperatorId, OperatorPatch, OutboundMessage, QuickReply, QuickReplyId,
+    Seq, Slots, Timestamp,
 };
 use frontline_store::{
     ConversationFilter, EventBounds, ImportStats, ImportedMessage, Ingested, Job, JobId, JobKind,
@@ -323,6 +326,54 @@ impl Store for PgStore {
 
     async fn delete_quick_reply(&self, id: QuickReplyId) -> Result<()> {
         quick_replies::delete(&self.pool, id).await
+    }
+
+    async fn list_kb_categories(&self) -> Result<Vec<KbCategory>> {
+        knowledge::list_categories(&self.pool).await
+    }
+
+    async fn upsert_kb_category(&self, draft: KbCategoryDraft) -> Result<(KbCategory, KbWrite)> {
+        knowledge::upsert_category(&self.pool, draft).await
+    }
+
+    async fn delete_kb_category(&self, key: &str) -> Result<()> {
+        knowledge::delete_category(&self.pool, key).await
+    }
+
+    async fn list_kb_articles(&self, category: Option<&str>) -> Result<Vec<KbArticle>> {
+        knowledge::list_articles(&self.pool, category).await
+    }
+
+    async fn kb_article(&self, key: &str) -> Result<Option<KbArticle>> {
+        knowledge::article_by_key(&self.pool, key).await
+    }
+
+    async fn upsert_kb_article(&self, draft: KbArticleDraft) -> Result<(KbArticle, KbWrite)> {
+        knowledge::upsert_article(&self.pool, draft).await
+    }
+
+    async fn delete_kb_article(&self, key: &str) -> Result<KbArticle> {
+        knowledge::delete_article(&self.pool, key).await
+    }
+
+    async fn import_kb(&self, import: KbImport) -> Result<KbImportStats> {
+        knowledge::import(&self.pool, import).await
+    }
+
+    async fn record_decision(&self, new: NewDecisionRecord) -> Result<DecisionRecord> {
+        knowledge::record_decision(&self.pool, new).await
+    }
+
+    async fn list_decisions(
+        &self,
+        conversation: ConversationId,
+        limit: usize,
+    ) -> Result<Vec<DecisionRecord>> {
+        knowledge::list_decisions(&self.pool, conversation, limit).await
+    }
+
+    async fn decision_counts(&self, since: Timestamp) -> Result<Vec<DecisionCount>> {
+        knowledge::decision_counts(&self.pool, since).await
     }
 
     async fn events_after(&self, after: Seq, limit: usize) -> Result<Vec<Event>> {

@@ -18,6 +18,7 @@ mod admin;
 mod error;
 mod events;
 mod jobs;
+mod knowledge;
 mod lifecycle;
 mod read;
 mod rows;
@@ -29,9 +30,10 @@ use std::time::Duration;
 use async_trait::async_trait;
 use frontline_domain::{
     Account, AccountId, AccountPatch, ConversationId, ConversationStatus, ConversationView,
-    DeliveryStatus, Event, Handoff, HandoffId, InboundMessage, LeadChange, Message, MessageId,
-    NewAccount, NewOperator, Operator, OperatorId, OperatorPatch, OutboundMessage, QuickReply,
-    QuickReplyId, Seq, Slots, Timestamp,
+    DecisionCount, DecisionRecord, DeliveryStatus, Event, Handoff, HandoffId, InboundMessage,
+    KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite,
+    LeadChange, Message, MessageId, NewAccount, NewDecisionRecord, NewOperator, Operator,
+    OperatorId, OperatorPatch, OutboundMessage, QuickReply, QuickReplyId, Seq, Slots, Timestamp,
 };
 use frontline_store::{
     ConversationFilter, EventBounds, ImportStats, ImportedMessage, Ingested, Job, JobId, JobKind,
@@ -346,6 +348,45 @@ impl Store for SqliteStore {
     }
     async fn delete_quick_reply(&self, id: QuickReplyId) -> Result<()> {
         admin::delete_quick_reply(self, id).await
+    }
+
+    async fn list_kb_categories(&self) -> Result<Vec<KbCategory>> {
+        knowledge::list_kb_categories(self).await
+    }
+    async fn upsert_kb_category(&self, draft: KbCategoryDraft) -> Result<(KbCategory, KbWrite)> {
+        knowledge::upsert_kb_category(self, draft).await
+    }
+    async fn delete_kb_category(&self, key: &str) -> Result<()> {
+        knowledge::delete_kb_category(self, key).await
+    }
+    async fn list_kb_articles(&self, category: Option<&str>) -> Result<Vec<KbArticle>> {
+        knowledge::list_kb_articles(self, category).await
+    }
+    async fn kb_article(&self, key: &str) -> Result<Option<KbArticle>> {
+        knowledge::kb_article(self, key).await
+    }
+    async fn upsert_kb_article(&self, draft: KbArticleDraft) -> Result<(KbArticle, KbWrite)> {
+        knowledge::upsert_kb_article(self, draft).await
+    }
+    async fn delete_kb_article(&self, key: &str) -> Result<KbArticle> {
+        knowledge::delete_kb_article(self, key).await
+    }
+    async fn import_kb(&self, import: KbImport) -> Result<KbImportStats> {
+        knowledge::import_kb(self, import).await
+    }
+
+    async fn record_decision(&self, new: NewDecisionRecord) -> Result<DecisionRecord> {
+        knowledge::record_decision(self, new).await
+    }
+    async fn list_decisions(
+        &self,
+        conversation: ConversationId,
+        limit: usize,
+    ) -> Result<Vec<DecisionRecord>> {
+        knowledge::list_decisions(self, conversation, limit).await
+    }
+    async fn decision_counts(&self, since: Timestamp) -> Result<Vec<DecisionCount>> {
+        knowledge::decision_counts(self, since).await
     }
 
     async fn events_after(&self, after: Seq, limit: usize) -> Result<Vec<Event>> {

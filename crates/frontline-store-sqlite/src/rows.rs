@@ -1,12 +1,14 @@
 //! Turning rows into domain values and back: the column lists every query selects, the decoders for
-//! them, and the private JSON shapes of attachments and slots (the domain has no serde on purpose).
+//! them, and the private JSON shapes of attachments, slots and string lists (the domain has no serde
+//! on purpose).
 
 use frontline_domain::{
     Account, AccountId, AccountKind, Attachment, AttachmentKind, Author, Conversation,
-    ConversationId, ConversationStatus, ConversationView, Customer, CustomerId, DeliveryStatus,
-    Direction, Event, EventKind, Handoff, HandoffContext, HandoffId, HandoffReason, Lead, Listing,
-    Message, MessageId, MessagePreview, Operator, OperatorId, QuickReply, QuickReplyId, Role, Seq,
-    Slots, Timestamp,
+    ConversationId, ConversationStatus, ConversationView, Customer, CustomerId, DecisionAction,
+    DecisionCount, DecisionId, DecisionRecord, DecisionStage, DeliveryStatus, Direction, Event,
+    EventKind, Handoff, HandoffContext, HandoffId, HandoffReason, KbArticle, KbCategory, Lead,
+    Listing, Message, MessageId, MessagePreview, Operator, OperatorId, QuickReply, QuickReplyId,
+    Role, Seq, Slots, Timestamp,
 };
 use frontline_store::{Job, JobId, JobKind, Result, StoreError};
 use serde::{Deserialize, Serialize};
@@ -28,6 +30,14 @@ pub(crate) const HANDOFF_COLS: &str = "id, conversation_id, from_lead, to_lead, 
      actor_operator_id, intent, summary, slots, briefing, created_at";
 
 pub(crate) const QUICK_REPLY_COLS: &str = "id, title, text, owner_id, created_at";
+
+pub(crate) const KB_CATEGORY_COLS: &str = "key, title, created_at, updated_at";
+
+pub(crate) const KB_ARTICLE_COLS: &str =
+    "key, category, title, body, tags, published, version, created_at, updated_at";
+
+pub(crate) const DECISION_COLS: &str = "id, conversation_id, message_id, action, stage, intent, \
+     confidence, reason, article_ids, latency_us, note, created_at";
 
 pub(crate) const EVENT_COLS: &str =
     "seq, kind, conversation_id, message_id, handoff_id, created_at";
@@ -66,6 +76,17 @@ fn ts(row: &SqliteRow, col: &str) -> Result<Timestamp> {
 
 fn opt_ts(row: &SqliteRow, col: &str) -> Result<Option<Timestamp>> {
     Ok(get::<Option<i64>>(row, col)?.map(Timestamp))
+}
+
+/// A nullable column holding one of the domain's string enums.
+fn opt_parsed<T>(
+    row: &SqliteRow,
+    col: &str,
+    parse: fn(&str) -> Result<T, frontline_domain::ParseError>,
+) -> Result<Option<T>> {
+    get::<Option<String>>(row, col)?
+        .map(|s| parse(&s).map_err(StoreError::backend))
+        .transpose()
 }
 
 fn parsed<T>(
@@ -214,6 +235,55 @@ pub(crate) fn quick_reply(row: &SqliteRow) -> Result<QuickReply> {
     })
 }
 
+pub(crate) fn kb_category(row: &SqliteRow) -> Result<KbCategory> {
+    Ok(KbCategory {
+        key: get(row, "key")?,
+        title: get(row, "title")?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn kb_article(row: &SqliteRow) -> Result<KbArticle> {
+    Ok(KbArticle {
+        key: get(row, "key")?,
+        category: get(row, "category")?,
+        title: get(row, "title")?,
+        body: get(row, "body")?,
+        tags: strings_from_json(&get::<String>(row, "tags")?)?,
+        published: get(row, "published")?,
+        version: get(row, "version")?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn decision(row: &SqliteRow) -> Result<DecisionRecord> {
+    Ok(DecisionRecord {
+        id: DecisionId(get(row, "id")?),
+        conversation_id: ConversationId(get(row, "conversation_id")?),
+        message_id: MessageId(get(row, "message_id")?),
+        action: parsed(row, "action", DecisionAction::parse)?,
+        stage: opt_parsed(row, "stage", DecisionStage::parse)?,
+        intent: get(row, "intent")?,
+        confidence: get(row, "confidence")?,
+        reason: opt_parsed(row, "reason", HandoffReason::parse)?,
+        article_ids: strings_from_json(&get::<String>(row, "article_ids")?)?,
+        latency_us: get(row, "latency_us")?,
+        note: get(row, "note")?,
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+/// A row of `intent, action, count`.
+pub(crate) fn decision_count(row: &SqliteRow) -> Result<DecisionCount> {
+    Ok(DecisionCount {
+        intent: get(row, "intent")?,
+        action: parsed(row, "action", DecisionAction::parse)?,
+        count: get(row, "count")?,
+    })
+}
+
 pub(crate) fn event(row: &SqliteRow) -> Result<Event> {
     Ok(Event {
         seq: Seq(get(row, "seq")?),
@@ -296,6 +366,15 @@ fn slots_from_json(s: &str) -> Result<Slots> {
     serde_json::from_str(s).map_err(StoreError::backend)
 }
 
+/// Article tags and cited article keys: a JSON array keeps their order in one column.
+pub(crate) fn strings_to_json(list: &[String]) -> Result<String> {
+    serde_json::to_string(list).map_err(StoreError::backend)
+}
+
+fn strings_from_json(s: &str) -> Result<Vec<String>> {
+    serde_json::from_str(s).map_err(StoreError::backend)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -321,6 +400,14 @@ mod tests {
         let json = attachments_to_json(&list).unwrap();
         assert_eq!(attachments_from_json(&json).unwrap(), list);
         assert!(attachments_from_json(r#"[{"kind":"hologram","url":"u"}]"#).is_err());
+    }
+
+    #[test]
+    fn string_lists_keep_their_order() {
+        let list = vec!["курьер".to_string(), "Доставка".into(), "a \"b\"".into()];
+        let json = strings_to_json(&list).unwrap();
+        assert_eq!(strings_from_json(&json).unwrap(), list);
+        assert_eq!(strings_from_json("[]").unwrap(), Vec::<String>::new());
     }
 
     #[test]

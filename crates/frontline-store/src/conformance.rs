@@ -63,6 +63,13 @@ macro_rules! conformance_suite {
             import_is_idempotent_and_queues_nothing,
             import_updates_existing_conversation,
             quick_replies_crud_and_visibility,
+            kb_categories_upsert_and_order,
+            kb_category_delete_not_found_and_conflict,
+            kb_article_upsert_versions_and_tags,
+            kb_articles_list_filter_and_delete,
+            kb_import_counts_and_is_atomic,
+            decisions_round_trip_and_list,
+            decision_counts_group_order_and_since,
         );
     };
     (@tests $fresh:expr; $($name:ident),+ $(,)?) => {
@@ -2976,4 +2983,684 @@ pub async fn quick_replies_crud_and_visibility(store: Arc<dyn Store>) {
     assert_eq!(store.quick_reply(addr.id).await.unwrap(), None);
     assert_not_found("delete twice", store.delete_quick_reply(addr.id).await);
     assert_eq!(store.list_quick_replies(anna.id).await.unwrap().len(), 2);
+}
+
+// ---- the knowledge base -------------------------------------------------------------------------
+
+/// A category draft as callers pass it: cleaned.
+pub fn kb_category_draft(key: &str, title: &str) -> KbCategoryDraft {
+    KbCategoryDraft {
+        key: key.into(),
+        title: title.into(),
+    }
+    .cleaned()
+    .unwrap()
+}
+
+/// A published article draft as callers pass it: cleaned.
+pub fn kb_article_draft(key: &str, category: &str, title: &str, tags: &[&str]) -> KbArticleDraft {
+    KbArticleDraft {
+        key: key.into(),
+        category: category.into(),
+        title: title.into(),
+        body: format!("{title}: текст статьи"),
+        tags: tags.iter().map(|t| t.to_string()).collect(),
+        published: true,
+    }
+    .cleaned()
+    .unwrap()
+}
+
+/// Like [`assert_not_found`], and the entity named must be `name`.
+pub fn assert_not_found_named<T: std::fmt::Debug>(what: &str, name: &str, r: Result<T>) {
+    assert!(
+        matches!(r, Err(StoreError::NotFound(n)) if n == name),
+        "{what}: expected NotFound({name:?}), got {r:?}"
+    );
+}
+
+/// Long enough for the millisecond clock of stored timestamps to move on.
+async fn tick() {
+    tokio::time::sleep(Duration::from_millis(10)).await;
+}
+
+fn keys_of(articles: &[KbArticle]) -> Vec<&str> {
+    articles.iter().map(|a| a.key.as_str()).collect()
+}
+
+pub async fn kb_categories_upsert_and_order(store: Arc<dyn Store>) {
+    assert!(store.list_kb_categories().await.unwrap().is_empty());
+    let before = Timestamp::now();
+    let (returns, write) = store
+        .upsert_kb_category(kb_category_draft("returns", "Возврат"))
+        .await
+        .unwrap();
+    assert_eq!(write, KbWrite::Created);
+    assert_eq!(
+        (returns.key.as_str(), returns.title.as_str()),
+        ("returns", "Возврат")
+    );
+    assert!(returns.created_at >= before && returns.created_at <= Timestamp::now());
+    assert_eq!(returns.updated_at, returns.created_at);
+    // Keys sort by code point: `-` < digits < `_` < letters.
+    let mut created = vec![returns.clone()];
+    for (key, title) in [
+        ("a_z", "Подчёркивание"),
+        ("delivery", "Доставка"),
+        ("a-z", "Дефис"),
+    ] {
+        let (c, write) = store
+            .upsert_kb_category(kb_category_draft(key, title))
+            .await
+            .unwrap();
+        assert_eq!(write, KbWrite::Created, "{key}");
+        created.push(c);
+    }
+
+    // The same title again writes nothing.
+    tick().await;
+    let (same, write) = store
+        .upsert_kb_category(kb_category_draft("returns", "Возврат"))
+        .await
+        .unwrap();
+    assert_eq!(write, KbWrite::Unchanged);
+    assert_eq!(same, returns, "updated_at stays when nothing changes");
+
+    // A new title retitles the category and moves updated_at only.
+    let (retitled, write) = store
+        .upsert_kb_category(kb_category_draft("returns", "Возврат и обмен"))
+        .await
+        .unwrap();
+    assert_eq!(write, KbWrite::Updated);
+    assert_eq!(retitled.key, "returns");
+    assert_eq!(retitled.title, "Возврат и обмен");
+    assert_eq!(retitled.created_at, returns.created_at);
+    assert!(retitled.updated_at > returns.updated_at, "{retitled:?}");
+    created[0] = retitled;
+
+    let listed = store.list_kb_categories().await.unwrap();
+    let keys: Vec<&str> = listed.iter().map(|c| c.key.as_str()).collect();
+    assert_eq!(
+        keys,
+        ["a-z", "a_z", "delivery", "returns"],
+        "ordered by key"
+    );
+    created.sort_by(|a, b| a.key.cmp(&b.key));
+    assert_eq!(listed, created, "listed as returned by the upserts");
+}
+
+pub async fn kb_category_delete_not_found_and_conflict(store: Arc<dyn Store>) {
+    assert_not_found_named(
+        "delete unknown category",
+        "category",
+        store.delete_kb_category("nowhere").await,
+    );
+    for (key, title) in [("delivery", "Доставка"), ("empty", "Пустая")] {
+        store
+            .upsert_kb_category(kb_category_draft(key, title))
+            .await
+            .unwrap();
+    }
+    let (article, _) = store
+        .upsert_kb_article(kb_article_draft("terms", "delivery", "Сроки", &[]))
+        .await
+        .unwrap();
+
+    assert_conflict(
+        "delete a category with articles",
+        store.delete_kb_category("delivery").await,
+    );
+    assert_eq!(
+        store.kb_article("terms").await.unwrap(),
+        Some(article),
+        "the article survives the refused delete"
+    );
+
+    // An empty category goes; the other one stays.
+    store.delete_kb_category("empty").await.unwrap();
+    let keys: Vec<String> = store
+        .list_kb_categories()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.key)
+        .collect();
+    assert_eq!(keys, ["delivery"]);
+
+    // Once its last article is gone, so can the category be.
+    store.delete_kb_article("terms").await.unwrap();
+    store.delete_kb_category("delivery").await.unwrap();
+    assert!(store.list_kb_categories().await.unwrap().is_empty());
+    assert_not_found_named(
+        "delete twice",
+        "category",
+        store.delete_kb_category("delivery").await,
+    );
+}
+
+pub async fn kb_article_upsert_versions_and_tags(store: Arc<dyn Store>) {
+    for (key, title) in [("delivery", "Доставка"), ("payment", "Оплата")] {
+        store
+            .upsert_kb_category(kb_category_draft(key, title))
+            .await
+            .unwrap();
+    }
+    // Tags deliberately out of any sorted order.
+    let draft = kb_article_draft(
+        "terms",
+        "delivery",
+        "Сроки",
+        &["сроки", "Доставка", "курьер", "a"],
+    );
+    let before = Timestamp::now();
+    let (created, write) = store.upsert_kb_article(draft.clone()).await.unwrap();
+    assert_eq!(write, KbWrite::Created);
+    assert_eq!(
+        created,
+        KbArticle {
+            key: "terms".into(),
+            category: "delivery".into(),
+            title: "Сроки".into(),
+            body: draft.body.clone(),
+            tags: draft.tags.clone(),
+            published: true,
+            version: 1,
+            created_at: created.created_at,
+            updated_at: created.created_at,
+        }
+    );
+    assert_eq!(
+        created.tags,
+        ["сроки", "Доставка", "курьер", "a"],
+        "tag order kept"
+    );
+    assert!(created.created_at >= before && created.created_at <= Timestamp::now());
+    assert_eq!(
+        store.kb_article("terms").await.unwrap(),
+        Some(created.clone())
+    );
+
+    // The identical draft writes nothing.
+    tick().await;
+    let (same, write) = store.upsert_kb_article(draft.clone()).await.unwrap();
+    assert_eq!(write, KbWrite::Unchanged);
+    assert_eq!(same, created, "version and updated_at stay");
+    assert_eq!(
+        store.kb_article("terms").await.unwrap(),
+        Some(created.clone())
+    );
+
+    // Any changed field bumps the version and updated_at, never created_at.
+    let body = KbArticleDraft {
+        body: "Доставка занимает 2–3 дня.".into(),
+        ..draft.clone()
+    };
+    let (v2, write) = store.upsert_kb_article(body.clone()).await.unwrap();
+    assert_eq!(write, KbWrite::Updated);
+    assert_eq!(v2.version, 2);
+    assert_eq!(v2.body, "Доставка занимает 2–3 дня.");
+    assert_eq!(v2.created_at, created.created_at);
+    assert!(v2.updated_at > created.updated_at, "{v2:?}");
+    assert_eq!(store.kb_article("terms").await.unwrap(), Some(v2.clone()));
+
+    // Tag order alone is a change, and it is kept.
+    tick().await;
+    let reordered = KbArticleDraft {
+        tags: vec![
+            "a".into(),
+            "курьер".into(),
+            "Доставка".into(),
+            "сроки".into(),
+        ],
+        ..body.clone()
+    };
+    let (v3, write) = store.upsert_kb_article(reordered.clone()).await.unwrap();
+    assert_eq!(write, KbWrite::Updated);
+    assert_eq!((v3.version, v3.tags.clone()), (3, reordered.tags.clone()));
+    assert!(v3.updated_at > v2.updated_at);
+
+    // The published flag round-trips both ways and counts as a change.
+    let hidden = KbArticleDraft {
+        published: false,
+        ..reordered.clone()
+    };
+    let (v4, write) = store.upsert_kb_article(hidden.clone()).await.unwrap();
+    assert_eq!(
+        (write, v4.version, v4.published),
+        (KbWrite::Updated, 4, false)
+    );
+    assert_eq!(store.kb_article("terms").await.unwrap(), Some(v4.clone()));
+    let (same, write) = store.upsert_kb_article(hidden.clone()).await.unwrap();
+    assert_eq!((write, same), (KbWrite::Unchanged, v4.clone()));
+    let (v5, _) = store.upsert_kb_article(reordered.clone()).await.unwrap();
+    assert_eq!((v5.version, v5.published), (5, true));
+
+    // Moving to another category, and emptying the tags.
+    let moved = KbArticleDraft {
+        category: "payment".into(),
+        tags: Vec::new(),
+        ..reordered.clone()
+    };
+    let (v6, write) = store.upsert_kb_article(moved).await.unwrap();
+    assert_eq!(write, KbWrite::Updated);
+    assert_eq!((v6.version, v6.category.as_str()), (6, "payment"));
+    assert!(v6.tags.is_empty());
+    assert_eq!(store.kb_article("terms").await.unwrap(), Some(v6.clone()));
+
+    // Unknown categories: neither a new article nor a move is stored.
+    assert_not_found_named(
+        "create in unknown category",
+        "category",
+        store
+            .upsert_kb_article(kb_article_draft("other", "nowhere", "Другое", &[]))
+            .await,
+    );
+    assert_eq!(store.kb_article("other").await.unwrap(), None);
+    assert_not_found_named(
+        "move to unknown category",
+        "category",
+        store
+            .upsert_kb_article(KbArticleDraft {
+                category: "nowhere".into(),
+                ..reordered
+            })
+            .await,
+    );
+    assert_eq!(store.kb_article("terms").await.unwrap(), Some(v6));
+    assert_eq!(store.kb_article("missing").await.unwrap(), None);
+}
+
+pub async fn kb_articles_list_filter_and_delete(store: Arc<dyn Store>) {
+    for (key, title) in [
+        ("delivery", "Доставка"),
+        ("payment", "Оплата"),
+        ("empty", "Пустая"),
+    ] {
+        store
+            .upsert_kb_category(kb_category_draft(key, title))
+            .await
+            .unwrap();
+    }
+    // Inserted out of key order; `-` < digits < `_` < letters by code point.
+    let mut stored = Vec::new();
+    for (key, category) in [
+        ("pay-card", "payment"),
+        ("delivery_time", "delivery"),
+        ("a_1", "payment"),
+        ("a-1", "delivery"),
+        ("a0", "delivery"),
+    ] {
+        let mut draft = kb_article_draft(key, category, &format!("Статья {key}"), &["t"]);
+        draft.published = key != "a0";
+        stored.push(store.upsert_kb_article(draft).await.unwrap().0);
+    }
+
+    let all = store.list_kb_articles(None).await.unwrap();
+    assert_eq!(
+        keys_of(&all),
+        ["a-1", "a0", "a_1", "delivery_time", "pay-card"],
+        "every article, published or not, by key"
+    );
+    stored.sort_by(|a, b| a.key.cmp(&b.key));
+    assert_eq!(all, stored, "listed as returned by the upserts");
+    assert!(!all[1].published, "the unpublished one is listed too");
+    assert_eq!(
+        keys_of(&store.list_kb_articles(Some("delivery")).await.unwrap()),
+        ["a-1", "a0", "delivery_time"]
+    );
+    assert_eq!(
+        keys_of(&store.list_kb_articles(Some("payment")).await.unwrap()),
+        ["a_1", "pay-card"]
+    );
+    assert!(
+        store
+            .list_kb_articles(Some("empty"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert_not_found_named(
+        "list an unknown category",
+        "category",
+        store.list_kb_articles(Some("nowhere")).await,
+    );
+
+    let deleted = store.delete_kb_article("a0").await.unwrap();
+    assert_eq!(deleted, all[1], "the deleted article is returned whole");
+    assert_eq!(store.kb_article("a0").await.unwrap(), None);
+    assert_not_found_named(
+        "delete twice",
+        "article",
+        store.delete_kb_article("a0").await,
+    );
+    assert_not_found_named(
+        "delete unknown",
+        "article",
+        store.delete_kb_article("never").await,
+    );
+    assert_eq!(
+        keys_of(&store.list_kb_articles(Some("delivery")).await.unwrap()),
+        ["a-1", "delivery_time"]
+    );
+    assert_eq!(store.list_kb_articles(None).await.unwrap().len(), 4);
+}
+
+pub async fn kb_import_counts_and_is_atomic(store: Arc<dyn Store>) {
+    assert_eq!(
+        store.import_kb(KbImport::default()).await.unwrap(),
+        KbImportStats::default()
+    );
+    for (key, title) in [("delivery", "Доставка"), ("old", "Старое")] {
+        store
+            .upsert_kb_category(kb_category_draft(key, title))
+            .await
+            .unwrap();
+    }
+    let (kept, _) = store
+        .upsert_kb_article(kb_article_draft(
+            "kept",
+            "delivery",
+            "Без изменений",
+            &["x"],
+        ))
+        .await
+        .unwrap();
+    let (edited, _) = store
+        .upsert_kb_article(kb_article_draft("edited", "old", "Было", &["x"]))
+        .await
+        .unwrap();
+
+    let import = KbImport {
+        categories: vec![
+            kb_category_draft("delivery", "Доставка и самовывоз"),
+            kb_category_draft("old", "Старое"),
+            kb_category_draft("payment", "Оплата"),
+        ],
+        articles: vec![
+            kb_article_draft("kept", "delivery", "Без изменений", &["x"]),
+            // In a category that only this import creates.
+            kb_article_draft("card", "payment", "Картой", &["карта", "visa"]),
+            kb_article_draft("edited", "old", "Стало", &["x"]),
+        ],
+    };
+    let stats = store.import_kb(import.clone()).await.unwrap();
+    assert_eq!(
+        stats,
+        KbImportStats {
+            categories_created: 1,
+            categories_updated: 1,
+            articles_created: 1,
+            articles_updated: 1,
+            articles_unchanged: 1,
+        }
+    );
+    let titles: Vec<(String, String)> = store
+        .list_kb_categories()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| (c.key, c.title))
+        .collect();
+    assert_eq!(
+        titles,
+        [
+            ("delivery".to_string(), "Доставка и самовывоз".to_string()),
+            ("old".into(), "Старое".into()),
+            ("payment".into(), "Оплата".into()),
+        ]
+    );
+    assert_eq!(store.kb_article("kept").await.unwrap(), Some(kept.clone()));
+    let after = store.kb_article("edited").await.unwrap().unwrap();
+    assert_eq!((after.title.as_str(), after.version), ("Стало", 2));
+    assert_eq!(after.created_at, edited.created_at);
+    let card = store.kb_article("card").await.unwrap().unwrap();
+    assert_eq!(
+        (card.category.as_str(), card.version, card.tags.clone()),
+        ("payment", 1, vec!["карта".to_string(), "visa".to_string()])
+    );
+
+    // The same import again changes nothing.
+    assert_eq!(
+        store.import_kb(import).await.unwrap(),
+        KbImportStats {
+            articles_unchanged: 3,
+            ..KbImportStats::default()
+        }
+    );
+
+    // One article in a category nobody has: the whole import stores nothing, not even the new
+    // category and articles that come before it.
+    let categories_before = store.list_kb_categories().await.unwrap();
+    let articles_before = store.list_kb_articles(None).await.unwrap();
+    let broken = KbImport {
+        categories: vec![
+            kb_category_draft("gifts", "Подарки"),
+            kb_category_draft("delivery", "Доставка (новое)"),
+        ],
+        articles: vec![
+            kb_article_draft("gift-card", "gifts", "Подарочная карта", &[]),
+            kb_article_draft("kept", "delivery", "Изменено", &["x"]),
+            kb_article_draft("stray", "nowhere", "Потерянная", &[]),
+        ],
+    };
+    assert_not_found_named(
+        "import with an unknown category",
+        "category",
+        store.import_kb(broken).await,
+    );
+    assert_eq!(store.list_kb_categories().await.unwrap(), categories_before);
+    assert_eq!(store.list_kb_articles(None).await.unwrap(), articles_before);
+    assert_eq!(store.kb_article("gift-card").await.unwrap(), None);
+}
+
+// ---- bot decisions ------------------------------------------------------------------------------
+
+/// A decision with every optional field empty.
+pub fn decision(
+    conversation: ConversationId,
+    message: MessageId,
+    action: DecisionAction,
+) -> NewDecisionRecord {
+    NewDecisionRecord {
+        conversation_id: conversation,
+        message_id: message,
+        action,
+        stage: None,
+        intent: None,
+        confidence: None,
+        reason: None,
+        article_ids: Vec::new(),
+        latency_us: 0,
+        note: None,
+    }
+}
+
+/// `new` as the store should give it back.
+fn assert_recorded(new: &NewDecisionRecord, got: &DecisionRecord) {
+    let expected = DecisionRecord {
+        id: got.id,
+        conversation_id: new.conversation_id,
+        message_id: new.message_id,
+        action: new.action,
+        stage: new.stage,
+        intent: new.intent.clone(),
+        confidence: new.confidence,
+        reason: new.reason,
+        article_ids: new.article_ids.clone(),
+        latency_us: new.latency_us,
+        note: new.note.clone(),
+        created_at: got.created_at,
+    };
+    assert_eq!(got, &expected);
+}
+
+pub async fn decisions_round_trip_and_list(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let first = ingest(&*store, acc.id, "chat", "m1", "где мой заказ?").await;
+    let other = ingest(&*store, acc.id, "other", "o1", "привет").await;
+    let conv = first.conversation.id;
+    let seq = latest_seq(&*store).await;
+
+    let full = NewDecisionRecord {
+        conversation_id: conv,
+        message_id: first.message.id,
+        action: DecisionAction::Handoff,
+        stage: Some(DecisionStage::Llm),
+        intent: Some("order_status".into()),
+        // Not a short decimal: a lossy round trip (text, f64 rounding) would show.
+        confidence: Some(0.823_456_7),
+        reason: Some(HandoffReason::LowConfidence),
+        article_ids: vec!["z-last".into(), "a-first".into(), "middle".into()],
+        latency_us: 12_345_678,
+        note: Some("llm timed out".into()),
+    };
+    let before = Timestamp::now();
+    let a = store.record_decision(full.clone()).await.unwrap();
+    assert_recorded(&full, &a);
+    assert!(a.created_at >= before && a.created_at <= Timestamp::now());
+    assert_eq!(a.confidence, Some(0.823_456_7_f32));
+    assert_eq!(a.article_ids, ["z-last", "a-first", "middle"]);
+
+    let empty = decision(conv, first.message.id, DecisionAction::Answer);
+    let b = store.record_decision(empty.clone()).await.unwrap();
+    assert_recorded(&empty, &b);
+    assert!(b.id > a.id, "ids increase with insertion");
+    let zero = NewDecisionRecord {
+        confidence: Some(0.0),
+        stage: Some(DecisionStage::Timeout),
+        ..decision(conv, first.message.id, DecisionAction::Ignore)
+    };
+    let c = store.record_decision(zero.clone()).await.unwrap();
+    assert_recorded(&zero, &c);
+
+    assert_eq!(
+        store.list_decisions(conv, 10).await.unwrap(),
+        vec![a.clone(), b.clone(), c.clone()],
+        "read back as recorded, oldest first"
+    );
+    assert!(
+        store
+            .list_decisions(other.conversation.id, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "another conversation's decisions are not listed"
+    );
+    assert_eq!(latest_seq(&*store).await, seq, "decisions append no events");
+
+    // The newest `limit`, returned oldest first.
+    let mut recorded = vec![a, b, c];
+    for i in 0..4 {
+        let new = NewDecisionRecord {
+            latency_us: i,
+            ..decision(conv, first.message.id, DecisionAction::Clarify)
+        };
+        recorded.push(store.record_decision(new).await.unwrap());
+    }
+    assert_eq!(
+        store.list_decisions(conv, 3).await.unwrap(),
+        recorded[4..].to_vec()
+    );
+    assert_eq!(
+        store.list_decisions(conv, 1).await.unwrap(),
+        recorded[6..].to_vec()
+    );
+    assert_eq!(store.list_decisions(conv, 100).await.unwrap(), recorded);
+    assert!(store.list_decisions(conv, 0).await.unwrap().is_empty());
+
+    let unknown = ConversationId(987_654);
+    assert_not_found_named(
+        "record into an unknown conversation",
+        "conversation",
+        store
+            .record_decision(decision(unknown, first.message.id, DecisionAction::Answer))
+            .await,
+    );
+    assert_not_found_named(
+        "list an unknown conversation",
+        "conversation",
+        store.list_decisions(unknown, 10).await,
+    );
+    assert_not_found(
+        "record for an unknown message",
+        store
+            .record_decision(decision(conv, MessageId(987_654), DecisionAction::Answer))
+            .await,
+    );
+    assert_eq!(store.list_decisions(conv, 100).await.unwrap(), recorded);
+}
+
+pub async fn decision_counts_group_order_and_since(store: Arc<dyn Store>) {
+    let acc = account(&*store, "a").await;
+    let one = ingest(&*store, acc.id, "one", "m1", "раз").await;
+    let two = ingest(&*store, acc.id, "two", "m2", "два").await;
+    let record = |conv: &Ingested, intent: Option<&str>, action: DecisionAction| {
+        let new = NewDecisionRecord {
+            intent: intent.map(str::to_owned),
+            ..decision(conv.conversation.id, conv.message.id, action)
+        };
+        let store = store.clone();
+        async move { store.record_decision(new).await.unwrap() }
+    };
+    assert!(
+        store
+            .decision_counts(Timestamp(0))
+            .await
+            .unwrap()
+            .is_empty()
+    );
+
+    // Before the bound: not counted.
+    let old = record(&one, Some("order_status"), DecisionAction::Answer).await;
+    record(&two, Some("refund"), DecisionAction::Clarify).await;
+    tick().await;
+
+    // The first decision at the bound counts (the bound is inclusive); it is alone in its group.
+    let at_bound = record(&two, Some("delivery_time"), DecisionAction::Answer).await;
+    assert!(at_bound.created_at > old.created_at);
+    let since = at_bound.created_at;
+    // Recorded in an order that is neither the result's nor grouped.
+    record(&one, Some("order_status"), DecisionAction::Answer).await;
+    record(&one, None, DecisionAction::Handoff).await;
+    record(&two, Some("order_status"), DecisionAction::AskSlot).await;
+    record(&two, Some("order_status"), DecisionAction::Answer).await;
+    record(&one, None, DecisionAction::Fallback).await;
+    record(&two, None, DecisionAction::Handoff).await;
+    record(&one, Some("order_status"), DecisionAction::Answer).await;
+
+    let count = |intent: Option<&str>, action, count| DecisionCount {
+        intent: intent.map(str::to_owned),
+        action,
+        count,
+    };
+    // No intent first; actions by name, so `fallback` before `handoff` and `answer` before
+    // `ask_slot`.
+    assert_eq!(
+        store.decision_counts(since).await.unwrap(),
+        vec![
+            count(None, DecisionAction::Fallback, 1),
+            count(None, DecisionAction::Handoff, 2),
+            count(Some("delivery_time"), DecisionAction::Answer, 1),
+            count(Some("order_status"), DecisionAction::Answer, 3),
+            count(Some("order_status"), DecisionAction::AskSlot, 1),
+        ]
+    );
+    assert_eq!(
+        store.decision_counts(Timestamp(0)).await.unwrap(),
+        vec![
+            count(None, DecisionAction::Fallback, 1),
+            count(None, DecisionAction::Handoff, 2),
+            count(Some("delivery_time"), DecisionAction::Answer, 1),
+            count(Some("order_status"), DecisionAction::Answer, 4),
+            count(Some("order_status"), DecisionAction::AskSlot, 1),
+            count(Some("refund"), DecisionAction::Clarify, 1),
+        ]
+    );
+    assert!(
+        store
+            .decision_counts(Timestamp::now().plus(secs(60)))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -19,10 +19,11 @@ use std::time::Duration;
 use async_trait::async_trait;
 use frontline_domain::{
     Account, AccountId, AccountPatch, Attachment, Author, Conversation, ConversationId,
-    ConversationStatus, ConversationView, CustomerProfile, DeliveryStatus, Event, Handoff,
-    HandoffId, InboundMessage, Lead, LeadChange, Listing, Message, MessageId, NewAccount,
-    NewOperator, Operator, OperatorId, OperatorPatch, OutboundMessage, QuickReply, QuickReplyId,
-    Seq, Slots, Timestamp,
+    ConversationStatus, ConversationView, CustomerProfile, DecisionCount, DecisionRecord,
+    DeliveryStatus, Event, Handoff, HandoffId, InboundMessage, KbArticle, KbArticleDraft,
+    KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite, Lead, LeadChange, Listing,
+    Message, MessageId, NewAccount, NewDecisionRecord, NewOperator, Operator, OperatorId,
+    OperatorPatch, OutboundMessage, QuickReply, QuickReplyId, Seq, Slots, Timestamp,
 };
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -399,6 +400,47 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
         text: &str,
     ) -> Result<QuickReply>;
     async fn delete_quick_reply(&self, id: QuickReplyId) -> Result<()>;
+
+    // ---- the knowledge base -----------------------------------------------------------------
+    //
+    // Drafts reach the store already cleaned (`KbArticleDraft::cleaned`). Knowledge-base changes
+    // append no events: the event log is about conversations. Whoever changes an article tells the
+    // engine's index (see `frontline-engine`'s knowledge service).
+
+    /// Ordered by key.
+    async fn list_kb_categories(&self) -> Result<Vec<KbCategory>>;
+    /// Create the category, or retitle it when the key exists (`updated_at` moves only when the
+    /// title changes).
+    async fn upsert_kb_category(&self, draft: KbCategoryDraft) -> Result<(KbCategory, KbWrite)>;
+    /// `NotFound("category")`; `Conflict` while articles belong to it.
+    async fn delete_kb_category(&self, key: &str) -> Result<()>;
+    /// Every article (published or not), optionally of one category, ordered by key.
+    async fn list_kb_articles(&self, category: Option<&str>) -> Result<Vec<KbArticle>>;
+    async fn kb_article(&self, key: &str) -> Result<Option<KbArticle>>;
+    /// Create the article (version 1) or update it by key. An update that changes no field writes
+    /// nothing and reports [`KbWrite::Unchanged`]; any other bumps the version and `updated_at`.
+    /// Tags keep their order. `NotFound("category")` when the category does not exist.
+    async fn upsert_kb_article(&self, draft: KbArticleDraft) -> Result<(KbArticle, KbWrite)>;
+    /// Delete and return the article. `NotFound("article")`.
+    async fn delete_kb_article(&self, key: &str) -> Result<KbArticle>;
+    /// Upsert categories, then articles, as the two methods above do, in ONE transaction: an article
+    /// whose category is neither stored nor in the import fails the whole import with
+    /// `NotFound("category")` and stores nothing.
+    async fn import_kb(&self, import: KbImport) -> Result<KbImportStats>;
+
+    // ---- bot decisions ----------------------------------------------------------------------
+
+    /// Record what the bot decided for one message (no event). `NotFound("conversation")`.
+    async fn record_decision(&self, new: NewDecisionRecord) -> Result<DecisionRecord>;
+    /// The newest `limit` decisions of a conversation, returned oldest first.
+    async fn list_decisions(
+        &self,
+        conversation: ConversationId,
+        limit: usize,
+    ) -> Result<Vec<DecisionRecord>>;
+    /// Decisions created at or after `since`, counted by intent and action; ordered by intent
+    /// (no intent first) then action name.
+    async fn decision_counts(&self, since: Timestamp) -> Result<Vec<DecisionCount>>;
 
     // ---- the event log ----------------------------------------------------------------------
 
