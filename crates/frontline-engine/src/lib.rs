@@ -18,9 +18,10 @@
 //! - [`llm`]: an OpenAI-compatible chat client (OpenRouter by default) with structured output,
 //!   streaming, and retries that honour `Retry-After`; the only part here that does I/O.
 //!
-//! Not yet here: knowledge-base persistence through the store, the cascade that combines these
-//! stages, and the `Bot` that the lifecycle calls.
+//! - [`bot`]: the cascade that combines these stages into the `Bot` the lifecycle calls, its
+//!   configuration (with the built-in demo shop) and the knowledge index kept in step with the store.
 
+pub mod bot;
 pub mod briefing;
 pub mod eval;
 pub mod human;

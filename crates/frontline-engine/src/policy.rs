@@ -52,6 +52,31 @@ pub enum RequestType {
 }
 
 impl RequestType {
+    pub const ALL: [RequestType; 6] = [
+        RequestType::StatusCheck,
+        RequestType::DataChange,
+        RequestType::Faq,
+        RequestType::Complaint,
+        RequestType::Urgent,
+        RequestType::Other,
+    ];
+
+    /// The name used in configuration files and analytics (`status_check`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RequestType::StatusCheck => "status_check",
+            RequestType::DataChange => "data_change",
+            RequestType::Faq => "faq",
+            RequestType::Complaint => "complaint",
+            RequestType::Urgent => "urgent",
+            RequestType::Other => "other",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|t| t.as_str() == name)
+    }
+
     /// The share of this type the brief expects the bot to close by itself.
     pub fn automation_target(self) -> f32 {
         match self {

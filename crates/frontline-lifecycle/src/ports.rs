@@ -4,7 +4,8 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use frontline_domain::{
-    Account, AccountKind, ConversationView, HandoffContext, HandoffReason, Message, Slots,
+    Account, AccountKind, ConversationView, DecisionAction, DecisionRecord, DecisionStage,
+    HandoffContext, HandoffReason, Message, Slots,
 };
 
 /// Everything the bot may look at when a customer writes.
@@ -15,6 +16,9 @@ pub struct BotInput {
     pub message: Message,
     /// Recent history of the conversation, oldest first, including `message`.
     pub history: Vec<Message>,
+    /// The bot's recent decisions in this conversation, oldest first: how many clarifying
+    /// questions in a row were asked, which value is awaited.
+    pub recent_decisions: Vec<DecisionRecord>,
 }
 
 /// The bot's decision for one customer message.
@@ -36,10 +40,42 @@ pub enum BotDecision {
     Ignore,
 }
 
+/// How the bot arrived at a decision, recorded for analytics and debugging (the worker adds the
+/// conversation, message, reason and latency).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DecisionTrace {
+    pub action: DecisionAction,
+    pub stage: Option<DecisionStage>,
+    pub intent: Option<String>,
+    pub confidence: Option<f32>,
+    pub article_ids: Vec<String>,
+    pub note: Option<String>,
+}
+
+impl DecisionTrace {
+    pub fn new(action: DecisionAction, stage: Option<DecisionStage>) -> Self {
+        Self {
+            action,
+            stage,
+            intent: None,
+            confidence: None,
+            article_ids: Vec::new(),
+            note: None,
+        }
+    }
+}
+
+/// A decision with its trace.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BotOutcome {
+    pub decision: BotDecision,
+    pub trace: DecisionTrace,
+}
+
 /// The dialog engine as the lifecycle sees it.
 #[async_trait]
 pub trait Bot: Send + Sync + std::fmt::Debug + 'static {
-    async fn decide(&self, input: BotInput) -> BotDecision;
+    async fn decide(&self, input: BotInput) -> BotOutcome;
 }
 
 /// The bot used when none is configured: every bot-led conversation goes straight to operators.
@@ -48,16 +84,19 @@ pub struct NoBot;
 
 #[async_trait]
 impl Bot for NoBot {
-    async fn decide(&self, input: BotInput) -> BotDecision {
-        BotDecision::Handoff {
-            reason: HandoffReason::NoBot,
-            context: HandoffContext {
-                intent: input.conversation.conversation.intent.clone(),
-                summary: None,
-                slots: input.conversation.conversation.slots.clone(),
-                briefing: Some("Бот не настроен: диалог сразу передан операторам.".into()),
+    async fn decide(&self, input: BotInput) -> BotOutcome {
+        BotOutcome {
+            decision: BotDecision::Handoff {
+                reason: HandoffReason::NoBot,
+                context: HandoffContext {
+                    intent: input.conversation.conversation.intent.clone(),
+                    summary: None,
+                    slots: input.conversation.conversation.slots.clone(),
+                    briefing: Some("Бот не настроен: диалог сразу передан операторам.".into()),
+                },
+                farewell: None,
             },
-            farewell: None,
+            trace: DecisionTrace::new(DecisionAction::Handoff, None),
         }
     }
 }

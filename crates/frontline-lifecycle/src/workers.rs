@@ -8,7 +8,10 @@
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
-use frontline_domain::{Author, HandoffContext, HandoffReason, Lead, OperatorId, Timestamp};
+use frontline_domain::{
+    Author, DecisionAction, DecisionStage, HandoffContext, HandoffReason, Lead, NewDecisionRecord,
+    OperatorId, Timestamp,
+};
 use frontline_store::{Job, JobKind, Store};
 use rand::Rng;
 use tokio::{task::JoinSet, time::sleep};
@@ -16,7 +19,8 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use crate::{
-    Bot, BotDecision, BotInput, Channels, Delivery, Lifecycle, LifecycleError, SendError, Stats,
+    Bot, BotDecision, BotInput, BotOutcome, Channels, DecisionTrace, Delivery, Lifecycle,
+    LifecycleError, SendError, Stats,
 };
 
 /// How the workers pace themselves.
@@ -360,24 +364,56 @@ impl BotRunner {
         let history = store
             .list_messages(job.conversation_id, None, self.settings.bot_history)
             .await?;
+        let recent_decisions = store
+            .list_decisions(job.conversation_id, self.settings.bot_history)
+            .await?;
         let input = BotInput {
             conversation,
             message,
             history,
+            recent_decisions,
         };
-        let decision =
+        let started = std::time::Instant::now();
+        let outcome =
             match tokio::time::timeout(self.settings.bot_timeout, self.bot.decide(input)).await {
-                Ok(d) => d,
-                Err(_) => BotDecision::Handoff {
-                    reason: HandoffReason::BotError,
-                    context: HandoffContext {
-                        summary: Some("the bot did not answer in time".into()),
-                        ..HandoffContext::default()
+                Ok(o) => o,
+                Err(_) => BotOutcome {
+                    decision: BotDecision::Handoff {
+                        reason: HandoffReason::BotError,
+                        context: HandoffContext {
+                            summary: Some("the bot did not answer in time".into()),
+                            ..HandoffContext::default()
+                        },
+                        farewell: None,
                     },
-                    farewell: None,
+                    trace: DecisionTrace {
+                        note: Some("the bot did not answer in time".into()),
+                        ..DecisionTrace::new(DecisionAction::Handoff, Some(DecisionStage::Timeout))
+                    },
                 },
             };
-        self.apply(job, decision).await
+        let latency = started.elapsed();
+        let trace = outcome.trace;
+        let record = NewDecisionRecord {
+            conversation_id: job.conversation_id,
+            message_id: job.message_id,
+            action: trace.action,
+            stage: trace.stage,
+            intent: trace.intent,
+            confidence: trace.confidence,
+            reason: match &outcome.decision {
+                BotDecision::Handoff { reason, .. } => Some(*reason),
+                _ => None,
+            },
+            article_ids: trace.article_ids,
+            latency_us: i64::try_from(latency.as_micros()).unwrap_or(i64::MAX),
+            note: trace.note,
+        };
+        // Recorded before acting: a decision whose reply then fails is still worth seeing.
+        if let Err(e) = store.record_decision(record).await {
+            warn!(job = job.id.0, error = %e, "recording the bot decision failed");
+        }
+        self.apply(job, outcome.decision).await
     }
 
     async fn apply(&self, job: &Job, decision: BotDecision) -> Result<(), LifecycleError> {
@@ -414,6 +450,18 @@ impl BotRunner {
                 context,
                 farewell,
             } => {
+                // What the bot learned stays on the conversation, where operators (and the bot,
+                // if the conversation comes back) find it.
+                if context.intent.is_some() || !context.slots.is_empty() {
+                    self.lifecycle
+                        .store()
+                        .set_intent_and_slots(
+                            job.conversation_id,
+                            context.intent.clone(),
+                            context.slots.clone(),
+                        )
+                        .await?;
+                }
                 if let Some(text) = farewell {
                     match self
                         .lifecycle

@@ -1,0 +1,375 @@
+//! The bot's configuration file: intents with examples, trigger phrases, the values they need and how
+//! each is answered, plus the texts and limits of the conversation. [`BotConfig::compile`] trains the
+//! classifier, calibrates the triggers and builds the [`Policy`] from it.
+//!
+//! The format is JSON (see `demo.json`, the built-in demo shop, for a complete example). Unknown
+//! fields are refused, so a typo in a key is an error at start-up, not a silently ignored setting.
+
+use std::collections::BTreeSet;
+
+use serde::{Deserialize, Serialize};
+
+use crate::briefing::DEFAULT_BRIEFING_TEMPLATE;
+use crate::intent::{IntentExample, IntentModel, OOS_LABEL, TrainOptions};
+use crate::policy::{IntentPolicy, Policy, RequestType};
+use crate::slots::SlotKind;
+use crate::triggers::{TriggerRule, TriggerSet};
+
+/// The built-in demo configuration: a Russian online electronics shop.
+pub const DEMO_CONFIG_JSON: &str = include_str!("demo.json");
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BotConfig {
+    /// A name for logs and the admin API.
+    pub name: String,
+    /// The customers' UTC offset, for "today" and "tomorrow" in dates.
+    #[serde(default = "default_utc_offset")]
+    pub utc_offset_minutes: i32,
+    /// What the bot says when a message is outside every topic (the first time; the second time
+    /// it hands off).
+    pub fallback: String,
+    /// What the bot says before handing over, unless the intent has its own message.
+    pub handoff_message: String,
+    /// The answer to a message with attachments and no text.
+    pub attachment_reply: String,
+    /// The operator briefing; placeholders as in [`crate::briefing::render_briefing`].
+    #[serde(default = "default_briefing")]
+    pub briefing_template: String,
+    #[serde(default = "default_max_clarify")]
+    pub max_clarify: u32,
+    #[serde(default = "default_max_fallbacks")]
+    pub max_fallbacks: u32,
+    #[serde(default)]
+    pub knowledge: KnowledgeSettings,
+    /// Messages no intent covers, trained as the out-of-scope class so the classifier learns what
+    /// "none of these" looks like.
+    #[serde(default)]
+    pub out_of_scope_examples: Vec<String>,
+    pub intents: Vec<IntentConfig>,
+}
+
+/// How the knowledge base is used to answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct KnowledgeSettings {
+    /// Fragments retrieved per question (the LLM sees all of them).
+    pub top_k: usize,
+    /// Confidence a fragment needs to be quoted as the answer to a recognised FAQ intent.
+    pub answer_threshold: f32,
+    /// Confidence a fragment needs to answer a question *no intent recognised*: higher, because
+    /// nothing else vouches for the topic.
+    pub direct_threshold: f32,
+}
+
+impl Default for KnowledgeSettings {
+    fn default() -> Self {
+        Self {
+            top_k: 4,
+            answer_threshold: 0.5,
+            direct_threshold: 0.75,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntentConfig {
+    /// `order_status`; lowercase latin, digits and `_`.
+    pub name: String,
+    /// A short human name («статус заказа») for clarifying questions and briefings.
+    pub label: String,
+    /// `status_check`, `data_change`, `faq`, `complaint`, `urgent` or `other`.
+    pub request_type: String,
+    /// Calibrated confidence needed to act; defaults by request type.
+    #[serde(default)]
+    pub threshold: Option<f32>,
+    /// Slot keys the answer needs, asked in this order: `order_number`, `phone`, `email`, `date`,
+    /// `amount`.
+    #[serde(default)]
+    pub slots: Vec<String>,
+    /// Phrases that decide the intent when they occur (by stems: `заказ` matches `заказа`).
+    #[serde(default)]
+    pub triggers: Vec<String>,
+    #[serde(default)]
+    pub trigger_priority: i32,
+    /// The question that tells this intent apart from its neighbours.
+    #[serde(default)]
+    pub clarify: Option<String>,
+    /// How customers phrase it; the classifier learns from these.
+    pub examples: Vec<String>,
+    pub answer: AnswerConfig,
+}
+
+/// How a recognised intent is answered.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum AnswerConfig {
+    /// A fixed reply; `{order_number}`-style placeholders take the collected slots.
+    Text { text: String },
+    /// An answer from the knowledge base, optionally from one category only.
+    Knowledge {
+        #[serde(default)]
+        category: Option<String>,
+    },
+    /// A person handles it (after the slots are collected); `message` is said first.
+    Handoff {
+        #[serde(default)]
+        message: Option<String>,
+    },
+}
+
+fn default_utc_offset() -> i32 {
+    180
+}
+fn default_briefing() -> String {
+    DEFAULT_BRIEFING_TEMPLATE.to_owned()
+}
+fn default_max_clarify() -> u32 {
+    2
+}
+fn default_max_fallbacks() -> u32 {
+    1
+}
+
+/// Everything wrong with a configuration, each problem with where it is.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("invalid bot configuration:\n- {}", .problems.join("\n- "))]
+pub struct ConfigError {
+    pub problems: Vec<String>,
+}
+
+/// A configuration ready to run: the trained classifier, calibrated triggers and the policy.
+#[derive(Debug, Clone)]
+pub struct CompiledConfig {
+    pub config: BotConfig,
+    pub model: IntentModel,
+    pub triggers: TriggerSet,
+    pub policy: Policy,
+}
+
+impl CompiledConfig {
+    pub fn intent(&self, name: &str) -> Option<&IntentConfig> {
+        self.config.intents.iter().find(|i| i.name == name)
+    }
+}
+
+impl BotConfig {
+    /// The built-in demo shop.
+    pub fn demo() -> Self {
+        Self::from_json(DEMO_CONFIG_JSON).expect("demo.json is a valid bot configuration")
+    }
+
+    pub fn from_json(text: &str) -> Result<Self, ConfigError> {
+        serde_json::from_str(text).map_err(|e| ConfigError {
+            problems: vec![format!("line {}, column {}: {e}", e.line(), e.column())],
+        })
+    }
+
+    /// Every problem at once, so an editor fixes them in one go.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let mut problems = Vec::new();
+        let mut names = BTreeSet::new();
+        if self.intents.len() < 2 {
+            problems.push("at least two intents are needed".to_owned());
+        }
+        for (i, intent) in self.intents.iter().enumerate() {
+            let at = format!("intents[{i}] ({})", intent.name);
+            let valid_name = !intent.name.is_empty()
+                && intent
+                    .name
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+            if !valid_name || intent.name == OOS_LABEL {
+                problems.push(format!(
+                    "{at}: name must be lowercase latin letters, digits and `_`, not `{OOS_LABEL}`"
+                ));
+            }
+            if !names.insert(intent.name.as_str()) {
+                problems.push(format!("{at}: duplicate intent name"));
+            }
+            if RequestType::parse(&intent.request_type).is_none() {
+                problems.push(format!(
+                    "{at}: unknown request_type `{}` (status_check, data_change, faq, complaint, urgent, other)",
+                    intent.request_type
+                ));
+            }
+            if let Some(t) = intent.threshold
+                && !(0.0..=1.0).contains(&t)
+            {
+                problems.push(format!("{at}: threshold must be within [0, 1]"));
+            }
+            for slot in &intent.slots {
+                if SlotKind::from_key(slot).is_none() {
+                    problems.push(format!(
+                        "{at}: unknown slot `{slot}` (order_number, phone, email, date, amount)"
+                    ));
+                }
+            }
+            let examples = intent.examples.iter().filter(|e| !e.trim().is_empty());
+            if examples.count() < 3 {
+                problems.push(format!("{at}: at least 3 examples are needed"));
+            }
+            if let AnswerConfig::Text { text } = &intent.answer
+                && text.trim().is_empty()
+            {
+                problems.push(format!("{at}: answer text is empty"));
+            }
+        }
+        for (what, text) in [
+            ("fallback", &self.fallback),
+            ("handoff_message", &self.handoff_message),
+            ("attachment_reply", &self.attachment_reply),
+        ] {
+            if text.trim().is_empty() {
+                problems.push(format!("{what} is empty"));
+            }
+        }
+        let k = &self.knowledge;
+        if k.top_k == 0 {
+            problems.push("knowledge.top_k must be at least 1".to_owned());
+        }
+        for (what, v) in [
+            ("answer_threshold", k.answer_threshold),
+            ("direct_threshold", k.direct_threshold),
+        ] {
+            if !(0.0..=1.0).contains(&v) {
+                problems.push(format!("knowledge.{what} must be within [0, 1]"));
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ConfigError { problems })
+        }
+    }
+
+    /// Validates, trains the classifier on the examples (plus the out-of-scope ones), and
+    /// calibrates the trigger phrases on the same examples.
+    pub fn compile(self) -> Result<CompiledConfig, ConfigError> {
+        self.validate()?;
+        let mut examples: Vec<IntentExample> = Vec::new();
+        for intent in &self.intents {
+            for e in intent.examples.iter().filter(|e| !e.trim().is_empty()) {
+                examples.push(IntentExample::new(e.as_str(), intent.name.as_str()));
+            }
+        }
+        for e in self
+            .out_of_scope_examples
+            .iter()
+            .filter(|e| !e.trim().is_empty())
+        {
+            examples.push(IntentExample::new(e.as_str(), OOS_LABEL));
+        }
+        let model =
+            IntentModel::train(&examples, &TrainOptions::default()).map_err(|e| ConfigError {
+                problems: vec![format!("training the classifier failed: {e}")],
+            })?;
+
+        let rules: Vec<TriggerRule> = self
+            .intents
+            .iter()
+            .filter(|i| !i.triggers.is_empty())
+            .map(|i| TriggerRule {
+                intent: i.name.clone(),
+                phrases: i.triggers.clone(),
+                priority: i.trigger_priority,
+            })
+            .collect();
+        let mut triggers = TriggerSet::new(rules);
+        let labelled: Vec<(&str, &str)> = examples
+            .iter()
+            .map(|e| (e.text.as_str(), e.intent.as_str()))
+            .collect();
+        triggers.calibrate(&labelled);
+
+        let mut policy = Policy::new(
+            self.intents
+                .iter()
+                .map(|i| {
+                    let request_type =
+                        RequestType::parse(&i.request_type).unwrap_or(RequestType::Other);
+                    let mut p = IntentPolicy::new(i.name.as_str(), request_type)
+                        .with_label(i.label.as_str())
+                        .requires(
+                            &i.slots
+                                .iter()
+                                .filter_map(|s| SlotKind::from_key(s))
+                                .collect::<Vec<_>>(),
+                        );
+                    if let Some(t) = i.threshold {
+                        p = p.with_threshold(t);
+                    }
+                    if let Some(q) = &i.clarify {
+                        p = p.with_clarify(q.as_str());
+                    }
+                    p
+                })
+                .collect(),
+        );
+        policy.max_clarify = self.max_clarify;
+        policy.max_fallbacks = self.max_fallbacks;
+        Ok(CompiledConfig {
+            config: self,
+            model,
+            triggers,
+            policy,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_compiles_and_covers_the_typology() {
+        let compiled = BotConfig::demo().compile().expect("demo compiles");
+        let types: BTreeSet<&str> = compiled
+            .config
+            .intents
+            .iter()
+            .map(|i| i.request_type.as_str())
+            .collect();
+        for t in ["status_check", "data_change", "faq", "complaint", "urgent"] {
+            assert!(types.contains(t), "demo has no {t} intent");
+        }
+        for name in [
+            "order_status",
+            "balance",
+            "schedule",
+            "change_data",
+            "delivery",
+            "payment",
+            "returns",
+            "complaint",
+            "urgent",
+        ] {
+            assert!(compiled.intent(name).is_some(), "demo lacks {name}");
+        }
+    }
+
+    #[test]
+    fn every_problem_is_reported_with_its_place() {
+        let mut c = BotConfig::demo();
+        c.intents[0].request_type = "nonsense".into();
+        c.intents[1].slots.push("passport".into());
+        c.intents[2].name = c.intents[3].name.clone();
+        c.intents[4].examples.truncate(1);
+        c.knowledge.top_k = 0;
+        let err = c.validate().unwrap_err();
+        let all = err.problems.join("\n");
+        assert!(all.contains("intents[0]") && all.contains("unknown request_type `nonsense`"));
+        assert!(all.contains("intents[1]") && all.contains("unknown slot `passport`"));
+        assert!(all.contains("intents[3]") && all.contains("duplicate intent name"));
+        assert!(all.contains("intents[4]") && all.contains("at least 3 examples"));
+        assert!(all.contains("knowledge.top_k"));
+        assert_eq!(err.problems.len(), 5, "{all}");
+    }
+
+    #[test]
+    fn unknown_fields_are_refused() {
+        let err = BotConfig::from_json(r#"{"name":"x","fallbak":"typo"}"#).unwrap_err();
+        assert!(err.problems[0].contains("fallbak"), "{err}");
+    }
+}

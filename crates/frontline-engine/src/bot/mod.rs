@@ -1,0 +1,655 @@
+//! The bot the lifecycle calls: the cascade of stages that turns one customer message into an
+//! answer, a question, or a handoff with a briefing.
+//!
+//! For each message, [`EngineBot`] runs, cheapest first:
+//! 1. **the customer's own words**: a request for a person (any phrasing, [`crate::human`]) wins over
+//!    everything, and an answer to the bot's last question («123456» after «какой номер заказа?») is
+//!    read as the value asked for ([`slots::parse_one`]) and continues that intent;
+//! 2. **trigger phrases** and **the classifier**, both with calibrated confidences, combined by
+//!    [`policy::decide`] with the per-request-type thresholds;
+//! 3. **the LLM router**, only when those stages are unsure (the policy would clarify or fall back)
+//!    and an LLM is configured; its failure or timeout only marks the signals (`llm_failed`), so the
+//!    policy clarifies or hands off (`llm_unavailable`) — a customer is never kept waiting on it;
+//! 4. **the knowledge base**, for FAQ intents (grounded LLM answer citing articles, or the best
+//!    fragment when it clears the threshold) and for questions no intent recognised but an article
+//!    answers with high confidence.
+//!
+//! Counters that span messages (clarifying questions in a row, fallbacks in a row, the value being
+//! awaited) come from the bot's recorded decisions ([`BotInput::recent_decisions`]), so they survive
+//! restarts and need no state here. Values the customer gave are kept in the conversation's slots and
+//! never asked for again. Every outcome carries a [`DecisionTrace`] (stage, intent, confidence,
+//! articles, note) that the lifecycle records.
+
+pub mod config;
+pub mod knowledge;
+mod llm_stage;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use frontline_domain::{
+    DecisionAction, DecisionRecord, DecisionStage, Direction, HandoffContext, HandoffReason, Slots,
+};
+use frontline_lifecycle::{Bot, BotDecision, BotInput, BotOutcome, DecisionTrace};
+use tracing::warn;
+
+pub use config::{AnswerConfig, BotConfig, CompiledConfig, ConfigError, IntentConfig};
+pub use knowledge::Knowledge;
+pub use llm_stage::LlmStage;
+
+use crate::briefing::{BriefingContext, extractive_summary, render_briefing};
+use crate::policy::{self, Decision, RequestType, Signals};
+use crate::slots::{CivilDate, SlotKind, parse_one};
+
+/// Longest extractive summary put into a briefing.
+const SUMMARY_CHARS: usize = 400;
+
+/// The dialog engine as a [`Bot`].
+#[derive(Debug, Clone)]
+pub struct EngineBot {
+    compiled: Arc<CompiledConfig>,
+    knowledge: Arc<Knowledge>,
+    llm: Option<LlmStage>,
+}
+
+/// What the cascade settled on, before it becomes words.
+#[derive(Debug, Clone, PartialEq)]
+enum Step {
+    Answer {
+        intent: String,
+        confidence: Option<f32>,
+        stage: DecisionStage,
+    },
+    AskSlot {
+        intent: String,
+        slot: SlotKind,
+        question: String,
+    },
+    Clarify {
+        question: String,
+    },
+    Handoff {
+        reason: HandoffReason,
+        intent: Option<String>,
+        stage: DecisionStage,
+    },
+    Fallback,
+}
+
+/// What the recent decisions say about where the conversation stands.
+#[derive(Debug, Default, PartialEq)]
+struct Streak {
+    /// Clarifying questions (including repeated value requests) in a row.
+    clarify: u32,
+    fallback: u32,
+    /// The intent whose value the bot asked for last, when its last action was that question.
+    awaiting: Option<String>,
+}
+
+impl Streak {
+    fn of(decisions: &[DecisionRecord]) -> Self {
+        let mut s = Streak::default();
+        if let Some(last) = decisions.last()
+            && last.action == DecisionAction::AskSlot
+        {
+            s.awaiting = last.intent.clone();
+        }
+        for d in decisions.iter().rev() {
+            match d.action {
+                DecisionAction::Clarify | DecisionAction::AskSlot if s.fallback == 0 => {
+                    s.clarify += 1
+                }
+                DecisionAction::Fallback if s.clarify == 0 => s.fallback += 1,
+                _ => break,
+            }
+        }
+        s
+    }
+}
+
+fn stage_of(stage: policy::Stage) -> DecisionStage {
+    match stage {
+        policy::Stage::Trigger => DecisionStage::Trigger,
+        policy::Stage::Classifier => DecisionStage::Classifier,
+        policy::Stage::Llm => DecisionStage::Llm,
+    }
+}
+
+fn step_of(decision: Decision) -> Step {
+    match decision {
+        Decision::Answer {
+            intent,
+            confidence,
+            stage,
+        } => Step::Answer {
+            intent,
+            confidence: Some(confidence),
+            stage: stage_of(stage),
+        },
+        Decision::AskSlot {
+            intent,
+            slot,
+            question,
+        } => Step::AskSlot {
+            intent,
+            slot,
+            question,
+        },
+        Decision::Clarify { question } => Step::Clarify { question },
+        Decision::Handoff { reason, intent } => Step::Handoff {
+            stage: if reason == HandoffReason::CustomerAsked {
+                DecisionStage::Human
+            } else {
+                DecisionStage::Policy
+            },
+            reason,
+            intent,
+        },
+        Decision::Fallback => Step::Fallback,
+    }
+}
+
+/// Fills `{slot_key}` placeholders with known values; unknown ones stay visible.
+fn fill(template: &str, slots: &Slots) -> String {
+    let mut out = template.to_owned();
+    for (k, v) in slots {
+        out = out.replace(&format!("{{{k}}}"), v);
+    }
+    out
+}
+
+/// Everything the cascade collected for one message, for building the outcome.
+struct Turn<'a> {
+    input: &'a BotInput,
+    text: &'a str,
+    known: Slots,
+    notes: Vec<String>,
+}
+
+impl EngineBot {
+    pub fn new(
+        compiled: Arc<CompiledConfig>,
+        knowledge: Arc<Knowledge>,
+        llm: Option<LlmStage>,
+    ) -> Self {
+        Self {
+            compiled,
+            knowledge,
+            llm,
+        }
+    }
+
+    pub fn config(&self) -> &CompiledConfig {
+        &self.compiled
+    }
+
+    pub fn knowledge(&self) -> &Arc<Knowledge> {
+        &self.knowledge
+    }
+
+    async fn run(&self, input: &BotInput) -> BotOutcome {
+        let cfg = &self.compiled;
+        let text = input.message.text.trim();
+        let conversation = &input.conversation.conversation;
+        if text.is_empty() {
+            let mut trace =
+                DecisionTrace::new(DecisionAction::Clarify, Some(DecisionStage::Policy));
+            trace.note = Some("message without text".into());
+            return BotOutcome {
+                decision: BotDecision::Reply {
+                    text: cfg.config.attachment_reply.clone(),
+                    intent: conversation.intent.clone(),
+                    slots: conversation.slots.clone(),
+                },
+                trace,
+            };
+        }
+        let today =
+            CivilDate::from_unix_millis(input.message.created_at.0, cfg.config.utc_offset_minutes);
+        let streak = Streak::of(&input.recent_decisions);
+
+        let mut turn = Turn {
+            input,
+            text,
+            known: conversation.slots.clone(),
+            notes: Vec::new(),
+        };
+        // The value the bot asked for, read with the question in mind: a bare number after «номер
+        // заказа?» is an order number, not a phone.
+        let awaited = streak.awaiting.as_deref().and_then(|intent| {
+            let p = cfg.policy.intent(intent);
+            let slot = p
+                .required_slots
+                .iter()
+                .copied()
+                .find(|k| !turn.known.contains_key(k.key()))?;
+            Some((intent.to_owned(), slot))
+        });
+        let mut got_awaited = false;
+        if let Some((_, slot)) = &awaited
+            && let Ok(v) = parse_one(*slot, text, today)
+        {
+            turn.known.insert(slot.key().to_owned(), v.value);
+            got_awaited = true;
+        }
+
+        let prediction = cfg.model.predict(text);
+        let mut signals = Signals::new(text).with_trigger(cfg.triggers.match_text(text));
+        signals.classifier = Some((prediction.intent.clone(), prediction.answer_confidence()));
+        signals.out_of_scope = prediction.out_of_scope;
+        signals.known_slots = turn.known.clone();
+        signals = signals.with_slots_from_text(today);
+        signals.clarify_count = streak.clarify;
+        signals.fallback_count = streak.fallback;
+        turn.known = signals.known_slots.clone();
+
+        let mut step = step_of(policy::decide(&cfg.policy, &signals));
+
+        // The customer answered the bot's question: carry on with that intent unless they clearly
+        // moved on (a person, an urgent topic, or a confident different request).
+        if let Some((intent, slot)) = &awaited {
+            let moved_on = match &step {
+                Step::Handoff { reason, .. } => *reason != HandoffReason::RepeatedClarify,
+                Step::Answer { intent: other, .. } | Step::AskSlot { intent: other, .. } => {
+                    other != intent && !got_awaited
+                }
+                _ => false,
+            };
+            if !moved_on {
+                step = self.continue_intent(intent, *slot, got_awaited, &turn.known, &streak);
+                turn.notes.push(format!("continues {intent}"));
+            }
+        }
+
+        // Unsure: ask the LLM router, when there is one.
+        if matches!(step, Step::Clarify { .. } | Step::Fallback)
+            && awaited.is_none()
+            && let Some(llm) = &self.llm
+        {
+            match llm.route(cfg, &input.history, text).await {
+                Ok(route) => {
+                    turn.notes.push(format!(
+                        "llm router: {} ({:.2})",
+                        route.intent.as_deref().unwrap_or("none"),
+                        route.confidence
+                    ));
+                    match route.intent {
+                        Some(intent) => signals.llm = Some((intent, route.confidence)),
+                        None => signals.out_of_scope = true,
+                    }
+                }
+                Err(e) => {
+                    turn.notes.push(format!("llm router failed: {e}"));
+                    signals.llm_failed = true;
+                }
+            }
+            step = step_of(policy::decide(&cfg.policy, &signals));
+        }
+
+        // Still no intent: an article may answer it outright.
+        if matches!(
+            step,
+            Step::Clarify { .. }
+                | Step::Fallback
+                | Step::Handoff {
+                    reason: HandoffReason::LowConfidence | HandoffReason::RepeatedClarify,
+                    ..
+                }
+        ) && awaited.is_none()
+            && let Some(outcome) = self.direct_knowledge(&mut turn).await
+        {
+            return outcome;
+        }
+
+        self.outcome(step, turn).await
+    }
+
+    /// The next step of an intent whose value the bot asked for.
+    fn continue_intent(
+        &self,
+        intent: &str,
+        asked: SlotKind,
+        got_it: bool,
+        known: &Slots,
+        streak: &Streak,
+    ) -> Step {
+        let cfg = &self.compiled;
+        let p = cfg.policy.intent(intent);
+        match p
+            .required_slots
+            .iter()
+            .copied()
+            .find(|k| !known.contains_key(k.key()))
+        {
+            None => Step::Answer {
+                intent: intent.to_owned(),
+                confidence: None,
+                stage: DecisionStage::Policy,
+            },
+            Some(_) if streak.clarify >= cfg.policy.max_clarify => Step::Handoff {
+                reason: HandoffReason::RepeatedClarify,
+                intent: Some(intent.to_owned()),
+                stage: DecisionStage::Policy,
+            },
+            Some(next) if got_it || next != asked => Step::AskSlot {
+                intent: intent.to_owned(),
+                slot: next,
+                question: next.question_ru().to_owned(),
+            },
+            Some(next) => Step::AskSlot {
+                intent: intent.to_owned(),
+                slot: next,
+                question: format!("Не нашёл этого в сообщении. {}", next.question_ru()),
+            },
+        }
+    }
+
+    /// An article answering a message no intent recognised, when one clears the direct threshold.
+    async fn direct_knowledge(&self, turn: &mut Turn<'_>) -> Option<BotOutcome> {
+        let k = &self.compiled.config.knowledge;
+        let fragments = match self.knowledge.search(turn.text, k.top_k, None) {
+            Ok(f) => f,
+            Err(e) => {
+                warn!(error = %e, "knowledge search failed");
+                return None;
+            }
+        };
+        if fragments
+            .first()
+            .is_none_or(|f| f.confidence < k.direct_threshold)
+        {
+            return None;
+        }
+        let (text, article_ids, confidence, note) = self
+            .answer_from(turn.text, &fragments, k.direct_threshold)
+            .await?;
+        turn.notes
+            .push("no intent; answered from the knowledge base".into());
+        turn.notes.extend(note);
+        Some(BotOutcome {
+            decision: BotDecision::Reply {
+                text,
+                intent: turn.input.conversation.conversation.intent.clone(),
+                slots: turn.known.clone(),
+            },
+            trace: DecisionTrace {
+                action: DecisionAction::Answer,
+                stage: Some(DecisionStage::Knowledge),
+                intent: None,
+                confidence: Some(confidence),
+                article_ids,
+                note: Some(turn.notes.join("; ")),
+            },
+        })
+    }
+
+    /// A grounded LLM answer from `fragments` when an LLM is configured and it answers; else the
+    /// top fragment when it clears `threshold`. Returns the text, the article ids, the retrieval
+    /// confidence and a note on how it was made.
+    async fn answer_from(
+        &self,
+        question: &str,
+        fragments: &[crate::kb::Fragment],
+        threshold: f32,
+    ) -> Option<(String, Vec<String>, f32, Option<String>)> {
+        let top = fragments.first()?;
+        let mut note = None;
+        if let Some(llm) = &self.llm {
+            match llm.grounded(question, fragments).await {
+                Ok(a) if a.answerable && a.invented_ids.is_empty() => {
+                    return Some((
+                        a.text,
+                        a.article_ids,
+                        top.confidence,
+                        Some("grounded answer by the LLM".into()),
+                    ));
+                }
+                Ok(a) if !a.invented_ids.is_empty() => {
+                    note = Some(format!(
+                        "LLM cited unknown articles {:?}; answer discarded",
+                        a.invented_ids
+                    ))
+                }
+                Ok(_) => return None,
+                Err(e) => note = Some(format!("grounded answer failed: {e}")),
+            }
+        }
+        (top.confidence >= threshold).then(|| {
+            (
+                top.text.clone(),
+                vec![top.article_id.clone()],
+                top.confidence,
+                note,
+            )
+        })
+    }
+
+    async fn outcome(&self, step: Step, mut turn: Turn<'_>) -> BotOutcome {
+        let cfg = &self.compiled;
+        let conversation = &turn.input.conversation.conversation;
+        let reply = |text: String, intent: Option<String>, known: &Slots| BotDecision::Reply {
+            text,
+            intent: intent.or_else(|| conversation.intent.clone()),
+            slots: known.clone(),
+        };
+        match step {
+            Step::Answer {
+                intent,
+                confidence,
+                stage,
+            } => {
+                let Some(ic) = cfg.intent(&intent) else {
+                    // The policy only names configured intents; be safe anyway.
+                    return self
+                        .handoff(
+                            HandoffReason::LowConfidence,
+                            None,
+                            DecisionStage::Policy,
+                            turn,
+                        )
+                        .await;
+                };
+                match &ic.answer {
+                    AnswerConfig::Text { text } => {
+                        let text = fill(text, &turn.known);
+                        BotOutcome {
+                            decision: reply(text, Some(intent.clone()), &turn.known),
+                            trace: trace(
+                                DecisionAction::Answer,
+                                stage,
+                                Some(intent),
+                                confidence,
+                                &turn.notes,
+                            ),
+                        }
+                    }
+                    AnswerConfig::Knowledge { category } => {
+                        let k = &cfg.config.knowledge;
+                        let fragments = self
+                            .knowledge
+                            .search(turn.text, k.top_k, category.as_deref())
+                            .unwrap_or_else(|e| {
+                                warn!(error = %e, "knowledge search failed");
+                                Vec::new()
+                            });
+                        match self
+                            .answer_from(turn.text, &fragments, k.answer_threshold)
+                            .await
+                        {
+                            Some((text, article_ids, _, note)) => {
+                                turn.notes.extend(note);
+                                let mut t = trace(
+                                    DecisionAction::Answer,
+                                    stage,
+                                    Some(intent.clone()),
+                                    confidence,
+                                    &turn.notes,
+                                );
+                                t.article_ids = article_ids;
+                                BotOutcome {
+                                    decision: reply(text, Some(intent), &turn.known),
+                                    trace: t,
+                                }
+                            }
+                            None => {
+                                turn.notes
+                                    .push("no knowledge-base article answers it".into());
+                                self.handoff(
+                                    HandoffReason::LowConfidence,
+                                    Some(intent),
+                                    DecisionStage::Knowledge,
+                                    turn,
+                                )
+                                .await
+                            }
+                        }
+                    }
+                    AnswerConfig::Handoff { .. } => {
+                        self.handoff(HandoffReason::TopicPolicy, Some(intent), stage, turn)
+                            .await
+                    }
+                }
+            }
+            Step::AskSlot {
+                intent,
+                slot,
+                question,
+            } => {
+                turn.notes.push(format!("needs {}", slot.key()));
+                BotOutcome {
+                    decision: reply(question, Some(intent.clone()), &turn.known),
+                    trace: trace(
+                        DecisionAction::AskSlot,
+                        DecisionStage::Policy,
+                        Some(intent),
+                        None,
+                        &turn.notes,
+                    ),
+                }
+            }
+            Step::Clarify { question } => BotOutcome {
+                decision: reply(question, None, &turn.known),
+                trace: trace(
+                    DecisionAction::Clarify,
+                    DecisionStage::Policy,
+                    None,
+                    None,
+                    &turn.notes,
+                ),
+            },
+            Step::Fallback => BotOutcome {
+                decision: reply(cfg.config.fallback.clone(), None, &turn.known),
+                trace: trace(
+                    DecisionAction::Fallback,
+                    DecisionStage::Policy,
+                    None,
+                    None,
+                    &turn.notes,
+                ),
+            },
+            Step::Handoff {
+                reason,
+                intent,
+                stage,
+            } => self.handoff(reason, intent, stage, turn).await,
+        }
+    }
+
+    /// Hand over with the full context: slots, summary, customer card and the rendered briefing.
+    async fn handoff(
+        &self,
+        reason: HandoffReason,
+        intent: Option<String>,
+        stage: DecisionStage,
+        turn: Turn<'_>,
+    ) -> BotOutcome {
+        let cfg = &self.compiled;
+        let view = &turn.input.conversation;
+        let customer_texts: Vec<&str> = turn
+            .input
+            .history
+            .iter()
+            .filter(|m| m.direction == Direction::In && !m.text.trim().is_empty())
+            .map(|m| m.text.as_str())
+            .collect();
+        let mut notes = turn.notes;
+        let summary = match &self.llm {
+            Some(llm) => match llm.summarize(&turn.input.history).await {
+                Ok(s) => s,
+                Err(e) => {
+                    notes.push(format!("llm summary failed: {e}"));
+                    extractive_summary(&customer_texts, SUMMARY_CHARS)
+                }
+            },
+            None => extractive_summary(&customer_texts, SUMMARY_CHARS),
+        };
+        let intent_config = intent.as_deref().and_then(|i| cfg.intent(i));
+        let briefing = render_briefing(
+            &cfg.config.briefing_template,
+            &BriefingContext {
+                phone: view.customer.phone.clone(),
+                customer: view.customer.name.clone(),
+                intent: intent_config
+                    .map(|i| i.label.clone())
+                    .or_else(|| intent.clone()),
+                reason: Some(reason),
+                summary: summary.clone(),
+                known_slots: turn.known.clone(),
+            },
+        );
+        // The intent's own words when its topic is why a person takes over (an apology for a
+        // complaint, "right away" for an urgent case); the general message otherwise.
+        let farewell = match intent_config.map(|i| &i.answer) {
+            Some(AnswerConfig::Handoff {
+                message: Some(message),
+            }) if reason == HandoffReason::TopicPolicy => fill(message, &turn.known),
+            _ => cfg.config.handoff_message.clone(),
+        };
+        let request_type = intent_config
+            .and_then(|i| RequestType::parse(&i.request_type))
+            .map(RequestType::as_str);
+        if let Some(t) = request_type {
+            notes.push(format!("request type {t}"));
+        }
+        BotOutcome {
+            decision: BotDecision::Handoff {
+                reason,
+                context: HandoffContext {
+                    intent: intent.clone(),
+                    summary: Some(summary),
+                    slots: turn.known,
+                    briefing: Some(briefing),
+                },
+                farewell: Some(farewell),
+            },
+            trace: trace(DecisionAction::Handoff, stage, intent, None, &notes),
+        }
+    }
+}
+
+fn trace(
+    action: DecisionAction,
+    stage: DecisionStage,
+    intent: Option<String>,
+    confidence: Option<f32>,
+    notes: &[String],
+) -> DecisionTrace {
+    DecisionTrace {
+        action,
+        stage: Some(stage),
+        intent,
+        confidence,
+        article_ids: Vec::new(),
+        note: (!notes.is_empty()).then(|| notes.join("; ")),
+    }
+}
+
+#[async_trait]
+impl Bot for EngineBot {
+    async fn decide(&self, input: BotInput) -> BotOutcome {
+        self.run(&input).await
+    }
+}
+
+#[cfg(test)]
+mod tests;
