@@ -582,3 +582,168 @@ mod tests {
         );
     }
 }
+
+// ---- knowledge base ---------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct KbCategory {
+    pub key: String,
+    pub title: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&d::KbCategory> for KbCategory {
+    fn from(c: &d::KbCategory) -> Self {
+        KbCategory {
+            key: c.key.clone(),
+            title: c.title.clone(),
+            created_at: rfc3339(c.created_at),
+            updated_at: rfc3339(c.updated_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KbCategoryRequest {
+    pub title: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct KbArticle {
+    pub key: String,
+    pub category: String,
+    pub title: String,
+    pub body: String,
+    pub tags: Vec<String>,
+    /// Unpublished articles are kept but never used to answer.
+    pub published: bool,
+    /// 1 on creation, +1 on every change.
+    pub version: i64,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl From<&d::KbArticle> for KbArticle {
+    fn from(a: &d::KbArticle) -> Self {
+        KbArticle {
+            key: a.key.clone(),
+            category: a.category.clone(),
+            title: a.title.clone(),
+            body: a.body.clone(),
+            tags: a.tags.clone(),
+            published: a.published,
+            version: a.version,
+            created_at: rfc3339(a.created_at),
+            updated_at: rfc3339(a.updated_at),
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KbArticleRequest {
+    pub category: String,
+    pub title: String,
+    pub body: String,
+    #[serde(default)]
+    pub tags: Vec<String>,
+    #[serde(default = "yes")]
+    pub published: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct KbImportStats {
+    pub categories_created: u64,
+    pub categories_updated: u64,
+    pub articles_created: u64,
+    pub articles_updated: u64,
+    pub articles_unchanged: u64,
+}
+
+impl From<d::KbImportStats> for KbImportStats {
+    fn from(s: d::KbImportStats) -> Self {
+        KbImportStats {
+            categories_created: s.categories_created,
+            categories_updated: s.categories_updated,
+            articles_created: s.articles_created,
+            articles_updated: s.articles_updated,
+            articles_unchanged: s.articles_unchanged,
+        }
+    }
+}
+
+/// A retrieved passage of an article.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct KbFragment {
+    pub article_key: String,
+    pub category: String,
+    pub title: String,
+    pub text: String,
+    /// BM25 with boosts: orders the hits of one query only.
+    pub score: f32,
+    /// IDF-weighted share of the query's words found, in [0, 1]; what answer thresholds use.
+    pub confidence: f32,
+}
+
+// ---- bot decisions ----------------------------------------------------------------------------
+
+/// What the bot decided for one customer message, and how.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Decision {
+    pub id: i64,
+    pub conversation_id: i64,
+    pub message_id: i64,
+    /// `answer`, `ask_slot`, `clarify`, `handoff`, `fallback` or `ignore`.
+    pub action: String,
+    /// `human`, `trigger`, `classifier`, `llm`, `knowledge`, `policy` or `timeout`.
+    pub stage: Option<String>,
+    pub intent: Option<String>,
+    pub confidence: Option<f32>,
+    pub reason: Option<HandoffReason>,
+    pub article_ids: Vec<String>,
+    pub latency_us: i64,
+    pub note: Option<String>,
+    pub created_at: String,
+}
+
+impl From<&d::DecisionRecord> for Decision {
+    fn from(r: &d::DecisionRecord) -> Self {
+        Decision {
+            id: r.id.0,
+            conversation_id: r.conversation_id.0,
+            message_id: r.message_id.0,
+            action: r.action.as_str().to_owned(),
+            stage: r.stage.map(|s| s.as_str().to_owned()),
+            intent: r.intent.clone(),
+            confidence: r.confidence,
+            reason: r.reason.map(Into::into),
+            article_ids: r.article_ids.clone(),
+            latency_us: r.latency_us,
+            note: r.note.clone(),
+            created_at: rfc3339(r.created_at),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct DecisionCount {
+    pub intent: Option<String>,
+    pub action: String,
+    pub count: i64,
+}
+
+impl From<&d::DecisionCount> for DecisionCount {
+    fn from(c: &d::DecisionCount) -> Self {
+        DecisionCount {
+            intent: c.intent.clone(),
+            action: c.action.as_str().to_owned(),
+            count: c.count,
+        }
+    }
+}

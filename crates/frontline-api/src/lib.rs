@@ -24,6 +24,7 @@ use axum::{
     response::{Html, IntoResponse},
     routing::{get, post, put},
 };
+use frontline_engine::bot::Knowledge;
 use frontline_lifecycle::Lifecycle;
 use frontline_store::Store;
 use tokio_util::sync::CancellationToken;
@@ -66,6 +67,7 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     store: Arc<dyn Store>,
     lifecycle: Lifecycle,
+    knowledge: Arc<Knowledge>,
     hub: Hub,
     metrics: Arc<Metrics>,
     settings: ApiSettings,
@@ -75,7 +77,14 @@ struct Inner {
 }
 
 impl AppState {
-    pub fn new(lifecycle: Lifecycle, settings: ApiSettings, shutdown: CancellationToken) -> Self {
+    /// `knowledge` is the index the bot answers from; the knowledge-base routes keep it in step with
+    /// the store.
+    pub fn new(
+        lifecycle: Lifecycle,
+        knowledge: Arc<Knowledge>,
+        settings: ApiSettings,
+        shutdown: CancellationToken,
+    ) -> Self {
         let metrics = Arc::new(Metrics::new(lifecycle.stats().clone()));
         let dummy = frontline_domain::Password::parse("not a real password")
             .ok()
@@ -84,6 +93,7 @@ impl AppState {
         AppState(Arc::new(Inner {
             store: lifecycle.store().clone(),
             lifecycle,
+            knowledge,
             hub: Hub::new(1024),
             metrics,
             limiter: LoginLimiter::new(settings.login_max_failures, settings.login_window),
@@ -99,6 +109,10 @@ impl AppState {
 
     pub fn lifecycle(&self) -> &Lifecycle {
         &self.0.lifecycle
+    }
+
+    pub fn knowledge(&self) -> &Arc<Knowledge> {
+        &self.0.knowledge
     }
 
     pub fn hub(&self) -> &Hub {
@@ -157,6 +171,25 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/conversations/{id}/read", post(conversations::mark_read))
         .route("/conversations/{id}/handoffs", get(conversations::handoffs))
+        .route(
+            "/conversations/{id}/decisions",
+            get(conversations::decisions),
+        )
+        .route("/analytics/decisions", get(conversations::decision_counts))
+        .route("/kb/categories", get(knowledge::list_categories))
+        .route(
+            "/kb/categories/{key}",
+            put(knowledge::put_category).delete(knowledge::delete_category),
+        )
+        .route("/kb/articles", get(knowledge::list_articles))
+        .route(
+            "/kb/articles/{key}",
+            get(knowledge::get_article)
+                .put(knowledge::put_article)
+                .delete(knowledge::delete_article),
+        )
+        .route("/kb/import", post(knowledge::import))
+        .route("/kb/search", get(knowledge::search))
         .route("/messages/{id}/retry", post(conversations::retry))
         .route("/search", get(conversations::search))
         .route(

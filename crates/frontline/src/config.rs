@@ -24,6 +24,91 @@ pub struct Config {
     pub http: HttpConfig,
     pub outbox: OutboxConfig,
     pub events: EventsConfig,
+    pub bot: BotSettings,
+    pub llm: LlmConfig,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct BotSettings {
+    /// `engine` (frontline's dialog engine) or `none` (every conversation goes to operators).
+    pub mode: String,
+    /// A bot configuration file (JSON); unset: the built-in demo shop.
+    pub config_path: Option<PathBuf>,
+    /// Fill an empty knowledge base with the demo shop's articles on start.
+    pub seed_demo_knowledge: bool,
+    /// The longest the bot may take for one message before a person gets the conversation.
+    pub timeout_secs: u64,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct LlmConfig {
+    /// Use a language model (router for unsure messages, grounded answers, handoff summaries).
+    pub enabled: bool,
+    /// An OpenAI-compatible API root: OpenRouter, OpenAI, vLLM, the llama.cpp server…
+    pub base_url: String,
+    pub api_key: String,
+    pub router_model: String,
+    pub answer_model: String,
+    pub summary_model: String,
+    /// Per HTTP request.
+    pub request_timeout_secs: u64,
+    /// The longest one task (router, answer, summary) may take, retries included.
+    pub task_timeout_secs: u64,
+    pub max_retries: u32,
+    /// The router's self-reported confidence is multiplied by this before thresholds apply.
+    pub router_trust: f32,
+    /// Send OpenRouter's `provider.require_parameters` with structured-output requests.
+    pub require_parameters: bool,
+}
+
+impl Default for BotSettings {
+    fn default() -> Self {
+        Self {
+            mode: "engine".into(),
+            config_path: None,
+            seed_demo_knowledge: true,
+            timeout_secs: 30,
+        }
+    }
+}
+
+impl Default for LlmConfig {
+    fn default() -> Self {
+        Self {
+            enabled: false,
+            base_url: frontline_engine::llm::OPENROUTER_BASE_URL.into(),
+            api_key: String::new(),
+            router_model: frontline_engine::llm::DEFAULT_MODEL.into(),
+            answer_model: frontline_engine::llm::DEFAULT_MODEL.into(),
+            summary_model: frontline_engine::llm::DEFAULT_MODEL.into(),
+            request_timeout_secs: 15,
+            task_timeout_secs: 20,
+            max_retries: 2,
+            router_trust: 0.9,
+            require_parameters: true,
+        }
+    }
+}
+
+/// The API key never reaches logs.
+impl std::fmt::Debug for LlmConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmConfig")
+            .field("enabled", &self.enabled)
+            .field("base_url", &self.base_url)
+            .field("api_key", &if self.api_key.is_empty() { "" } else { "***" })
+            .field("router_model", &self.router_model)
+            .field("answer_model", &self.answer_model)
+            .field("summary_model", &self.summary_model)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("task_timeout_secs", &self.task_timeout_secs)
+            .field("max_retries", &self.max_retries)
+            .field("router_trust", &self.router_trust)
+            .field("require_parameters", &self.require_parameters)
+            .finish()
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -72,6 +157,8 @@ impl Default for Config {
             http: HttpConfig::default(),
             outbox: OutboxConfig::default(),
             events: EventsConfig::default(),
+            bot: BotSettings::default(),
+            llm: LlmConfig::default(),
         }
     }
 }
@@ -134,6 +221,8 @@ impl std::fmt::Debug for Config {
             .field("http", &self.http)
             .field("outbox", &self.outbox)
             .field("events", &self.events)
+            .field("bot", &self.bot)
+            .field("llm", &self.llm)
             .finish()
     }
 }
@@ -212,6 +301,28 @@ impl Config {
             self.outbox.max_attempts >= 1,
             "outbox.max_attempts must be at least 1"
         );
+        anyhow::ensure!(
+            matches!(self.bot.mode.as_str(), "engine" | "none"),
+            "bot.mode must be `engine` or `none`"
+        );
+        anyhow::ensure!(
+            self.bot.timeout_secs >= 1,
+            "bot.timeout_secs must be at least 1"
+        );
+        if self.llm.enabled {
+            anyhow::ensure!(
+                frontline_domain::is_http_url(&self.llm.base_url),
+                "llm.base_url must be an http(s) URL"
+            );
+            anyhow::ensure!(
+                (0.0..=1.0).contains(&self.llm.router_trust),
+                "llm.router_trust must be within [0, 1]"
+            );
+            anyhow::ensure!(
+                self.llm.task_timeout_secs >= 1 && self.llm.request_timeout_secs >= 1,
+                "llm timeouts must be at least 1 second"
+            );
+        }
         Ok(())
     }
 
@@ -268,6 +379,34 @@ callback_timeout_secs = 10
 # How long reconnecting clients can resume the realtime stream from where they left off.
 retention_days = 7
 stream_poll_ms = 500
+
+[bot]
+# `engine`: frontline's dialog engine answers bot-led conversations; `none`: operators get them all.
+mode = "engine"
+# The bot's intents, examples, answers and texts (JSON). Unset: the built-in demo shop; see
+# crates/frontline-engine/src/bot/demo.json for the format.
+# config_path = "bot.json"
+# Fill an empty knowledge base with the demo shop's articles on start.
+seed_demo_knowledge = true
+# The longest the bot may think about one message before a person gets the conversation.
+timeout_secs = 30
+
+[llm]
+# Optional: a language model makes the bot better (routing of unsure messages, grounded answers,
+# handoff summaries); without one it works fully offline. Any OpenAI-compatible API.
+enabled = false
+base_url = "https://openrouter.ai/api/v1"
+# FRONTLINE_LLM__API_KEY
+api_key = ""
+router_model = "openai/gpt-5-mini"
+answer_model = "openai/gpt-5-mini"
+summary_model = "openai/gpt-5-mini"
+request_timeout_secs = 15
+task_timeout_secs = 20
+max_retries = 2
+router_trust = 0.9
+# OpenRouter's provider.require_parameters for structured output; turn off for api.openai.com.
+require_parameters = true
 "#;
 
 #[cfg(test)]

@@ -10,6 +10,9 @@ use anyhow::Context;
 use frontline_api::{ApiSettings, AppState};
 use frontline_channels::api::CallbackSender;
 use frontline_domain::{AccountKind, Login, NewOperator, Password, Role, Timestamp};
+use frontline_engine::bot::{BotConfig, EngineBot, Knowledge, LlmStage, knowledge::to_import};
+use frontline_engine::kb::demo::demo as demo_knowledge;
+use frontline_engine::llm::{LlmClient, LlmModels, LlmSettings, Secret};
 use frontline_lifecycle::{Bot, Channels, Lifecycle, NoBot, WorkerSettings, spawn_workers};
 use frontline_store::Store;
 use tokio::net::TcpListener;
@@ -78,17 +81,101 @@ pub async fn create_operator(
 }
 
 /// Extra wiring for embedders and tests; production uses the defaults.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct Wiring {
-    pub bot: Arc<dyn Bot>,
+    /// Replaces the bot the configuration describes.
+    pub bot: Option<Arc<dyn Bot>>,
 }
 
-impl Default for Wiring {
-    fn default() -> Self {
-        Self {
-            bot: Arc::new(NoBot),
-        }
+/// The knowledge index over the stored articles, after seeding the demo shop's into an empty store
+/// when the configuration asks for it.
+async fn open_knowledge(store: &dyn Store, config: &Config) -> anyhow::Result<Arc<Knowledge>> {
+    let mut articles = store.list_kb_articles(None).await?;
+    if articles.is_empty() && config.bot.seed_demo_knowledge {
+        let raw = to_import(&demo_knowledge());
+        let import = frontline_domain::KbImport {
+            categories: raw
+                .categories
+                .into_iter()
+                .map(|c| c.cleaned())
+                .collect::<Result<_, _>>()?,
+            articles: raw
+                .articles
+                .into_iter()
+                .map(|a| a.cleaned())
+                .collect::<Result<_, _>>()?,
+        };
+        let stats = store.import_kb(import).await?;
+        info!(
+            articles = stats.articles_created,
+            "knowledge base was empty: seeded the demo shop's articles"
+        );
+        articles = store.list_kb_articles(None).await?;
     }
+    let knowledge = Knowledge::new(&articles).context("indexing the knowledge base")?;
+    Ok(Arc::new(knowledge))
+}
+
+/// The language-model stage, when enabled.
+fn llm_stage(config: &Config) -> anyhow::Result<Option<LlmStage>> {
+    let c = &config.llm;
+    if !c.enabled {
+        return Ok(None);
+    }
+    let models = LlmModels {
+        router: c.router_model.clone(),
+        answer: c.answer_model.clone(),
+        summary: c.summary_model.clone(),
+    };
+    let client = LlmClient::new(LlmSettings {
+        base_url: c.base_url.clone(),
+        api_key: Secret::new(c.api_key.clone()),
+        models: models.clone(),
+        timeout: Duration::from_secs(c.request_timeout_secs),
+        max_retries: c.max_retries,
+        require_parameters: c.require_parameters,
+        ..LlmSettings::default()
+    })
+    .map_err(|e| anyhow::anyhow!("llm settings: {e}"))?;
+    info!(base_url = %c.base_url, router = %models.router, "language model enabled");
+    Ok(Some(LlmStage {
+        model: Arc::new(client),
+        models,
+        timeout: Duration::from_secs(c.task_timeout_secs),
+        router_trust: c.router_trust,
+    }))
+}
+
+/// The bot the configuration describes: the engine with its configuration file (or the demo), or
+/// none.
+fn build_bot(config: &Config, knowledge: Arc<Knowledge>) -> anyhow::Result<Arc<dyn Bot>> {
+    if config.bot.mode == "none" {
+        info!("bot disabled: every conversation goes to operators");
+        return Ok(Arc::new(NoBot));
+    }
+    let bot_config = match &config.bot.config_path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading bot configuration {}", path.display()))?;
+            BotConfig::from_json(&text)
+                .with_context(|| format!("bot configuration {}", path.display()))?
+        }
+        None => BotConfig::demo(),
+    };
+    let started = std::time::Instant::now();
+    let compiled = bot_config.compile()?;
+    info!(
+        name = %compiled.config.name,
+        intents = compiled.config.intents.len(),
+        articles = knowledge.len(),
+        train_ms = started.elapsed().as_millis() as u64,
+        "bot ready"
+    );
+    Ok(Arc::new(EngineBot::new(
+        Arc::new(compiled),
+        knowledge,
+        llm_stage(config)?,
+    )))
 }
 
 /// Run the server on `listener` until `shutdown` is cancelled.
@@ -108,6 +195,11 @@ pub async fn launch_with(
 ) -> anyhow::Result<()> {
     let store = open_store(&config.database_url).await?;
     bootstrap_admin(&*store, config.bootstrap_admin.as_deref()).await?;
+    let knowledge = open_knowledge(&*store, &config).await?;
+    let bot = match wiring.bot {
+        Some(bot) => bot,
+        None => build_bot(&config, knowledge.clone())?,
+    };
 
     let lifecycle = Lifecycle::new(store.clone());
     let channels = Channels::new().with(
@@ -121,11 +213,12 @@ pub async fn launch_with(
         max_attempts: config.outbox.max_attempts,
         backoff_base: Duration::from_millis(config.outbox.backoff_base_ms),
         backoff_max: Duration::from_secs(config.outbox.backoff_max_secs),
+        bot_timeout: Duration::from_secs(config.bot.timeout_secs),
         ..WorkerSettings::default()
     };
     let mut workers = spawn_workers(
         lifecycle.clone(),
-        wiring.bot,
+        bot,
         channels,
         worker_settings,
         shutdown.clone(),
@@ -133,6 +226,7 @@ pub async fn launch_with(
 
     let state = AppState::new(
         lifecycle,
+        knowledge,
         ApiSettings {
             session_ttl: config.session_ttl(),
             secure_cookies: config.http.secure_cookies,

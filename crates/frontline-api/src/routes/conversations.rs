@@ -376,6 +376,63 @@ pub async fn retry(
     Ok(ApiJson((&m).into()))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DecisionParams {
+    /// 1–200, default 50: the newest ones, returned oldest first.
+    pub limit: Option<usize>,
+}
+
+/// The bot's recorded decisions in the conversation: action, stage, intent, confidence, articles,
+/// latency and a note on how it got there.
+#[utoipa::path(
+    get, path = "/api/v1/conversations/{id}/decisions", tag = "bot",
+    params(("id" = i64, Path), DecisionParams),
+    responses((status = 200, body = Vec<dto::Decision>), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn decisions(
+    State(state): State<AppState>,
+    _op: CurrentOperator,
+    ApiPath(id): ApiPath<i64>,
+    ApiQuery(p): ApiQuery<DecisionParams>,
+) -> Result<ApiJson<Vec<dto::Decision>>, ApiError> {
+    let conversation = load(&state, id).await?;
+    let ds = state
+        .store()
+        .list_decisions(conversation.conversation.id, page_limit(p.limit, 50)?)
+        .await?;
+    Ok(ApiJson(ds.iter().map(Into::into).collect()))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DecisionCountParams {
+    /// Look back this many days, 1–366, default 7.
+    pub days: Option<u32>,
+}
+
+/// How many messages the bot answered, clarified, handed off… per intent, over the last days.
+#[utoipa::path(
+    get, path = "/api/v1/analytics/decisions", tag = "bot",
+    params(DecisionCountParams),
+    responses((status = 200, body = Vec<dto::DecisionCount>), (status = 422, body = crate::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn decision_counts(
+    State(state): State<AppState>,
+    _op: CurrentOperator,
+    ApiQuery(p): ApiQuery<DecisionCountParams>,
+) -> Result<ApiJson<Vec<dto::DecisionCount>>, ApiError> {
+    let days = p.days.unwrap_or(7);
+    if !(1..=366).contains(&days) {
+        return Err(ApiError::validation("days", "must be 1 to 366"));
+    }
+    let since = Timestamp::now().minus(std::time::Duration::from_secs(u64::from(days) * 86_400));
+    let counts = state.store().decision_counts(since).await?;
+    Ok(ApiJson(counts.iter().map(Into::into).collect()))
+}
+
 /// The conversation with its surroundings, or `not_found`.
 async fn load(state: &AppState, id: i64) -> Result<ConversationView, ApiError> {
     state

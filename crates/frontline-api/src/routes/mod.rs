@@ -4,6 +4,7 @@ pub mod admin;
 pub mod auth;
 pub mod conversations;
 pub mod inbound;
+pub mod knowledge;
 pub mod quick_replies;
 pub mod system;
 

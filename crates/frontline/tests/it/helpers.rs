@@ -59,6 +59,11 @@ pub fn test_config(database_url: &str) -> Config {
             poll_interval_ms: 200,
             callback_timeout_secs: 2,
         },
+        // The existing suites test the platform with no bot; `bot.rs` turns the engine on.
+        bot: frontline::config::BotSettings {
+            mode: "none".into(),
+            ..Default::default()
+        },
         ..Config::default()
     }
 }
@@ -69,15 +74,28 @@ pub async fn spawn_app() -> TestApp {
     spawn_on(url, dir).await
 }
 
+/// [`spawn_app`] with the test configuration changed by `change` first.
+pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
+    let (url, dir) = fresh_database_url().await;
+    let mut config = test_config(&url);
+    change(&mut config);
+    spawn_with_config(url, dir, config).await
+}
+
 async fn spawn_on(url: String, dir: Option<Arc<tempfile::TempDir>>) -> TestApp {
+    let config = test_config(&url);
+    spawn_with_config(url, dir, config).await
+}
+
+async fn spawn_with_config(
+    url: String,
+    dir: Option<Arc<tempfile::TempDir>>,
+    config: Config,
+) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
-    let handle = tokio::spawn(frontline::launch(
-        test_config(&url),
-        listener,
-        shutdown.clone(),
-    ));
+    let handle = tokio::spawn(frontline::launch(config, listener, shutdown.clone()));
     let http = reqwest::Client::new();
     let mut app = TestApp {
         addr,

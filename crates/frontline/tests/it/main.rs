@@ -5,6 +5,7 @@
 
 mod api_channel;
 mod auth;
+mod bot;
 mod cli;
 mod errors;
 mod helpers;
