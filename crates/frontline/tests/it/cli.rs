@@ -279,3 +279,51 @@ fn eval_intents_prints_one_json_report() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no column"));
 }
+
+#[test]
+fn bot_check_summarises_a_configuration_or_lists_its_problems() {
+    let out = Command::new(BIN).args(["bot", "check"]).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(summary["name"], "demo-shop");
+    let intents = summary["intents"].as_array().unwrap();
+    assert!(
+        intents
+            .iter()
+            .any(|i| i["name"] == "order_status" && i["slots"][0] == "order_number")
+    );
+    assert!(
+        summary["classifier"]["out_of_fold_wrong_rate"]
+            .as_f64()
+            .unwrap()
+            <= 1.0
+    );
+    assert!(summary["triggers"].as_array().unwrap().len() > 10);
+
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("bot.json");
+    let mut broken: serde_json::Value =
+        serde_json::from_str(frontline_engine::bot::config::DEMO_CONFIG_JSON).unwrap();
+    broken["intents"][0]["request_type"] = "nonsense".into();
+    broken["intents"][1]["slots"] = serde_json::json!(["passport"]);
+    std::fs::write(&file, broken.to_string()).unwrap();
+    let out = Command::new(BIN)
+        .args(["bot", "check"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("intents[0] (order_status): unknown request_type `nonsense`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("intents[1] (balance): unknown slot `passport`"),
+        "{err}"
+    );
+}
