@@ -39,6 +39,9 @@ pub struct BotSettings {
     pub seed_demo_knowledge: bool,
     /// The longest the bot may take for one message before a person gets the conversation.
     pub timeout_secs: u64,
+    /// How often to look for knowledge-base changes made outside this server (another instance on
+    /// the same database); changes through this server's API apply at once.
+    pub knowledge_refresh_secs: u64,
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -70,6 +73,7 @@ impl Default for BotSettings {
             config_path: None,
             seed_demo_knowledge: true,
             timeout_secs: 30,
+            knowledge_refresh_secs: 30,
         }
     }
 }
@@ -390,6 +394,9 @@ mode = "engine"
 seed_demo_knowledge = true
 # The longest the bot may think about one message before a person gets the conversation.
 timeout_secs = 30
+# How often to pick up knowledge-base changes made outside this server (another instance on the
+# same database); changes through this server's API apply at once.
+knowledge_refresh_secs = 30
 
 [llm]
 # Optional: a language model makes the bot better (routing of unsure messages, grounded answers,

@@ -4,7 +4,7 @@
 //! For each message, [`EngineBot`] runs, cheapest first:
 //! 1. **the customer's own words**: a request for a person (any phrasing, [`crate::human`]) wins over
 //!    everything, and an answer to the bot's last question («123456» after «какой номер заказа?») is
-//!    read as the value asked for ([`slots::parse_one`]) and continues that intent;
+//!    read as the value asked for ([`crate::slots::parse_one`]) and continues that intent;
 //! 2. **trigger phrases** and **the classifier**, both with calibrated confidences, combined by
 //!    [`policy::decide`] with the per-request-type thresholds;
 //! 3. **the LLM router**, only when those stages are unsure (the policy would clarify or fall back)

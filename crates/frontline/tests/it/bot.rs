@@ -509,3 +509,33 @@ async fn with_an_llm_configured_unsure_messages_are_routed_and_answers_grounded(
         "no routing for the confident message"
     );
 }
+
+#[tokio::test]
+async fn articles_written_by_another_server_reach_the_index() {
+    let (app, _server, _, _) = engine_app_with(|c| c.bot.knowledge_refresh_secs = 1).await;
+    // Another process on the same database (here: a second store handle) adds an article.
+    let other = frontline::open_store(&app.database_url).await.unwrap();
+    other
+        .upsert_kb_article(
+            frontline_domain::KbArticleDraft {
+                key: "loyalty-card".into(),
+                category: "prices".into(),
+                title: "Карта лояльности".into(),
+                body: "Карта лояльности даёт кешбэк баллами 5% с каждой покупки.".into(),
+                tags: vec!["кешбэк".into()],
+                published: true,
+            }
+            .cleaned()
+            .unwrap(),
+        )
+        .await
+        .unwrap();
+    let hits = eventually(WAIT, || async {
+        let (_, hits) = app
+            .get(&app.admin_token, "/api/v1/kb/search?q=карта%20лояльности")
+            .await;
+        (hits[0]["article_key"] == "loyalty-card").then_some(hits)
+    })
+    .await;
+    assert!(hits[0]["text"].as_str().unwrap().contains("5%"));
+}
