@@ -7,11 +7,13 @@ mod ids;
 mod knowledge;
 mod model;
 mod time;
+mod workflow;
 
 pub use ids::*;
 pub use knowledge::*;
 pub use model::*;
 pub use time::Timestamp;
+pub use workflow::*;
 
 /// A value failed to parse into a domain type.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

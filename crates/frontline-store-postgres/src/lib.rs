@@ -23,17 +23,19 @@ mod read;
 mod rows;
 mod search;
 pub mod testing;
+mod workflows;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use frontline_domain::{
     Account, AccountId, AccountPatch, Conversation, ConversationId, ConversationStatus,
-    ConversationView, DecisionCount, DecisionRecord, DeliveryStatus, Event, Handoff, HandoffId,
-    InboundMessage, KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport,
-    KbImportStats, KbWrite, LeadChange, Message, MessageId, NewAccount, NewDecisionRecord,
-    NewOperator, Operator, OperatorId, OperatorPatch, OutboundMessage, QuickReply, QuickReplyId,
-    Seq, Slots, Timestamp,
+    ConversationView, DecisionCount, DecisionRecord, DeliveryStatus, Event, FlowState, Handoff,
+    HandoffId, InboundMessage, Integration, KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft,
+    KbImport, KbImportStats, KbWrite, LeadChange, Message, MessageId, NewAccount,
+    NewDecisionRecord, NewOperator, Operator, OperatorId, OperatorPatch, OutboundMessage,
+    QuickReply, QuickReplyId, Seq, Slots, Timestamp, Workflow, WorkflowDraft, WorkflowId,
+    WorkflowVersion,
 };
 use frontline_store::{
     ConversationFilter, EventBounds, ImportStats, ImportedMessage, Ingested, Job, JobId, JobKind,
@@ -374,6 +376,99 @@ impl Store for PgStore {
 
     async fn decision_counts(&self, since: Timestamp) -> Result<Vec<DecisionCount>> {
         knowledge::decision_counts(&self.pool, since).await
+    }
+
+    async fn create_workflow(&self, draft: WorkflowDraft) -> Result<Workflow> {
+        workflows::create_workflow(&self.pool, draft).await
+    }
+
+    async fn workflow(&self, id: WorkflowId) -> Result<Option<Workflow>> {
+        workflows::workflow_by_id(&self.pool, id).await
+    }
+
+    async fn list_workflows(&self) -> Result<Vec<Workflow>> {
+        workflows::list_workflows(&self.pool).await
+    }
+
+    async fn update_workflow(&self, id: WorkflowId, draft: WorkflowDraft) -> Result<Workflow> {
+        workflows::update_workflow(&self.pool, id, draft).await
+    }
+
+    async fn delete_workflow(&self, id: WorkflowId) -> Result<()> {
+        workflows::delete_workflow(&self.pool, id).await
+    }
+
+    async fn publish_workflow(
+        &self,
+        id: WorkflowId,
+        by: Option<OperatorId>,
+    ) -> Result<WorkflowVersion> {
+        workflows::publish_workflow(&self.pool, id, by).await
+    }
+
+    async fn rollback_workflow(&self, id: WorkflowId, version: i32) -> Result<Workflow> {
+        workflows::rollback_workflow(&self.pool, id, version).await
+    }
+
+    async fn workflow_version(
+        &self,
+        id: WorkflowId,
+        version: i32,
+    ) -> Result<Option<WorkflowVersion>> {
+        workflows::workflow_version(&self.pool, id, version).await
+    }
+
+    async fn list_workflow_versions(&self, id: WorkflowId) -> Result<Vec<WorkflowVersion>> {
+        workflows::list_workflow_versions(&self.pool, id).await
+    }
+
+    async fn account_workflow(&self, account: AccountId) -> Result<Option<WorkflowId>> {
+        workflows::account_workflow(&self.pool, account).await
+    }
+
+    async fn set_account_workflow(
+        &self,
+        account: AccountId,
+        workflow: Option<WorkflowId>,
+    ) -> Result<()> {
+        workflows::set_account_workflow(&self.pool, account, workflow).await
+    }
+
+    async fn flow_state(&self, conversation: ConversationId) -> Result<Option<FlowState>> {
+        workflows::flow_state(&self.pool, conversation).await
+    }
+
+    async fn save_flow_state(&self, state: FlowState) -> Result<FlowState> {
+        workflows::save_flow_state(&self.pool, state).await
+    }
+
+    async fn clear_flow_state(&self, conversation: ConversationId) -> Result<()> {
+        workflows::clear_flow_state(&self.pool, conversation).await
+    }
+
+    async fn flow_versions_in_use(&self, id: WorkflowId) -> Result<Vec<(i32, i64)>> {
+        workflows::flow_versions_in_use(&self.pool, id).await
+    }
+
+    async fn upsert_integration(
+        &self,
+        name: &str,
+        base_url: &str,
+        headers: std::collections::BTreeMap<String, String>,
+    ) -> Result<Integration> {
+        workflows::upsert_integration(&self.pool, name, base_url, headers).await
+    }
+
+    async fn integration(&self, name: &str) -> Result<Option<Integration>> {
+        workflows::integration_by_name(&self.pool, name).await
+    }
+
+    async fn list_integrations(&self) -> Result<Vec<Integration>> {
+        workflows::list_integrations(&self.pool).await
+    }
+
+    async fn delete_integration(&self, name: &str) -> Result<()> {
+        workflows::delete_integration(&self.pool, name).await
     }
 
     async fn events_after(&self, after: Seq, limit: usize) -> Result<Vec<Event>> {

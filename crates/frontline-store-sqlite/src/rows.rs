@@ -2,13 +2,15 @@
 //! them, and the private JSON shapes of attachments, slots and string lists (the domain has no serde
 //! on purpose).
 
+use std::collections::BTreeMap;
+
 use frontline_domain::{
     Account, AccountId, AccountKind, Attachment, AttachmentKind, Author, Conversation,
     ConversationId, ConversationStatus, ConversationView, Customer, CustomerId, DecisionAction,
     DecisionCount, DecisionId, DecisionRecord, DecisionStage, DeliveryStatus, Direction, Event,
-    EventKind, Handoff, HandoffContext, HandoffId, HandoffReason, KbArticle, KbCategory, Lead,
-    Listing, Message, MessageId, MessagePreview, Operator, OperatorId, QuickReply, QuickReplyId,
-    Role, Seq, Slots, Timestamp,
+    EventKind, FlowState, Handoff, HandoffContext, HandoffId, HandoffReason, Integration,
+    KbArticle, KbCategory, Lead, Listing, Message, MessageId, MessagePreview, Operator, OperatorId,
+    QuickReply, QuickReplyId, Role, Seq, Slots, Timestamp, Workflow, WorkflowId, WorkflowVersion,
 };
 use frontline_store::{Job, JobId, JobKind, Result, StoreError};
 use serde::{Deserialize, Serialize};
@@ -38,6 +40,16 @@ pub(crate) const KB_ARTICLE_COLS: &str =
 
 pub(crate) const DECISION_COLS: &str = "id, conversation_id, message_id, action, stage, intent, \
      confidence, reason, article_ids, latency_us, note, created_at";
+
+pub(crate) const WORKFLOW_COLS: &str =
+    "id, name, draft, tests, published_version, created_at, updated_at";
+
+pub(crate) const WORKFLOW_VERSION_COLS: &str =
+    "workflow_id, version, document, published_at, published_by";
+
+pub(crate) const FLOW_STATE_COLS: &str = "conversation_id, workflow_id, version, state, updated_at";
+
+pub(crate) const INTEGRATION_COLS: &str = "name, base_url, headers, created_at, updated_at";
 
 pub(crate) const EVENT_COLS: &str =
     "seq, kind, conversation_id, message_id, handoff_id, created_at";
@@ -284,6 +296,48 @@ pub(crate) fn decision_count(row: &SqliteRow) -> Result<DecisionCount> {
     })
 }
 
+pub(crate) fn workflow(row: &SqliteRow) -> Result<Workflow> {
+    Ok(Workflow {
+        id: WorkflowId(get(row, "id")?),
+        name: get(row, "name")?,
+        draft: get(row, "draft")?,
+        tests: get(row, "tests")?,
+        published_version: get(row, "published_version")?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn workflow_version(row: &SqliteRow) -> Result<WorkflowVersion> {
+    Ok(WorkflowVersion {
+        workflow_id: WorkflowId(get(row, "workflow_id")?),
+        version: get(row, "version")?,
+        document: get(row, "document")?,
+        published_at: ts(row, "published_at")?,
+        published_by: get::<Option<i64>>(row, "published_by")?.map(OperatorId),
+    })
+}
+
+pub(crate) fn flow_state(row: &SqliteRow) -> Result<FlowState> {
+    Ok(FlowState {
+        conversation_id: ConversationId(get(row, "conversation_id")?),
+        workflow_id: WorkflowId(get(row, "workflow_id")?),
+        version: get(row, "version")?,
+        state: get(row, "state")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
+pub(crate) fn integration(row: &SqliteRow) -> Result<Integration> {
+    Ok(Integration {
+        name: get(row, "name")?,
+        base_url: get(row, "base_url")?,
+        headers: headers_from_json(&get::<String>(row, "headers")?)?,
+        created_at: ts(row, "created_at")?,
+        updated_at: ts(row, "updated_at")?,
+    })
+}
+
 pub(crate) fn event(row: &SqliteRow) -> Result<Event> {
     Ok(Event {
         seq: Seq(get(row, "seq")?),
@@ -372,6 +426,15 @@ pub(crate) fn strings_to_json(list: &[String]) -> Result<String> {
 }
 
 fn strings_from_json(s: &str) -> Result<Vec<String>> {
+    serde_json::from_str(s).map_err(StoreError::backend)
+}
+
+/// An integration's headers: a JSON object of name to value.
+pub(crate) fn headers_to_json(headers: &BTreeMap<String, String>) -> Result<String> {
+    serde_json::to_string(headers).map_err(StoreError::backend)
+}
+
+fn headers_from_json(s: &str) -> Result<BTreeMap<String, String>> {
     serde_json::from_str(s).map_err(StoreError::backend)
 }
 

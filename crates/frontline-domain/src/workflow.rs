@@ -1,0 +1,100 @@
+//! Workflows as stored: a draft document per workflow, immutable published versions, which one each
+//! account runs, where each conversation stands in it, and the integrations (base URLs and secret
+//! headers) its Action nodes call. The documents and states are JSON text here: their shape belongs
+//! to the engine (`frontline-engine::workflow`), the store keeps them whole.
+
+use std::collections::BTreeMap;
+
+use crate::{AccountId, ConversationId, OperatorId, ParseError, Timestamp};
+
+crate::ids::id_type!(
+    /// A workflow (its draft and its published versions).
+    WorkflowId
+);
+
+/// Longest workflow document or test-suite JSON accepted, in bytes.
+pub const MAX_WORKFLOW_JSON_BYTES: usize = 512 * 1024;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Workflow {
+    pub id: WorkflowId,
+    pub name: String,
+    /// The document being edited (JSON, `version: 1`); publishing copies it into a version.
+    pub draft: String,
+    /// The regression suite (JSON array of test cases) kept with the workflow.
+    pub tests: String,
+    /// The version accounts running this workflow use; `None` until first published.
+    pub published_version: Option<i32>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// A workflow's name, draft and tests as an editor saves them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowDraft {
+    pub name: String,
+    pub draft: String,
+    pub tests: String,
+}
+
+impl WorkflowDraft {
+    /// Trims the name and checks sizes; the JSON itself is the engine's to validate.
+    pub fn cleaned(self) -> Result<Self, ParseError> {
+        let name = self.name.trim().to_string();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(ParseError::new("name", "must be 1 to 200 characters"));
+        }
+        if self.draft.len() > MAX_WORKFLOW_JSON_BYTES || self.tests.len() > MAX_WORKFLOW_JSON_BYTES
+        {
+            return Err(ParseError::new(
+                "draft",
+                "the document is larger than 512 KiB",
+            ));
+        }
+        Ok(Self { name, ..self })
+    }
+}
+
+/// One published, immutable version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowVersion {
+    pub workflow_id: WorkflowId,
+    /// 1, 2, … in publishing order.
+    pub version: i32,
+    pub document: String,
+    pub published_at: Timestamp,
+    pub published_by: Option<OperatorId>,
+}
+
+/// Where a conversation stands in a workflow, saved after every message it handled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FlowState {
+    pub conversation_id: ConversationId,
+    pub workflow_id: WorkflowId,
+    /// The version the conversation started on; it finishes on it even if a newer one is
+    /// published meanwhile.
+    pub version: i32,
+    /// The interpreter's state (JSON): the node it waits at, variables, retries.
+    pub state: String,
+    pub updated_at: Timestamp,
+}
+
+/// An external system Action nodes call: its base URL and the headers (API keys) sent with every
+/// request, kept here once instead of in each workflow document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Integration {
+    /// `shop`; lowercase latin letters, digits, `-` and `_`.
+    pub name: String,
+    pub base_url: String,
+    /// Secret values: the API shows their names only.
+    pub headers: BTreeMap<String, String>,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
+/// Which workflow an account runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AccountWorkflow {
+    pub account_id: AccountId,
+    pub workflow_id: WorkflowId,
+}
