@@ -18,6 +18,9 @@
 //! - [`llm`]: an OpenAI-compatible chat client (OpenRouter by default) with structured output,
 //!   streaming, and retries that honour `Retry-After`; the only part here that does I/O.
 //!
+//! - [`workflow`]: bot behaviour as a graph from the visual editor — the document format, its
+//!   validation, condition expressions and templates, and the interpreter that runs one message
+//!   from the persisted per-conversation state, with all I/O behind a trait.
 //! - [`bot`]: the cascade that combines these stages into the `Bot` the lifecycle calls, its
 //!   configuration (with the built-in demo shop) and the knowledge index kept in step with the store.
 
@@ -31,6 +34,7 @@ pub mod llm;
 pub mod policy;
 pub mod slots;
 pub mod triggers;
+pub mod workflow;
 
 pub use intent::{
     IntentExample, IntentModel, Learner, OOS_LABEL, Prediction, ThresholdChoice, TrainError,
