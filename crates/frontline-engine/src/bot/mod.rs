@@ -214,6 +214,13 @@ impl EngineBot {
             known: conversation.slots.clone(),
             notes: Vec::new(),
         };
+        // The channel's customer card counts as given: a known phone is never asked for.
+        if let Some(phone) = &input.conversation.customer.phone
+            && !turn.known.contains_key(SlotKind::Phone.key())
+            && let Ok(v) = parse_one(SlotKind::Phone, phone, today)
+        {
+            turn.known.insert(SlotKind::Phone.key().to_owned(), v.value);
+        }
         // The value the bot asked for, read with the question in mind: a bare number after «номер
         // заказа?» is an order number, not a phone.
         let awaited = streak.awaiting.as_deref().and_then(|intent| {

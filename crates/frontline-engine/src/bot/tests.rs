@@ -290,6 +290,23 @@ async fn a_value_given_up_front_or_earlier_is_never_asked_for() {
 }
 
 #[tokio::test]
+async fn the_customer_card_counts_as_given() {
+    // The demo's balance intent needs a phone; the channel already gave one.
+    let mut d = Dialog::new(None);
+    let o = d.say("сколько бонусов у меня на счёте?").await;
+    let (_, context, farewell) = handoff(&o);
+    assert_eq!(context.slots["phone"], "+79161234567");
+    assert!(farewell.contains("+79161234567"), "{farewell}");
+
+    // Without it, the bot asks.
+    let mut d = Dialog::new(None);
+    d.view.customer.phone = None;
+    let o = d.say("сколько бонусов у меня на счёте?").await;
+    assert_eq!(o.trace.action, DecisionAction::AskSlot, "{o:?}");
+    assert!(reply_text(&o).contains("телефона"));
+}
+
+#[tokio::test]
 async fn a_missing_value_is_asked_again_then_the_bot_gives_up() {
     let mut d = Dialog::new(None);
     assert_eq!(
