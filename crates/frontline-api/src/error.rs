@@ -56,6 +56,9 @@ pub enum ApiError {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// A workflow that cannot run: every problem with its node or edge.
+    #[error("the workflow has {} problem(s)", .0.len())]
+    InvalidWorkflow(Vec<crate::dto::WorkflowProblem>),
 }
 
 /// The error body of every failed request.
@@ -75,6 +78,9 @@ pub struct ErrorDetail {
     /// The offending field, when one is to blame.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// `workflow_invalid` only: every problem, with the node or edge it is about.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub problems: Option<Vec<crate::dto::WorkflowProblem>>,
 }
 
 impl ApiError {
@@ -106,6 +112,7 @@ impl ApiError {
             ApiError::TooManyRequests(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            ApiError::InvalidWorkflow(_) => (StatusCode::UNPROCESSABLE_ENTITY, "workflow_invalid"),
         }
     }
 }
@@ -129,11 +136,16 @@ impl IntoResponse for ApiError {
             }
             _ => None,
         };
+        let problems = match &self {
+            ApiError::InvalidWorkflow(p) => Some(p.clone()),
+            _ => None,
+        };
         let body = ErrorBody {
             error: ErrorDetail {
                 code: code.to_owned(),
                 message: self.to_string(),
                 field,
+                problems,
             },
         };
         let mut resp = (status, Json(body)).into_response();

@@ -24,7 +24,7 @@ use axum::{
     response::{Html, IntoResponse},
     routing::{get, post, put},
 };
-use frontline_engine::bot::Knowledge;
+use frontline_engine::bot::{EngineBot, Knowledge};
 use frontline_lifecycle::Lifecycle;
 use frontline_store::Store;
 use tokio_util::sync::CancellationToken;
@@ -68,6 +68,7 @@ struct Inner {
     store: Arc<dyn Store>,
     lifecycle: Lifecycle,
     knowledge: Arc<Knowledge>,
+    engine: Option<Arc<EngineBot>>,
     hub: Hub,
     metrics: Arc<Metrics>,
     settings: ApiSettings,
@@ -82,6 +83,7 @@ impl AppState {
     pub fn new(
         lifecycle: Lifecycle,
         knowledge: Arc<Knowledge>,
+        engine: Option<Arc<EngineBot>>,
         settings: ApiSettings,
         shutdown: CancellationToken,
     ) -> Self {
@@ -94,6 +96,7 @@ impl AppState {
             store: lifecycle.store().clone(),
             lifecycle,
             knowledge,
+            engine,
             hub: Hub::new(1024),
             metrics,
             limiter: LoginLimiter::new(settings.login_max_failures, settings.login_window),
@@ -113,6 +116,11 @@ impl AppState {
 
     pub fn knowledge(&self) -> &Arc<Knowledge> {
         &self.0.knowledge
+    }
+
+    /// The dialog engine, unless the bot is disabled; workflows validate and run against it.
+    pub fn engine(&self) -> Option<&Arc<EngineBot>> {
+        self.0.engine.as_ref()
     }
 
     pub fn hub(&self) -> &Hub {
@@ -190,6 +198,26 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/kb/import", post(knowledge::import))
         .route("/kb/search", get(knowledge::search))
+        .route("/workflows", get(workflows::list).post(workflows::create))
+        .route(
+            "/workflows/{id}",
+            get(workflows::get)
+                .put(workflows::update)
+                .delete(workflows::delete),
+        )
+        .route("/workflows/{id}/publish", post(workflows::publish))
+        .route("/workflows/{id}/rollback", post(workflows::rollback))
+        .route("/workflows/{id}/versions", get(workflows::versions))
+        .route("/workflows/{id}/test", post(workflows::test))
+        .route(
+            "/accounts/{id}/workflow",
+            put(workflows::set_account_workflow),
+        )
+        .route("/integrations", get(workflows::list_integrations))
+        .route(
+            "/integrations/{name}",
+            put(workflows::put_integration).delete(workflows::delete_integration),
+        )
         .route("/messages/{id}/retry", post(conversations::retry))
         .route("/search", get(conversations::search))
         .route(

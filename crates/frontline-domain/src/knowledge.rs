@@ -179,6 +179,8 @@ crate::model::string_enum!(
         Policy => "policy",
         /// The bot did not decide in time or failed.
         Timeout => "timeout",
+        /// A published workflow ran the message (the note names the nodes it passed).
+        Workflow => "workflow",
     }
 );
 

@@ -151,10 +151,14 @@ fn llm_stage(config: &Config) -> anyhow::Result<Option<LlmStage>> {
 
 /// The bot the configuration describes: the engine with its configuration file (or the demo), or
 /// none.
-fn build_bot(config: &Config, knowledge: Arc<Knowledge>) -> anyhow::Result<Arc<dyn Bot>> {
+fn build_bot(
+    config: &Config,
+    knowledge: Arc<Knowledge>,
+    store: Arc<dyn Store>,
+) -> anyhow::Result<Option<Arc<EngineBot>>> {
     if config.bot.mode == "none" {
         info!("bot disabled: every conversation goes to operators");
-        return Ok(Arc::new(NoBot));
+        return Ok(None);
     }
     let bot_config = match &config.bot.config_path {
         Some(path) => {
@@ -174,10 +178,8 @@ fn build_bot(config: &Config, knowledge: Arc<Knowledge>) -> anyhow::Result<Arc<d
         train_ms = started.elapsed().as_millis() as u64,
         "bot ready"
     );
-    Ok(Arc::new(EngineBot::new(
-        Arc::new(compiled),
-        knowledge,
-        llm_stage(config)?,
+    Ok(Some(Arc::new(
+        EngineBot::new(Arc::new(compiled), knowledge, llm_stage(config)?).with_workflows(store),
     )))
 }
 
@@ -199,9 +201,11 @@ pub async fn launch_with(
     let store = open_store(&config.database_url).await?;
     bootstrap_admin(&*store, config.bootstrap_admin.as_deref()).await?;
     let (knowledge, indexed) = open_knowledge(&*store, &config).await?;
-    let bot = match wiring.bot {
-        Some(bot) => bot,
-        None => build_bot(&config, knowledge.clone())?,
+    let engine = build_bot(&config, knowledge.clone(), store.clone())?;
+    let bot: Arc<dyn Bot> = match (wiring.bot, &engine) {
+        (Some(bot), _) => bot,
+        (None, Some(engine)) => engine.clone(),
+        (None, None) => Arc::new(NoBot),
     };
 
     let lifecycle = Lifecycle::new(store.clone());
@@ -230,6 +234,7 @@ pub async fn launch_with(
     let state = AppState::new(
         lifecycle,
         knowledge.clone(),
+        engine,
         ApiSettings {
             session_ttl: config.session_ttl(),
             secure_cookies: config.http.secure_cookies,

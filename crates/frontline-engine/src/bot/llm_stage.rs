@@ -184,6 +184,31 @@ impl LlmStage {
             .map_err(|e| StageError::Unusable(e.to_string()))
     }
 
+    /// A workflow's ungrounded AI Response: its own system prompt and settings.
+    pub async fn free_answer(
+        &self,
+        request: &crate::workflow::ChatRequest,
+    ) -> Result<String, StageError> {
+        let req = ChatRequest::new(
+            request
+                .model
+                .clone()
+                .unwrap_or_else(|| self.models.answer.clone()),
+            vec![
+                ChatMessage::system(request.system_prompt.clone()),
+                ChatMessage::user(request.message.clone()),
+            ],
+        )
+        .with_temperature(f64::from(request.temperature))
+        .with_max_tokens(request.max_tokens);
+        let response = self.bounded(self.model.chat(req)).await?;
+        let text = response.content.trim().to_owned();
+        if text.is_empty() {
+            return Err(StageError::Unusable("empty answer".into()));
+        }
+        Ok(text)
+    }
+
     /// Two or three sentences for the operator taking over.
     pub async fn summarize(&self, history: &[Message]) -> Result<String, StageError> {
         let req = ChatRequest::new(

@@ -21,6 +21,7 @@
 //! articles, note) that the lifecycle records.
 
 pub mod config;
+pub mod flows;
 pub mod knowledge;
 mod llm_stage;
 
@@ -50,6 +51,15 @@ pub struct EngineBot {
     compiled: Arc<CompiledConfig>,
     knowledge: Arc<Knowledge>,
     llm: Option<LlmStage>,
+    flows: Option<Flows>,
+}
+
+/// What running accounts' workflows needs.
+#[derive(Debug, Clone)]
+struct Flows {
+    store: Arc<dyn frontline_store::Store>,
+    cache: Arc<flows::GraphCache>,
+    http: reqwest::Client,
 }
 
 /// What the cascade settled on, before it becomes words.
@@ -176,7 +186,183 @@ impl EngineBot {
             compiled,
             knowledge,
             llm,
+            flows: None,
         }
+    }
+
+    /// Run the workflow an account has chosen (published version) for its conversations; accounts
+    /// without one keep the built-in cascade.
+    pub fn with_workflows(mut self, store: Arc<dyn frontline_store::Store>) -> Self {
+        self.flows = Some(Flows {
+            store,
+            cache: Arc::default(),
+            http: reqwest::Client::new(),
+        });
+        self
+    }
+
+    /// The effects a workflow run uses, for the tester (`stubs` answer actions by URL).
+    pub fn effects(
+        &self,
+        store: Arc<dyn frontline_store::Store>,
+        stubs: std::collections::BTreeMap<String, flows::Stub>,
+    ) -> flows::EngineEffects {
+        flows::EngineEffects {
+            compiled: self.compiled.clone(),
+            knowledge: self.knowledge.clone(),
+            llm: self.llm.clone(),
+            store,
+            http: self
+                .flows
+                .as_ref()
+                .map(|f| f.http.clone())
+                .unwrap_or_default(),
+            stubs,
+            clock: None,
+        }
+    }
+
+    /// One message through the account's workflow, or `None` when the cascade should decide (no
+    /// workflow, none published, or the customer asks for a person — which always wins).
+    async fn run_workflow(&self, input: &BotInput) -> Option<BotOutcome> {
+        let flows = self.flows.as_ref()?;
+        let conversation = &input.conversation.conversation;
+        let store = &*flows.store;
+        let workflow = match store.account_workflow(conversation.account_id).await {
+            Ok(w) => w?,
+            Err(e) => {
+                warn!(error = %e, "reading the account's workflow failed");
+                return None;
+            }
+        };
+        if crate::human::asks_for_human(&input.message.text) {
+            let _ = store.clear_flow_state(conversation.id).await;
+            return None;
+        }
+        let (version, state) = flows::position(store, conversation.id, workflow).await?;
+        let graph = flows
+            .cache
+            .get(store, &self.compiled, workflow, version)
+            .await?;
+        let effects = self.effects(flows.store.clone(), Default::default());
+        let view = &input.conversation;
+        let turn_input = crate::workflow::TurnInput {
+            text: input.message.text.clone(),
+            channel: view.account_kind.as_str().to_owned(),
+            customer: crate::workflow::CustomerProfile {
+                name: view.customer.name.clone(),
+                phone: view.customer.phone.clone(),
+                attributes: Default::default(),
+            },
+            slots: conversation.slots.clone(),
+        };
+        let out = crate::workflow::Interpreter::new(&graph)
+            .turn(state, &turn_input, &effects)
+            .await;
+
+        let saved = match &out.outcome {
+            crate::workflow::Outcome::Waiting { .. } => store
+                .save_flow_state(frontline_domain::FlowState {
+                    conversation_id: conversation.id,
+                    workflow_id: workflow,
+                    version,
+                    state: out.state.to_json(),
+                    updated_at: frontline_domain::Timestamp::now(),
+                })
+                .await
+                .map(|_| ()),
+            _ => store.clear_flow_state(conversation.id).await,
+        };
+        if let Err(e) = saved {
+            warn!(error = %e, "saving the flow state failed");
+        }
+
+        let path: Vec<String> = out
+            .trace
+            .iter()
+            .map(|s| format!("{}({})", s.node_id, s.node_type))
+            .collect();
+        let articles: Vec<String> = out
+            .trace
+            .iter()
+            .filter(|s| s.node_type == "search")
+            .filter_map(|s| s.output.get("hits").and_then(|h| h.as_array()).cloned())
+            .flatten()
+            .filter_map(|h| {
+                h.get("article_id")
+                    .and_then(|a| a.as_str())
+                    .map(str::to_owned)
+            })
+            .collect();
+        let note = format!("workflow {} v{version}: {}", workflow.0, path.join(" → "));
+        let text = out.replies.join("\n\n");
+        let intent = out
+            .state
+            .intent
+            .clone()
+            .or_else(|| conversation.intent.clone());
+        let trace = |action| DecisionTrace {
+            action,
+            stage: Some(DecisionStage::Workflow),
+            intent: intent.clone(),
+            confidence: out.state.confidence.map(|c| c as f32),
+            article_ids: articles.clone(),
+            note: Some(note.clone()),
+        };
+        Some(match &out.outcome {
+            crate::workflow::Outcome::Handoff(h) => {
+                let mut notes = vec![note.clone()];
+                let turn = Turn {
+                    input,
+                    text: input.message.text.trim(),
+                    known: out.slots.clone(),
+                    notes: Vec::new(),
+                };
+                let mut outcome = self
+                    .handoff(
+                        h.reason,
+                        h.intent.clone().or(intent.clone()),
+                        DecisionStage::Workflow,
+                        turn,
+                    )
+                    .await;
+                if let BotDecision::Handoff {
+                    context, farewell, ..
+                } = &mut outcome.decision
+                {
+                    if let Some(b) = &h.briefing {
+                        context.briefing = Some(b.clone());
+                    }
+                    if !text.is_empty() {
+                        *farewell = Some(text.clone());
+                    }
+                }
+                notes.extend(outcome.trace.note.take());
+                outcome.trace.note = Some(notes.join("; "));
+                outcome.trace.article_ids = articles;
+                outcome
+            }
+            crate::workflow::Outcome::Waiting { .. } => BotOutcome {
+                decision: BotDecision::Reply {
+                    text,
+                    intent: intent.clone(),
+                    slots: out.slots.clone(),
+                },
+                trace: trace(DecisionAction::AskSlot),
+            },
+            crate::workflow::Outcome::Ended if text.is_empty() => BotOutcome {
+                decision: BotDecision::Ignore,
+                trace: trace(DecisionAction::Ignore),
+            },
+            crate::workflow::Outcome::Ended => BotOutcome {
+                decision: BotDecision::Reply {
+                    text,
+                    intent: intent.clone(),
+                    slots: out.slots.clone(),
+                },
+                trace: trace(DecisionAction::Answer),
+            },
+        })
     }
 
     pub fn config(&self) -> &CompiledConfig {
@@ -188,6 +374,9 @@ impl EngineBot {
     }
 
     async fn run(&self, input: &BotInput) -> BotOutcome {
+        if let Some(outcome) = self.run_workflow(input).await {
+            return outcome;
+        }
         let cfg = &self.compiled;
         let text = input.message.text.trim();
         let conversation = &input.conversation.conversation;

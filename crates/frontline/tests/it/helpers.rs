@@ -17,6 +17,7 @@ pub struct TestApp {
     pub http: reqwest::Client,
     pub admin_token: String,
     pub database_url: String,
+    config: Config,
     shutdown: CancellationToken,
     handle: Option<tokio::task::JoinHandle<anyhow::Result<()>>>,
     _dir: Option<Arc<tempfile::TempDir>>,
@@ -95,13 +96,18 @@ async fn spawn_with_config(
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
-    let handle = tokio::spawn(frontline::launch(config, listener, shutdown.clone()));
+    let handle = tokio::spawn(frontline::launch(
+        config.clone(),
+        listener,
+        shutdown.clone(),
+    ));
     let http = reqwest::Client::new();
     let mut app = TestApp {
         addr,
         http,
         admin_token: String::new(),
         database_url: url,
+        config,
         shutdown,
         handle: Some(handle),
         _dir: dir,
@@ -123,7 +129,7 @@ impl TestApp {
             h.await.expect("server task").expect("server ran");
         }
         let dir = self._dir.take();
-        spawn_on(self.database_url.clone(), dir).await
+        spawn_with_config(self.database_url.clone(), dir, self.config.clone()).await
     }
 
     pub async fn login(&self, login: &str, password: &str) -> String {

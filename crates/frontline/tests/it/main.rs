@@ -11,3 +11,4 @@ mod errors;
 mod helpers;
 mod inbox;
 mod stream;
+mod workflows;

@@ -1,0 +1,306 @@
+//! Running published workflows for the bot: an account that has chosen a workflow gets its
+//! conversations run through it, message by message, from the state stored per conversation; the
+//! others keep the built-in cascade.
+//!
+//! [`EngineEffects`] gives the interpreter the engine's real parts — the classifier (with the
+//! trigger phrases), the knowledge base, the LLM when configured, and HTTP to the business's systems
+//! with the integration's base URL and secret headers — so the same code serves production and the
+//! workflow tester (which may stub actions).
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use frontline_domain::{FlowState, Timestamp, WorkflowId};
+use frontline_store::Store;
+use tracing::warn;
+
+use super::config::CompiledConfig;
+use super::knowledge::Knowledge;
+use super::llm_stage::LlmStage;
+use crate::kb::Fragment;
+use crate::workflow::{
+    Catalogue, ChatRequest, Classification, EffectError, Effects, Graph, HttpError, HttpRequest,
+    HttpResponse, LocalNow, Problem, SearchHit, SearchRequest, WorkflowDocument,
+};
+
+/// Longest response body read from an integration.
+const MAX_ACTION_BODY: usize = 256 * 1024;
+
+/// A canned response for an action in the tester, by node id or by URL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Stub {
+    Respond { status: u16, body: String },
+    Timeout,
+    Fail(String),
+}
+
+/// The interpreter's view of the world, backed by the engine.
+pub struct EngineEffects {
+    pub compiled: Arc<CompiledConfig>,
+    pub knowledge: Arc<Knowledge>,
+    pub llm: Option<LlmStage>,
+    pub store: Arc<dyn Store>,
+    pub http: reqwest::Client,
+    /// Tester stubs by URL (after resolving against the integration); unmatched calls go out.
+    pub stubs: BTreeMap<String, Stub>,
+    /// "Now" in milliseconds since the epoch; `None` for the real clock.
+    pub clock: Option<i64>,
+}
+
+impl std::fmt::Debug for EngineEffects {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EngineEffects")
+            .field("stubs", &self.stubs.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[async_trait]
+impl Effects for EngineEffects {
+    /// The best of the trigger phrases and the classifier, both calibrated.
+    async fn classify(&self, text: &str) -> Classification {
+        let p = self.compiled.model.predict(text);
+        let mut best = (
+            (!p.out_of_scope).then(|| p.intent.clone()),
+            f64::from(p.answer_confidence()),
+        );
+        if let Some(t) = self.compiled.triggers.match_text(text)
+            && f64::from(t.confidence) > best.1
+        {
+            best = (Some(t.intent), f64::from(t.confidence));
+        }
+        Classification {
+            out_of_scope: best.0.is_none(),
+            intent: best.0,
+            confidence: best.1,
+        }
+    }
+
+    async fn search(&self, request: SearchRequest) -> Result<Vec<SearchHit>, EffectError> {
+        self.knowledge
+            .search(
+                &request.query,
+                request.top_k.max(1),
+                request.category.as_deref(),
+            )
+            .map(|hits| hits.iter().map(SearchHit::from).collect())
+            .map_err(|e| EffectError(e.to_string()))
+    }
+
+    async fn chat(&self, request: ChatRequest) -> Result<String, EffectError> {
+        let Some(llm) = &self.llm else {
+            return Err(EffectError("no language model is configured".into()));
+        };
+        match &request.grounding {
+            Some(hits) => {
+                let fragments: Vec<Fragment> = hits
+                    .iter()
+                    .map(|h| Fragment {
+                        article_id: h.article_id.clone(),
+                        category: h.category.clone(),
+                        title: h.title.clone(),
+                        text: h.text.clone(),
+                        score: 0.0,
+                        confidence: h.confidence as f32,
+                    })
+                    .collect();
+                let answer = llm
+                    .grounded(&request.message, &fragments)
+                    .await
+                    .map_err(|e| EffectError(e.to_string()))?;
+                if !answer.answerable || !answer.invented_ids.is_empty() {
+                    return Err(EffectError(format!(
+                        "no grounded answer (answerable: {}, invented sources: {:?})",
+                        answer.answerable, answer.invented_ids
+                    )));
+                }
+                Ok(answer.text)
+            }
+            None => llm
+                .free_answer(&request)
+                .await
+                .map_err(|e| EffectError(e.to_string())),
+        }
+    }
+
+    async fn http(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        let mut url = request.url.clone();
+        let mut headers = request.headers.clone();
+        if let Some(name) = &request.integration {
+            let integration = self
+                .store
+                .integration(name)
+                .await
+                .map_err(|e| HttpError::Failed(format!("reading integration {name}: {e}")))?
+                .ok_or_else(|| HttpError::Failed(format!("no integration named {name}")))?;
+            if !url.starts_with("http://") && !url.starts_with("https://") {
+                url = format!(
+                    "{}/{}",
+                    integration.base_url.trim_end_matches('/'),
+                    url.trim_start_matches('/')
+                );
+            }
+            // The integration's secrets win over anything the document says.
+            headers.extend(integration.headers);
+        }
+        if let Some(stub) = self.stubs.get(&url) {
+            return match stub {
+                Stub::Respond { status, body } => Ok(HttpResponse {
+                    status: *status,
+                    body: body.clone(),
+                }),
+                Stub::Timeout => Err(HttpError::Timeout),
+                Stub::Fail(why) => Err(HttpError::Failed(why.clone())),
+            };
+        }
+        if !frontline_domain::is_http_url(&url) {
+            return Err(HttpError::Failed(format!("not an http(s) URL: {url}")));
+        }
+        let method = reqwest::Method::from_bytes(request.method.as_bytes())
+            .map_err(|_| HttpError::Failed(format!("bad method {}", request.method)))?;
+        let mut builder = self.http.request(method, &url).timeout(request.timeout);
+        for (k, v) in &headers {
+            builder = builder.header(k, v);
+        }
+        if let Some(body) = request.body {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, "application/json")
+                .body(body);
+        }
+        let response = builder.send().await.map_err(|e| {
+            if e.is_timeout() {
+                HttpError::Timeout
+            } else {
+                HttpError::Failed(without_url(&e))
+            }
+        })?;
+        let status = response.status().as_u16();
+        let bytes = tokio::time::timeout(request.timeout, response.bytes())
+            .await
+            .map_err(|_| HttpError::Timeout)?
+            .map_err(|e| HttpError::Failed(without_url(&e)))?;
+        if bytes.len() > MAX_ACTION_BODY {
+            return Err(HttpError::Failed(format!(
+                "response larger than {MAX_ACTION_BODY} bytes"
+            )));
+        }
+        Ok(HttpResponse {
+            status,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        })
+    }
+
+    fn now(&self) -> LocalNow {
+        LocalNow::from_unix_millis(
+            self.clock.unwrap_or_else(|| Timestamp::now().0),
+            self.compiled.config.utc_offset_minutes,
+        )
+    }
+}
+
+/// reqwest errors print the URL, which may carry a token in its query: keep the kind only.
+fn without_url(e: &reqwest::Error) -> String {
+    let kind = if e.is_connect() {
+        "connection failed"
+    } else if e.is_body() || e.is_decode() {
+        "reading the response failed"
+    } else if e.is_request() {
+        "sending the request failed"
+    } else {
+        "request failed"
+    };
+    kind.to_owned()
+}
+
+/// Parses and validates a stored workflow document against the bot's catalogue.
+pub fn compile_document(json: &str, compiled: &CompiledConfig) -> Result<Graph, Vec<Problem>> {
+    let doc = WorkflowDocument::from_json(json).map_err(|e| {
+        vec![Problem {
+            node_id: None,
+            edge_id: None,
+            message: format!("not a workflow document: {e}"),
+        }]
+    })?;
+    Graph::from_document(&doc, &Catalogue::from_bot_config(&compiled.config))
+}
+
+/// Published graphs, compiled once per (workflow, version): versions never change.
+#[derive(Debug, Default)]
+pub struct GraphCache {
+    graphs: Mutex<HashMap<(WorkflowId, i32), Arc<Graph>>>,
+}
+
+impl GraphCache {
+    pub async fn get(
+        &self,
+        store: &dyn Store,
+        compiled: &CompiledConfig,
+        workflow: WorkflowId,
+        version: i32,
+    ) -> Option<Arc<Graph>> {
+        if let Some(g) = self
+            .graphs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(workflow, version))
+        {
+            return Some(g.clone());
+        }
+        let stored = match store.workflow_version(workflow, version).await {
+            Ok(Some(v)) => v,
+            Ok(None) => return None,
+            Err(e) => {
+                warn!(error = %e, "reading a workflow version failed");
+                return None;
+            }
+        };
+        match compile_document(&stored.document, compiled) {
+            Ok(graph) => {
+                let graph = Arc::new(graph);
+                self.graphs
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .insert((workflow, version), graph.clone());
+                Some(graph)
+            }
+            Err(problems) => {
+                warn!(
+                    workflow = workflow.0,
+                    version,
+                    problems = problems.len(),
+                    "a published workflow does not validate against the bot configuration; \
+                     using the built-in cascade"
+                );
+                None
+            }
+        }
+    }
+}
+
+/// What a conversation runs on: its stored state if it is mid-workflow on this workflow, else the
+/// workflow's published version from the start.
+pub async fn position(
+    store: &dyn Store,
+    conversation: frontline_domain::ConversationId,
+    workflow: WorkflowId,
+) -> Option<(i32, crate::workflow::State)> {
+    match store.flow_state(conversation).await {
+        Ok(Some(FlowState {
+            workflow_id,
+            version,
+            state,
+            ..
+        })) if workflow_id == workflow => match crate::workflow::State::from_json(&state) {
+            Ok(s) => return Some((version, s)),
+            Err(e) => warn!(error = %e, "a stored flow state is unreadable; starting over"),
+        },
+        Ok(_) => {}
+        Err(e) => {
+            warn!(error = %e, "reading the flow state failed");
+            return None;
+        }
+    }
+    let wf = store.workflow(workflow).await.ok().flatten()?;
+    Some((wf.published_version?, crate::workflow::State::default()))
+}
