@@ -920,3 +920,20 @@ pub struct WorkflowTestResult {
     pub version: String,
     pub turns: Vec<WorkflowTestTurn>,
 }
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct CaseResult {
+    pub name: String,
+    pub passed: bool,
+    /// Every expectation missed, with its turn.
+    pub failures: Vec<String>,
+    pub turns: Vec<WorkflowTestTurn>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SuiteResult {
+    pub version: String,
+    pub passed: usize,
+    pub failed: usize,
+    pub cases: Vec<CaseResult>,
+}

@@ -209,6 +209,7 @@ pub fn router(state: AppState) -> Router {
         .route("/workflows/{id}/rollback", post(workflows::rollback))
         .route("/workflows/{id}/versions", get(workflows::versions))
         .route("/workflows/{id}/test", post(workflows::test))
+        .route("/workflows/{id}/suite", post(workflows::suite))
         .route(
             "/accounts/{id}/workflow",
             put(workflows::set_account_workflow),

@@ -65,6 +65,7 @@ use crate::{dto, error, realtime, routes};
         routes::workflows::rollback,
         routes::workflows::versions,
         routes::workflows::test,
+        routes::workflows::suite,
         routes::workflows::set_account_workflow,
         routes::workflows::list_integrations,
         routes::workflows::put_integration,

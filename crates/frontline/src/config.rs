@@ -26,6 +26,15 @@ pub struct Config {
     pub events: EventsConfig,
     pub bot: BotSettings,
     pub llm: LlmConfig,
+    pub demo: DemoConfig,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct DemoConfig {
+    /// Serve a stand-in shop API at /demo/shop and, when no workflow exists yet, create and publish
+    /// the demo shop workflow with its regression suite and the `shop` integration pointing at it.
+    pub shop: bool,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -163,6 +172,7 @@ impl Default for Config {
             events: EventsConfig::default(),
             bot: BotSettings::default(),
             llm: LlmConfig::default(),
+            demo: DemoConfig::default(),
         }
     }
 }
@@ -227,6 +237,7 @@ impl std::fmt::Debug for Config {
             .field("events", &self.events)
             .field("bot", &self.bot)
             .field("llm", &self.llm)
+            .field("demo", &self.demo)
             .finish()
     }
 }
@@ -414,6 +425,11 @@ max_retries = 2
 router_trust = 0.9
 # OpenRouter's provider.require_parameters for structured output; turn off for api.openai.com.
 require_parameters = true
+
+[demo]
+# Serve a stand-in shop API at /demo/shop (orders, bonus balance, change requests) and, when no
+# workflow exists yet, create and publish the demo shop workflow and the `shop` integration.
+shop = false
 "#;
 
 #[cfg(test)]

@@ -3,6 +3,7 @@
 //! [`launch`] directly on a listener bound to `127.0.0.1:0`.
 
 pub mod config;
+mod demo_shop;
 
 use std::{sync::Arc, time::Duration};
 
@@ -259,9 +260,13 @@ pub async fn launch_with(
     ));
 
     let addr = listener.local_addr()?;
+    let mut app = frontline_api::router(state);
+    if config.demo.shop {
+        seed_demo_workflow(&*store, addr).await?;
+        app = app.merge(demo_shop::router());
+    }
     info!(%addr, store = store.backend(), "frontline listening");
-    let app =
-        frontline_api::router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let stop = shutdown.clone();
     axum::serve(listener, app)
         .with_graceful_shutdown(async move { stop.cancelled().await })
@@ -321,6 +326,47 @@ async fn follow_knowledge(
             Err(e) => warn!(error = %e, "reading the knowledge base failed"),
         }
     }
+}
+
+/// Point the `shop` integration at the demo shop on this server and, when no workflow exists yet,
+/// create and publish the demo shop workflow with its regression suite.
+async fn seed_demo_workflow(store: &dyn Store, addr: std::net::SocketAddr) -> anyhow::Result<()> {
+    use frontline_engine::bot::flows::{DEFAULT_SUITE_JSON, DEFAULT_WORKFLOW_JSON};
+    let host = if addr.ip().is_unspecified() {
+        std::net::SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    };
+    let base = format!("http://{host}{}", demo_shop::PREFIX);
+    // Never overwrite an integration someone pointed at a real system.
+    let ours = match store.integration("shop").await? {
+        None => true,
+        Some(i) => i.base_url.ends_with(demo_shop::PREFIX),
+    };
+    if ours {
+        store
+            .upsert_integration("shop", &base, Default::default())
+            .await?;
+    }
+    if store.list_workflows().await?.is_empty() {
+        let w = store
+            .create_workflow(
+                frontline_domain::WorkflowDraft {
+                    name: "Демо-магазин".into(),
+                    draft: DEFAULT_WORKFLOW_JSON.into(),
+                    tests: DEFAULT_SUITE_JSON.into(),
+                }
+                .cleaned()?,
+            )
+            .await?;
+        let v = store.publish_workflow(w.id, None).await?;
+        info!(
+            workflow = w.id.0,
+            version = v.version,
+            "demo shop workflow published; choose it for an account with PUT /api/v1/accounts/{{id}}/workflow"
+        );
+    }
+    Ok(())
 }
 
 /// Drop events older than the retention, hourly.

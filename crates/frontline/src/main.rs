@@ -46,6 +46,25 @@ enum Command {
         #[command(subcommand)]
         command: EvalCommand,
     },
+    /// Run workflow regression suites offline (actions answered by the cases' stubs) and exit
+    /// non-zero when a case fails. Without arguments: the built-in demo shop workflow and its suite.
+    TestWorkflows {
+        /// A workflow document (JSON); default: the built-in one.
+        #[arg(long)]
+        workflow: Option<PathBuf>,
+        /// A suite (JSON array of cases); default: the built-in one.
+        #[arg(long)]
+        suite: Option<PathBuf>,
+        /// The bot configuration the workflow's intents come from; default: the demo.
+        #[arg(long)]
+        bot_config: Option<PathBuf>,
+        /// A knowledge base in the JSON import format; default: the demo shop's articles.
+        #[arg(long)]
+        knowledge: Option<PathBuf>,
+        /// Print every case's turns and trace as JSON instead of the summary.
+        #[arg(long)]
+        json: bool,
+    },
     /// Work with bot configurations.
     Bot {
         #[command(subcommand)]
@@ -152,6 +171,13 @@ async fn main() -> anyhow::Result<()> {
         Command::Bot {
             command: BotCommand::Check { file },
         } => check_bot(file),
+        Command::TestWorkflows {
+            workflow,
+            suite,
+            bot_config,
+            knowledge,
+            json,
+        } => test_workflows(workflow, suite, bot_config, knowledge, json).await,
         Command::Operator {
             command:
                 OperatorCommand::Add {
@@ -180,6 +206,90 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+async fn test_workflows(
+    workflow: Option<PathBuf>,
+    suite: Option<PathBuf>,
+    bot_config: Option<PathBuf>,
+    knowledge: Option<PathBuf>,
+    json: bool,
+) -> anyhow::Result<()> {
+    use std::sync::Arc;
+
+    use frontline_engine::bot::flows::{
+        DEFAULT_SUITE_JSON, DEFAULT_WORKFLOW_JSON, compile_document,
+    };
+    use frontline_engine::bot::knowledge::to_import;
+    use frontline_engine::bot::suite::{parse_suite, run_suite};
+    use frontline_engine::bot::{BotConfig, EngineBot, Knowledge};
+
+    let read = |path: &Option<PathBuf>, default: &str| -> anyhow::Result<String> {
+        match path {
+            Some(p) => {
+                std::fs::read_to_string(p).with_context(|| format!("reading {}", p.display()))
+            }
+            None => Ok(default.to_owned()),
+        }
+    };
+    let config = match &bot_config {
+        Some(p) => BotConfig::from_json(&read(&bot_config, "")?)
+            .with_context(|| format!("bot configuration {}", p.display()))?,
+        None => BotConfig::demo(),
+    };
+    let kb = match &knowledge {
+        Some(_) => frontline_engine::kb::import_json(&read(&knowledge, "")?)?,
+        None => frontline_engine::kb::demo::demo(),
+    };
+    let now = frontline_domain::Timestamp::now();
+    let articles: Vec<frontline_domain::KbArticle> = to_import(&kb)
+        .articles
+        .into_iter()
+        .map(|d| frontline_domain::KbArticle {
+            key: d.key,
+            category: d.category,
+            title: d.title,
+            body: d.body,
+            tags: d.tags,
+            published: true,
+            version: 1,
+            created_at: now,
+            updated_at: now,
+        })
+        .collect();
+    let bot = EngineBot::new(
+        Arc::new(config.compile()?),
+        Arc::new(Knowledge::new(&articles)?),
+        None,
+    );
+    let graph = compile_document(&read(&workflow, DEFAULT_WORKFLOW_JSON)?, bot.config()).map_err(
+        |problems| {
+            let list: Vec<String> = problems.iter().map(|p| format!("- {p}")).collect();
+            anyhow::anyhow!("the workflow is invalid:\n{}", list.join("\n"))
+        },
+    )?;
+    let cases = parse_suite(&read(&suite, DEFAULT_SUITE_JSON)?).context("reading the suite")?;
+    let started = std::time::Instant::now();
+    let results = run_suite(&graph, &cases, |stubs| bot.effects(None, stubs)).await;
+    let failed = results.iter().filter(|r| !r.passed).count();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+    } else {
+        for r in &results {
+            println!("{} {}", if r.passed { "ok  " } else { "FAIL" }, r.name);
+            for f in &r.failures {
+                println!("       {f}");
+            }
+        }
+        println!(
+            "{} cases: {} passed, {failed} failed ({:.0} ms)",
+            results.len(),
+            results.len() - failed,
+            started.elapsed().as_secs_f64() * 1000.0
+        );
+    }
+    anyhow::ensure!(failed == 0, "{failed} workflow test case(s) failed");
+    Ok(())
 }
 
 fn check_bot(file: Option<PathBuf>) -> anyhow::Result<()> {

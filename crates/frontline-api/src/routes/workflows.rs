@@ -9,10 +9,11 @@ use std::sync::Arc;
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
 use frontline_domain::{AccountId, WorkflowDraft, WorkflowId};
 use frontline_engine::bot::EngineBot;
-use frontline_engine::bot::flows::{Stub, compile_document};
-use frontline_engine::workflow::{
-    CustomerProfile, Graph, Interpreter, Outcome, Problem, State as FlowState, TurnInput,
+use frontline_engine::bot::flows::compile_document;
+use frontline_engine::bot::suite::{
+    Script, ScriptCustomer, StubSpec, TurnReport, parse_suite, run_script, run_suite,
 };
+use frontline_engine::workflow::{Graph, Problem};
 use serde_json::{Value, json};
 
 use crate::{
@@ -352,6 +353,108 @@ pub async fn delete_integration(
     Ok(StatusCode::NO_CONTENT)
 }
 
+/// The draft (default) or a published version's document, with its label.
+async fn pick_version(
+    state: &AppState,
+    w: &frontline_domain::Workflow,
+    version: Option<&Value>,
+) -> Result<(String, String), ApiError> {
+    match version {
+        None => Ok(("draft".to_owned(), w.draft.clone())),
+        Some(Value::String(s)) if s == "draft" => Ok(("draft".to_owned(), w.draft.clone())),
+        Some(Value::Number(n)) => {
+            let v = n
+                .as_i64()
+                .and_then(|v| i32::try_from(v).ok())
+                .ok_or_else(|| ApiError::validation("version", "not a version number"))?;
+            let stored = state
+                .store()
+                .workflow_version(w.id, v)
+                .await?
+                .ok_or(ApiError::NotFound("workflow version"))?;
+            Ok((v.to_string(), stored.document))
+        }
+        Some(_) => Err(ApiError::validation(
+            "version",
+            "must be \"draft\" or a version number",
+        )),
+    }
+}
+
+fn turn_dto(t: TurnReport) -> dto::WorkflowTestTurn {
+    dto::WorkflowTestTurn {
+        message: t.message,
+        replies: t.replies,
+        outcome: t.outcome.to_owned(),
+        waiting_at: t.waiting_at,
+        handoff_reason: t.handoff_reason.map(Into::into),
+        briefing: t.briefing,
+        intent: t.intent,
+        confidence: t.confidence,
+        slots: t.slots,
+        trace: serde_json::to_value(&t.trace).unwrap_or(Value::Null),
+    }
+}
+
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct SuiteParams {
+    /// `draft` (default) or a published version number.
+    pub version: Option<String>,
+}
+
+/// Run the workflow's saved regression suite against the draft or a published version.
+#[utoipa::path(
+    post, path = "/api/v1/workflows/{id}/suite", tag = "workflows",
+    params(("id" = i64, Path), SuiteParams),
+    responses(
+        (status = 200, body = dto::SuiteResult),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 422, description = "`workflow_invalid`, or the saved tests are not a suite", body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn suite(
+    State(state): State<AppState>,
+    _op: CurrentOperator,
+    ApiPath(id): ApiPath<i64>,
+    crate::error::ApiQuery(p): crate::error::ApiQuery<SuiteParams>,
+) -> Result<ApiJson<dto::SuiteResult>, ApiError> {
+    let engine = engine(&state)?.clone();
+    let w = load(&state, id).await?;
+    let version = match p.version.as_deref() {
+        None | Some("draft") => None,
+        Some(n) => Some(Value::from(n.parse::<i64>().map_err(|_| {
+            ApiError::validation("version", "must be draft or a version number")
+        })?)),
+    };
+    let (label, document) = pick_version(&state, &w, version.as_ref()).await?;
+    let graph: Graph = compile_document(&document, engine.config())
+        .map_err(|p| ApiError::InvalidWorkflow(problems_dto(p)))?;
+    let cases = parse_suite(&w.tests)
+        .map_err(|e| ApiError::validation("tests", format!("not a test suite: {e}")))?;
+    let store = state.store().clone();
+    let results = run_suite(&graph, &cases, |stubs| {
+        engine.effects(Some(store.clone()), stubs)
+    })
+    .await;
+    let passed = results.iter().filter(|r| r.passed).count();
+    Ok(ApiJson(dto::SuiteResult {
+        version: label,
+        passed,
+        failed: results.len() - passed,
+        cases: results
+            .into_iter()
+            .map(|r| dto::CaseResult {
+                name: r.name,
+                passed: r.passed,
+                failures: r.failures,
+                turns: r.turns.into_iter().map(turn_dto).collect(),
+            })
+            .collect(),
+    }))
+}
+
 /// Run a scripted dialog through the draft or a published version: each message's replies,
 /// outcome, intent, confidence, slots and node trace. Nothing is stored; Action calls go to their
 /// systems unless a stub answers for their URL.
@@ -380,93 +483,33 @@ pub async fn test(
             format!("must hold 1 to {MAX_TEST_MESSAGES} messages"),
         ));
     }
-    let (label, document) = match &req.version {
-        None => ("draft".to_owned(), w.draft.clone()),
-        Some(Value::String(s)) if s == "draft" => ("draft".to_owned(), w.draft.clone()),
-        Some(Value::Number(n)) => {
-            let v = n
-                .as_i64()
-                .and_then(|v| i32::try_from(v).ok())
-                .ok_or_else(|| ApiError::validation("version", "not a version number"))?;
-            let stored = state
-                .store()
-                .workflow_version(w.id, v)
-                .await?
-                .ok_or(ApiError::NotFound("workflow version"))?;
-            (v.to_string(), stored.document)
-        }
-        Some(_) => {
-            return Err(ApiError::validation(
-                "version",
-                "must be \"draft\" or a version number",
-            ));
-        }
-    };
+    let (label, document) = pick_version(&state, &w, req.version.as_ref()).await?;
     let graph: Graph = compile_document(&document, engine.config())
         .map_err(|p| ApiError::InvalidWorkflow(problems_dto(p)))?;
-    let mut stubs = BTreeMap::new();
-    for s in &req.stubs {
-        let stub = if s.timeout {
-            Stub::Timeout
-        } else {
-            Stub::Respond {
-                status: s.status.unwrap_or(200),
-                body: s
-                    .body
-                    .as_ref()
-                    .map(|b| match b {
-                        Value::String(t) => t.clone(),
-                        other => other.to_string(),
-                    })
-                    .unwrap_or_default(),
-            }
-        };
-        stubs.insert(s.url.clone(), stub);
-    }
-    let effects = engine.effects(state.store().clone(), stubs);
-    let customer = req.customer.clone();
-    let mut input = TurnInput {
-        text: String::new(),
-        channel: req.channel.clone().unwrap_or_else(|| "api".into()),
-        customer: CustomerProfile {
-            name: customer.as_ref().and_then(|c| c.name.clone()),
-            phone: customer.as_ref().and_then(|c| c.phone.clone()),
-            attributes: Default::default(),
-        },
-        slots: Default::default(),
+    let script = Script {
+        messages: req.messages.clone(),
+        channel: req.channel.clone(),
+        customer: req.customer.as_ref().map(|c| ScriptCustomer {
+            name: c.name.clone(),
+            phone: c.phone.clone(),
+        }),
+        stubs: req
+            .stubs
+            .iter()
+            .map(|s| StubSpec {
+                url: s.url.clone(),
+                status: s.status,
+                body: s.body.clone(),
+                timeout: s.timeout,
+            })
+            .collect(),
     };
-    let mut flow = FlowState::default();
-    let mut turns = Vec::new();
-    for message in &req.messages {
-        input.text = message.clone();
-        let out = Interpreter::new(&graph)
-            .turn(std::mem::take(&mut flow), &input, &effects)
-            .await;
-        input.slots = out.slots.clone();
-        let (outcome, waiting_at, handoff_reason, briefing) = match &out.outcome {
-            Outcome::Waiting { node } => ("waiting", Some(node.clone()), None, None),
-            Outcome::Handoff(h) => ("handoff", None, Some(h.reason.into()), h.briefing.clone()),
-            Outcome::Ended => ("ended", None, None, None),
-        };
-        turns.push(dto::WorkflowTestTurn {
-            message: message.clone(),
-            replies: out.replies.clone(),
-            outcome: outcome.to_owned(),
-            waiting_at,
-            handoff_reason,
-            briefing,
-            intent: out.state.intent.clone(),
-            confidence: out.state.confidence,
-            slots: out.slots.clone(),
-            trace: serde_json::to_value(&out.trace).unwrap_or(Value::Null),
-        });
-        let handed_off = matches!(out.outcome, Outcome::Handoff(_));
-        flow = out.state;
-        if handed_off {
-            // A person has the conversation now: the rest of the script is theirs.
-            break;
-        }
-    }
+    let effects = engine.effects(Some(state.store().clone()), script.stubs());
+    let turns = run_script(&graph, &effects, &script)
+        .await
+        .into_iter()
+        .map(turn_dto)
+        .collect();
     Ok(ApiJson(dto::WorkflowTestResult {
         version: label,
         turns,

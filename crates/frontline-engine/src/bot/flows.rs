@@ -35,14 +35,38 @@ pub enum Stub {
     Fail(String),
 }
 
+impl Stub {
+    fn answer(&self) -> Result<HttpResponse, HttpError> {
+        match self {
+            Stub::Respond { status, body } => Ok(HttpResponse {
+                status: *status,
+                body: body.clone(),
+            }),
+            Stub::Timeout => Err(HttpError::Timeout),
+            Stub::Fail(why) => Err(HttpError::Failed(why.clone())),
+        }
+    }
+}
+
+/// The built-in demo shop's workflow (issue 4's default): status check, bonus balance, data change,
+/// FAQ from the knowledge base, complaint, urgent, greeting, thanks and a fallback, over the demo
+/// bot configuration's intents and the demo shop's API (integration `shop`).
+pub const DEFAULT_WORKFLOW_JSON: &str = include_str!("default_workflow.json");
+
+/// The default workflow's regression suite (Russian, with some English), actions stubbed so it
+/// runs offline: `frontline test-workflows`.
+pub const DEFAULT_SUITE_JSON: &str = include_str!("default_suite.json");
+
 /// The interpreter's view of the world, backed by the engine.
 pub struct EngineEffects {
     pub compiled: Arc<CompiledConfig>,
     pub knowledge: Arc<Knowledge>,
     pub llm: Option<LlmStage>,
-    pub store: Arc<dyn Store>,
+    /// Where integrations are read from; `None` (offline suites) means only stubs answer.
+    pub store: Option<Arc<dyn Store>>,
     pub http: reqwest::Client,
-    /// Tester stubs by URL (after resolving against the integration); unmatched calls go out.
+    /// Tester stubs by URL — as the node wrote it (`/orders/784512`, independent of the
+    /// integration's base URL) or after resolving it; unmatched calls go out.
     pub stubs: BTreeMap<String, Stub>,
     /// "Now" in milliseconds since the epoch; `None` for the real clock.
     pub clock: Option<i64>,
@@ -58,22 +82,35 @@ impl std::fmt::Debug for EngineEffects {
 
 #[async_trait]
 impl Effects for EngineEffects {
-    /// The best of the trigger phrases and the classifier, both calibrated.
+    /// The best of the trigger phrases and the classifier, both calibrated, judged as the cascade's
+    /// policy judges them: a guess counts when it reaches its intent's threshold (by request type,
+    /// or the configuration's own), so a status check needs less certainty than a data change.
+    /// Below every threshold the message is out of scope and the workflow takes `fallback`.
     async fn classify(&self, text: &str) -> Classification {
+        let policy = &self.compiled.policy;
         let p = self.compiled.model.predict(text);
-        let mut best = (
-            (!p.out_of_scope).then(|| p.intent.clone()),
-            f64::from(p.answer_confidence()),
-        );
-        if let Some(t) = self.compiled.triggers.match_text(text)
-            && f64::from(t.confidence) > best.1
-        {
-            best = (Some(t.intent), f64::from(t.confidence));
+        let mut guesses: Vec<(String, f64)> = Vec::new();
+        if p.intent != crate::intent::OOS_LABEL {
+            guesses.push((p.intent.clone(), f64::from(p.confidence)));
         }
-        Classification {
-            out_of_scope: best.0.is_none(),
-            intent: best.0,
-            confidence: best.1,
+        if let Some(t) = self.compiled.triggers.match_text(text) {
+            guesses.push((t.intent, f64::from(t.confidence)));
+        }
+        guesses.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let confident = guesses
+            .iter()
+            .find(|(i, c)| *c >= f64::from(policy.intent(i).answer_threshold));
+        match confident.or(guesses.first()) {
+            Some((intent, confidence)) => Classification {
+                intent: Some(intent.clone()),
+                confidence: *confidence,
+                out_of_scope: confident.is_none(),
+            },
+            None => Classification {
+                intent: None,
+                confidence: f64::from(p.confidence),
+                out_of_scope: true,
+            },
         }
     }
 
@@ -125,11 +162,19 @@ impl Effects for EngineEffects {
     }
 
     async fn http(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
+        if let Some(stub) = self.stubs.get(&request.url) {
+            return stub.answer();
+        }
         let mut url = request.url.clone();
         let mut headers = request.headers.clone();
         if let Some(name) = &request.integration {
-            let integration = self
-                .store
+            let store = self.store.as_ref().ok_or_else(|| {
+                HttpError::Failed(format!(
+                    "no stub for {} and no integrations here",
+                    request.url
+                ))
+            })?;
+            let integration = store
                 .integration(name)
                 .await
                 .map_err(|e| HttpError::Failed(format!("reading integration {name}: {e}")))?
@@ -145,14 +190,7 @@ impl Effects for EngineEffects {
             headers.extend(integration.headers);
         }
         if let Some(stub) = self.stubs.get(&url) {
-            return match stub {
-                Stub::Respond { status, body } => Ok(HttpResponse {
-                    status: *status,
-                    body: body.clone(),
-                }),
-                Stub::Timeout => Err(HttpError::Timeout),
-                Stub::Fail(why) => Err(HttpError::Failed(why.clone())),
-            };
+            return stub.answer();
         }
         if !frontline_domain::is_http_url(&url) {
             return Err(HttpError::Failed(format!("not an http(s) URL: {url}")));

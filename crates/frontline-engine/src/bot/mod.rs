@@ -24,6 +24,7 @@ pub mod config;
 pub mod flows;
 pub mod knowledge;
 mod llm_stage;
+pub mod suite;
 
 use std::sync::Arc;
 
@@ -204,7 +205,7 @@ impl EngineBot {
     /// The effects a workflow run uses, for the tester (`stubs` answer actions by URL).
     pub fn effects(
         &self,
-        store: Arc<dyn frontline_store::Store>,
+        store: Option<Arc<dyn frontline_store::Store>>,
         stubs: std::collections::BTreeMap<String, flows::Stub>,
     ) -> flows::EngineEffects {
         flows::EngineEffects {
@@ -244,7 +245,7 @@ impl EngineBot {
             .cache
             .get(store, &self.compiled, workflow, version)
             .await?;
-        let effects = self.effects(flows.store.clone(), Default::default());
+        let effects = self.effects(Some(flows.store.clone()), Default::default());
         let view = &input.conversation;
         let turn_input = crate::workflow::TurnInput {
             text: input.message.text.clone(),

@@ -327,3 +327,34 @@ fn bot_check_summarises_a_configuration_or_lists_its_problems() {
         "{err}"
     );
 }
+
+#[test]
+fn test_workflows_passes_the_default_suite_and_fails_a_broken_one() {
+    let out = Command::new(BIN).arg("test-workflows").output().unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(stdout.contains("0 failed"), "{stdout}");
+
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("suite.json");
+    std::fs::write(
+        &suite,
+        r#"[{"name": "wrong on purpose", "messages": ["Добрый день!"],
+             "expect": [{"intent": "complaint"}]}]"#,
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .arg("test-workflows")
+        .arg("--suite")
+        .arg(&suite)
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success());
+    assert!(stdout.contains("FAIL wrong on purpose"), "{stdout}");
+    assert!(stdout.contains("expected \"complaint\""), "{stdout}");
+}

@@ -341,3 +341,56 @@ async fn an_accounts_conversations_run_its_published_workflow_across_a_restart()
     assert_eq!(handoff["reason"], "action_failed", "{handoff}");
     assert_eq!(handoff["slots"]["order_number"], "000000");
 }
+
+#[tokio::test]
+async fn the_demo_shop_workflow_is_seeded_passes_its_suite_and_calls_the_demo_shop() {
+    let app = spawn_app_with(|c| {
+        c.bot.mode = "engine".into();
+        c.demo.shop = true;
+    })
+    .await;
+    let (_, ws) = app.get(&app.admin_token, "/api/v1/workflows").await;
+    assert_eq!(ws[0]["name"], "Демо-магазин", "{ws}");
+    assert_eq!(ws[0]["published_version"], 1);
+    let id = ws[0]["id"].as_i64().unwrap();
+
+    let (status, run) = app
+        .post(
+            &app.admin_token,
+            &format!("/api/v1/workflows/{id}/suite?version=1"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{run}");
+    assert!(run["passed"].as_u64().unwrap() >= 30, "{run}");
+    assert_eq!(run["failed"], 0, "{run}");
+
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let hook = format!("http://{}/hook", listener.local_addr().unwrap());
+    let server = CallbackServer::default();
+    server.serve(listener);
+    let (account, token) = app.api_account("Демо", Some(&hook)).await;
+    put(
+        &app,
+        &format!("/api/v1/accounts/{account}/workflow"),
+        json!({"workflow_id": id}),
+    )
+    .await;
+    app.inbound(account, &token, "d-1", "d-1-m1", "Где мой заказ 784512?")
+        .await;
+    let reply = eventually(WAIT, || async {
+        server
+            .received
+            .lock()
+            .unwrap()
+            .iter()
+            .find(|(_, b)| b["message"]["author"] == "bot")
+            .map(|(_, b)| b["message"]["text"].as_str().unwrap().to_owned())
+    })
+    .await;
+    // 7+8+4+5+1+2 = 27: the demo shop's fourth status and the 28th.
+    assert_eq!(
+        reply,
+        "Заказ 784512: доставлен. Ожидаемая дата доставки — 28 декабря."
+    );
+}

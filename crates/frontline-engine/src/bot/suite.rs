@@ -1,0 +1,441 @@
+//! Scripted dialogs through a workflow — the tester — and regression suites built from them: saved
+//! test cases (customer turns, optional channel, customer card and stubbed action responses, and
+//! the expected outcome of each turn) that a business runs before publishing, as Rasa's end-to-end
+//! tests and Dialogflow CX's test cases do.
+//!
+//! A script runs the way production does: a customer asking for a person hands over at once (the
+//! bot checks that before the workflow), and after a handoff the rest of the script is for the
+//! operator, so it stops.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use super::flows::{EngineEffects, Stub};
+use crate::human::asks_for_human;
+use crate::workflow::{CustomerProfile, Graph, Interpreter, Outcome, State, Step, TurnInput};
+use frontline_domain::HandoffReason;
+
+/// A canned answer for the Action call to `url` (after the integration's base URL is applied).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StubSpec {
+    pub url: String,
+    #[serde(default)]
+    pub status: Option<u16>,
+    #[serde(default)]
+    pub body: Option<Value>,
+    /// Simulate a timeout instead of answering.
+    #[serde(default)]
+    pub timeout: bool,
+}
+
+impl StubSpec {
+    pub fn stub(&self) -> Stub {
+        if self.timeout {
+            return Stub::Timeout;
+        }
+        Stub::Respond {
+            status: self.status.unwrap_or(200),
+            body: match &self.body {
+                Some(Value::String(t)) => t.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            },
+        }
+    }
+}
+
+/// The customer card of a script.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScriptCustomer {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub phone: Option<String>,
+}
+
+/// A dialog to run.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Script {
+    pub messages: Vec<String>,
+    /// `api` (default), `avito`, `voice`.
+    #[serde(default)]
+    pub channel: Option<String>,
+    #[serde(default)]
+    pub customer: Option<ScriptCustomer>,
+    #[serde(default)]
+    pub stubs: Vec<StubSpec>,
+}
+
+impl Script {
+    pub fn stubs(&self) -> BTreeMap<String, Stub> {
+        self.stubs
+            .iter()
+            .map(|s| (s.url.clone(), s.stub()))
+            .collect()
+    }
+}
+
+/// What one customer message led to.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TurnReport {
+    pub message: String,
+    pub replies: Vec<String>,
+    /// `waiting`, `handoff` or `ended`.
+    pub outcome: &'static str,
+    pub waiting_at: Option<String>,
+    #[serde(serialize_with = "reason_name")]
+    pub handoff_reason: Option<HandoffReason>,
+    pub briefing: Option<String>,
+    pub intent: Option<String>,
+    pub confidence: Option<f64>,
+    pub slots: BTreeMap<String, String>,
+    pub trace: Vec<Step>,
+}
+
+fn reason_name<S: serde::Serializer>(r: &Option<HandoffReason>, s: S) -> Result<S::Ok, S::Error> {
+    match r {
+        Some(r) => s.serialize_some(r.as_str()),
+        None => s.serialize_none(),
+    }
+}
+
+/// Runs `script` through `graph`; effects should carry the script's stubs.
+pub async fn run_script(
+    graph: &Graph,
+    effects: &EngineEffects,
+    script: &Script,
+) -> Vec<TurnReport> {
+    let customer = script.customer.clone().unwrap_or_default();
+    let mut input = TurnInput {
+        text: String::new(),
+        channel: script.channel.clone().unwrap_or_else(|| "api".into()),
+        customer: CustomerProfile {
+            name: customer.name,
+            phone: customer.phone,
+            attributes: BTreeMap::new(),
+        },
+        slots: BTreeMap::new(),
+    };
+    let mut state = State::default();
+    let mut turns = Vec::new();
+    for message in &script.messages {
+        if asks_for_human(message) {
+            turns.push(TurnReport {
+                message: message.clone(),
+                replies: Vec::new(),
+                outcome: "handoff",
+                waiting_at: None,
+                handoff_reason: Some(HandoffReason::CustomerAsked),
+                briefing: None,
+                intent: state.intent.clone(),
+                confidence: None,
+                slots: input.slots.clone(),
+                trace: Vec::new(),
+            });
+            break;
+        }
+        input.text = message.clone();
+        let out = Interpreter::new(graph)
+            .turn(std::mem::take(&mut state), &input, effects)
+            .await;
+        input.slots = out.slots.clone();
+        let (outcome, waiting_at, handoff_reason, briefing) = match &out.outcome {
+            Outcome::Waiting { node } => ("waiting", Some(node.clone()), None, None),
+            Outcome::Handoff(h) => ("handoff", None, Some(h.reason), h.briefing.clone()),
+            Outcome::Ended => ("ended", None, None, None),
+        };
+        turns.push(TurnReport {
+            message: message.clone(),
+            replies: out.replies,
+            outcome,
+            waiting_at,
+            handoff_reason,
+            briefing,
+            intent: out.state.intent.clone(),
+            confidence: out.state.confidence,
+            slots: out.slots,
+            trace: out.trace,
+        });
+        state = out.state;
+        if handoff_reason.is_some() {
+            break;
+        }
+    }
+    turns
+}
+
+/// One saved regression case.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TestCase {
+    pub name: String,
+    #[serde(flatten)]
+    pub script: Script,
+    pub expect: Vec<Expectation>,
+}
+
+/// What must hold after one turn (1-based; the last one when absent).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Expectation {
+    #[serde(default)]
+    pub turn: Option<usize>,
+    /// Some reply of the turn contains this (case-insensitive).
+    #[serde(default)]
+    pub reply_contains: Option<String>,
+    /// No reply of the turn contains this (case-insensitive).
+    #[serde(default)]
+    pub reply_excludes: Option<String>,
+    #[serde(default)]
+    pub intent: Option<String>,
+    /// `waiting`, `handoff` or `ended`.
+    #[serde(default)]
+    pub outcome: Option<String>,
+    /// The handoff reason (`action_failed`, `customer_asked`, …); implies `outcome: handoff`.
+    #[serde(default)]
+    pub handoff: Option<String>,
+    #[serde(default)]
+    pub slots: BTreeMap<String, String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct CaseResult {
+    pub name: String,
+    pub passed: bool,
+    pub failures: Vec<String>,
+    pub turns: Vec<TurnReport>,
+}
+
+/// Parses a suite (a JSON array of cases).
+pub fn parse_suite(json: &str) -> Result<Vec<TestCase>, serde_json::Error> {
+    serde_json::from_str(json)
+}
+
+/// Every way `turns` misses `expect`.
+pub fn check(turns: &[TurnReport], expect: &[Expectation]) -> Vec<String> {
+    let mut failures = Vec::new();
+    for e in expect {
+        let n = e.turn.unwrap_or(turns.len());
+        let Some(t) = n.checked_sub(1).and_then(|i| turns.get(i)) else {
+            failures.push(format!(
+                "turn {n}: the dialog stopped after {} turn(s)",
+                turns.len()
+            ));
+            continue;
+        };
+        let replies = t.replies.join(" | ");
+        let lower = replies.to_lowercase();
+        if let Some(want) = &e.reply_contains
+            && !lower.contains(&want.to_lowercase())
+        {
+            failures.push(format!(
+                "turn {n}: no reply contains {want:?} (got {replies:?})"
+            ));
+        }
+        if let Some(unwanted) = &e.reply_excludes
+            && lower.contains(&unwanted.to_lowercase())
+        {
+            failures.push(format!(
+                "turn {n}: a reply contains {unwanted:?} ({replies:?})"
+            ));
+        }
+        if let Some(want) = &e.intent
+            && t.intent.as_deref() != Some(want.as_str())
+        {
+            failures.push(format!(
+                "turn {n}: intent {:?}, expected {want:?}",
+                t.intent
+            ));
+        }
+        let want_outcome = e
+            .outcome
+            .as_deref()
+            .or(e.handoff.as_ref().map(|_| "handoff"));
+        if let Some(want) = want_outcome
+            && t.outcome != want
+        {
+            failures.push(format!("turn {n}: outcome {}, expected {want}", t.outcome));
+        }
+        if let Some(want) = &e.handoff
+            && t.handoff_reason.map(|r| r.as_str()) != Some(want.as_str())
+        {
+            failures.push(format!(
+                "turn {n}: handoff reason {:?}, expected {want}",
+                t.handoff_reason.map(|r| r.as_str())
+            ));
+        }
+        for (k, v) in &e.slots {
+            if t.slots.get(k) != Some(v) {
+                failures.push(format!(
+                    "turn {n}: slot {k} is {:?}, expected {v:?}",
+                    t.slots.get(k)
+                ));
+            }
+        }
+    }
+    failures
+}
+
+/// Runs every case; `effects_for` builds the effects with a case's stubs.
+pub async fn run_suite(
+    graph: &Graph,
+    cases: &[TestCase],
+    effects_for: impl Fn(BTreeMap<String, Stub>) -> EngineEffects,
+) -> Vec<CaseResult> {
+    let mut results = Vec::with_capacity(cases.len());
+    for case in cases {
+        let effects = effects_for(case.script.stubs());
+        let turns = run_script(graph, &effects, &case.script).await;
+        let failures = check(&turns, &case.expect);
+        results.push(CaseResult {
+            name: case.name.clone(),
+            passed: failures.is_empty(),
+            failures,
+            turns,
+        });
+    }
+    results
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn turn(outcome: &'static str, replies: &[&str]) -> TurnReport {
+        TurnReport {
+            message: "m".into(),
+            replies: replies.iter().map(|r| r.to_string()).collect(),
+            outcome,
+            waiting_at: None,
+            handoff_reason: (outcome == "handoff").then_some(HandoffReason::ActionFailed),
+            briefing: None,
+            intent: Some("order_status".into()),
+            confidence: Some(0.9),
+            slots: BTreeMap::from([("order_number".to_string(), "1".to_string())]),
+            trace: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn expectations_pass_and_fail_precisely() {
+        let turns = [turn("waiting", &["Номер заказа?"]), turn("handoff", &[])];
+        let ok = [
+            Expectation {
+                turn: Some(1),
+                reply_contains: Some("номер ЗАКАЗА".into()),
+                intent: Some("order_status".into()),
+                outcome: Some("waiting".into()),
+                ..Expectation::default()
+            },
+            Expectation {
+                handoff: Some("action_failed".into()),
+                slots: BTreeMap::from([("order_number".into(), "1".into())]),
+                ..Expectation::default()
+            },
+        ];
+        assert!(check(&turns, &ok).is_empty(), "{:?}", check(&turns, &ok));
+
+        let bad = [
+            Expectation {
+                turn: Some(1),
+                reply_contains: Some("телефон".into()),
+                reply_excludes: Some("номер".into()),
+                intent: Some("balance".into()),
+                ..Expectation::default()
+            },
+            Expectation {
+                handoff: Some("customer_asked".into()),
+                slots: BTreeMap::from([("phone".into(), "+7".into())]),
+                ..Expectation::default()
+            },
+            Expectation {
+                turn: Some(5),
+                ..Expectation::default()
+            },
+        ];
+        let failures = check(&turns, &bad);
+        assert_eq!(failures.len(), 6, "{failures:#?}");
+        assert!(failures[5].contains("stopped after 2"), "{failures:#?}");
+    }
+
+    #[test]
+    fn suites_parse_with_flattened_scripts() {
+        let cases = parse_suite(
+            r#"[{"name": "x", "messages": ["a"], "stubs": [{"url": "http://s/o", "timeout": true}],
+                 "expect": [{"handoff": "action_failed"}]}]"#,
+        )
+        .unwrap();
+        assert_eq!(cases[0].script.messages, ["a"]);
+        assert_eq!(cases[0].script.stubs()["http://s/o"], Stub::Timeout);
+        assert!(
+            parse_suite(r#"[{"name": "x", "messages": [], "expect": [], "typo": 1}]"#).is_err()
+        );
+    }
+}
+
+/// The default workflow against the demo configuration and knowledge base, offline.
+#[cfg(test)]
+mod default_suite {
+    use std::sync::Arc;
+
+    use super::*;
+    use crate::bot::flows::{DEFAULT_SUITE_JSON, DEFAULT_WORKFLOW_JSON, compile_document};
+    use crate::bot::{BotConfig, EngineBot, Knowledge, knowledge::to_import};
+    use frontline_domain::{KbArticle, Timestamp};
+
+    fn demo_bot() -> EngineBot {
+        let articles: Vec<KbArticle> = to_import(&crate::kb::demo::demo())
+            .articles
+            .into_iter()
+            .map(|d| KbArticle {
+                key: d.key,
+                category: d.category,
+                title: d.title,
+                body: d.body,
+                tags: d.tags,
+                published: true,
+                version: 1,
+                created_at: Timestamp(0),
+                updated_at: Timestamp(0),
+            })
+            .collect();
+        EngineBot::new(
+            Arc::new(BotConfig::demo().compile().unwrap()),
+            Arc::new(Knowledge::new(&articles).unwrap()),
+            None,
+        )
+    }
+
+    #[tokio::test]
+    async fn the_default_workflow_validates_and_passes_its_suite() {
+        let bot = demo_bot();
+        let graph = compile_document(DEFAULT_WORKFLOW_JSON, bot.config())
+            .unwrap_or_else(|p| panic!("{p:#?}"));
+        let cases = parse_suite(DEFAULT_SUITE_JSON).unwrap();
+        assert!(cases.len() >= 30, "the issue asks for at least 30 cases");
+        let results = run_suite(&graph, &cases, |stubs| bot.effects(None, stubs)).await;
+        let failed: Vec<_> = results
+            .iter()
+            .filter(|r| !r.passed)
+            .map(|r| (&r.name, &r.failures))
+            .collect();
+        assert!(failed.is_empty(), "{failed:#?}");
+    }
+
+    #[tokio::test]
+    async fn a_broken_expectation_fails_the_suite() {
+        let bot = demo_bot();
+        let graph = compile_document(DEFAULT_WORKFLOW_JSON, bot.config()).unwrap();
+        let mut cases = parse_suite(DEFAULT_SUITE_JSON).unwrap();
+        cases.truncate(1);
+        cases[0].expect[1].reply_contains = Some("доставлен вчера".into());
+        let results = run_suite(&graph, &cases, |stubs| bot.effects(None, stubs)).await;
+        assert!(!results[0].passed);
+        assert!(results[0].failures[0].contains("доставлен вчера"));
+    }
+}
