@@ -709,6 +709,10 @@ pub struct Decision {
     pub article_ids: Vec<String>,
     pub latency_us: i64,
     pub note: Option<String>,
+    /// When a workflow decided: every node it ran (`node_id`, `node_type`, `input`, `output`,
+    /// `micros`).
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub trace: Option<serde_json::Value>,
     pub created_at: String,
 }
 
@@ -726,6 +730,10 @@ impl From<&d::DecisionRecord> for Decision {
             article_ids: r.article_ids.clone(),
             latency_us: r.latency_us,
             note: r.note.clone(),
+            trace: r
+                .trace
+                .as_deref()
+                .and_then(|t| serde_json::from_str(t).ok()),
             created_at: rfc3339(r.created_at),
         }
     }

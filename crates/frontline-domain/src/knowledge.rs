@@ -208,6 +208,8 @@ pub struct NewDecisionRecord {
     pub latency_us: i64,
     /// A short free-text explanation for debugging ("llm timed out", "slot order_number missing").
     pub note: Option<String>,
+    /// When a workflow decided: its steps as a JSON array (node id, type, inputs, outputs, µs).
+    pub trace: Option<String>,
 }
 
 /// A recorded bot decision.
@@ -224,6 +226,8 @@ pub struct DecisionRecord {
     pub article_ids: Vec<String>,
     pub latency_us: i64,
     pub note: Option<String>,
+    /// See [`NewDecisionRecord::trace`].
+    pub trace: Option<String>,
     pub created_at: Timestamp,
 }
 

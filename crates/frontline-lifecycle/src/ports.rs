@@ -50,6 +50,8 @@ pub struct DecisionTrace {
     pub confidence: Option<f32>,
     pub article_ids: Vec<String>,
     pub note: Option<String>,
+    /// A workflow's steps as JSON, when one decided.
+    pub steps: Option<String>,
 }
 
 impl DecisionTrace {
@@ -61,6 +63,7 @@ impl DecisionTrace {
             confidence: None,
             article_ids: Vec::new(),
             note: None,
+            steps: None,
         }
     }
 }

@@ -408,6 +408,7 @@ impl BotRunner {
             article_ids: trace.article_ids,
             latency_us: i64::try_from(latency.as_micros()).unwrap_or(i64::MAX),
             note: trace.note,
+            trace: trace.steps,
         };
         // Recorded before acting: a decision whose reply then fails is still worth seeing.
         if let Err(e) = store.record_decision(record).await {

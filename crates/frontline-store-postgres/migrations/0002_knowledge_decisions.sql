@@ -42,6 +42,7 @@ CREATE TABLE bot_decisions (
     article_ids     TEXT[] NOT NULL DEFAULT '{}',
     latency_us      BIGINT NOT NULL,
     note            TEXT,
+    trace           TEXT,
     created_at      BIGINT NOT NULL
 );
 CREATE INDEX bot_decisions_conversation ON bot_decisions (conversation_id, id);

@@ -32,7 +32,7 @@ const ARTICLE_COLUMNS: &str =
     "key, category, title, body, tags, published, version, created_at, updated_at";
 
 const DECISION_COLUMNS: &str = "id, conversation_id, message_id, action, stage, intent, \
-    confidence, reason, article_ids, latency_us, note, created_at";
+    confidence, reason, article_ids, latency_us, note, trace, created_at";
 
 fn category(row: &PgRow) -> Result<KbCategory> {
     Ok(KbCategory {
@@ -74,6 +74,7 @@ fn decision(row: &PgRow) -> Result<DecisionRecord> {
         article_ids: get(row, "article_ids")?,
         latency_us: get(row, "latency_us")?,
         note: get(row, "note")?,
+        trace: get(row, "trace")?,
         created_at: ts(row, "created_at")?,
     })
 }
@@ -349,8 +350,8 @@ pub(crate) async fn record_decision(
     }
     let row = sqlx::query(&format!(
         "INSERT INTO bot_decisions (conversation_id, message_id, action, stage, intent, \
-             confidence, reason, article_ids, latency_us, note, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING {DECISION_COLUMNS}"
+             confidence, reason, article_ids, latency_us, note, trace, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING {DECISION_COLUMNS}"
     ))
     .bind(new.conversation_id.0)
     .bind(new.message_id.0)
@@ -362,6 +363,7 @@ pub(crate) async fn record_decision(
     .bind(&new.article_ids)
     .bind(new.latency_us)
     .bind(&new.note)
+    .bind(&new.trace)
     .bind(Timestamp::now().0)
     .fetch_one(pool)
     .await

@@ -40,6 +40,7 @@ CREATE TABLE bot_decisions (
     article_ids     TEXT    NOT NULL DEFAULT '[]',
     latency_us      INTEGER NOT NULL,
     note            TEXT,
+    trace           TEXT,
     created_at      INTEGER NOT NULL
 );
 CREATE INDEX bot_decisions_conversation ON bot_decisions (conversation_id, id);

@@ -276,8 +276,8 @@ pub(crate) async fn record_decision(
     }
     let sql = format!(
         "INSERT INTO bot_decisions (conversation_id, message_id, action, stage, intent, \
-         confidence, reason, article_ids, latency_us, note, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {DECISION_COLS}"
+         confidence, reason, article_ids, latency_us, note, trace, created_at) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {DECISION_COLS}"
     );
     let row = sqlx::query(&sql)
         .bind(new.conversation_id.0)
@@ -290,6 +290,7 @@ pub(crate) async fn record_decision(
         .bind(strings_to_json(&new.article_ids)?)
         .bind(new.latency_us)
         .bind(&new.note)
+        .bind(&new.trace)
         .bind(Timestamp::now().0)
         .fetch_one(&mut *tx)
         .await

@@ -39,7 +39,7 @@ pub(crate) const KB_ARTICLE_COLS: &str =
     "key, category, title, body, tags, published, version, created_at, updated_at";
 
 pub(crate) const DECISION_COLS: &str = "id, conversation_id, message_id, action, stage, intent, \
-     confidence, reason, article_ids, latency_us, note, created_at";
+     confidence, reason, article_ids, latency_us, note, trace, created_at";
 
 pub(crate) const WORKFLOW_COLS: &str =
     "id, name, draft, tests, published_version, created_at, updated_at";
@@ -283,6 +283,7 @@ pub(crate) fn decision(row: &SqliteRow) -> Result<DecisionRecord> {
         article_ids: strings_from_json(&get::<String>(row, "article_ids")?)?,
         latency_us: get(row, "latency_us")?,
         note: get(row, "note")?,
+        trace: get(row, "trace")?,
         created_at: ts(row, "created_at")?,
     })
 }

@@ -3479,6 +3479,7 @@ pub fn decision(
         article_ids: Vec::new(),
         latency_us: 0,
         note: None,
+        trace: None,
     }
 }
 
@@ -3496,6 +3497,7 @@ fn assert_recorded(new: &NewDecisionRecord, got: &DecisionRecord) {
         article_ids: new.article_ids.clone(),
         latency_us: new.latency_us,
         note: new.note.clone(),
+        trace: new.trace.clone(),
         created_at: got.created_at,
     };
     assert_eq!(got, &expected);
@@ -3520,6 +3522,7 @@ pub async fn decisions_round_trip_and_list(store: Arc<dyn Store>) {
         article_ids: vec!["z-last".into(), "a-first".into(), "middle".into()],
         latency_us: 12_345_678,
         note: Some("llm timed out".into()),
+        trace: Some(r#"[{"node_id":"ask","micros":12}]"#.into()),
     };
     let before = Timestamp::now();
     let a = store.record_decision(full.clone()).await.unwrap();

@@ -302,6 +302,7 @@ impl EngineBot {
             .intent
             .clone()
             .or_else(|| conversation.intent.clone());
+        let steps = serde_json::to_string(&out.trace).ok();
         let trace = |action| DecisionTrace {
             action,
             stage: Some(DecisionStage::Workflow),
@@ -309,6 +310,7 @@ impl EngineBot {
             confidence: out.state.confidence.map(|c| c as f32),
             article_ids: articles.clone(),
             note: Some(note.clone()),
+            steps: steps.clone(),
         };
         Some(match &out.outcome {
             crate::workflow::Outcome::Handoff(h) => {
@@ -341,6 +343,7 @@ impl EngineBot {
                 notes.extend(outcome.trace.note.take());
                 outcome.trace.note = Some(notes.join("; "));
                 outcome.trace.article_ids = articles;
+                outcome.trace.steps = steps;
                 outcome
             }
             crate::workflow::Outcome::Waiting { .. } => BotOutcome {
@@ -576,6 +579,7 @@ impl EngineBot {
                 confidence: Some(confidence),
                 article_ids,
                 note: Some(turn.notes.join("; ")),
+                steps: None,
             },
         })
     }
@@ -838,6 +842,7 @@ fn trace(
         confidence,
         article_ids: Vec::new(),
         note: (!notes.is_empty()).then(|| notes.join("; ")),
+        steps: None,
     }
 }
 

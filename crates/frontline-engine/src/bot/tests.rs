@@ -195,6 +195,7 @@ impl Dialog {
             article_ids: outcome.trace.article_ids.clone(),
             latency_us: 0,
             note: outcome.trace.note.clone(),
+            trace: outcome.trace.steps.clone(),
             created_at: message.created_at,
         });
         match &outcome.decision {
@@ -565,6 +566,7 @@ fn streaks_count_only_the_latest_run() {
         article_ids: vec![],
         latency_us: 0,
         note: None,
+        trace: None,
         created_at: Timestamp(0),
     };
     use DecisionAction::*;
