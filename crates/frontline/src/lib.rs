@@ -363,8 +363,28 @@ async fn seed_demo_workflow(store: &dyn Store, addr: std::net::SocketAddr) -> an
         info!(
             workflow = w.id.0,
             version = v.version,
-            "demo shop workflow published; choose it for an account with PUT /api/v1/accounts/{{id}}/workflow"
+            "demo shop workflow published"
         );
+        // A first start with no channel yet: an api account running the workflow, so a message
+        // posted to the inbound API goes through the whole flow.
+        if store.list_accounts().await?.is_empty() {
+            let token = frontline_api::auth::new_token();
+            let account = store
+                .create_account(frontline_domain::NewAccount {
+                    kind: AccountKind::Api,
+                    name: "Демо-сайт".into(),
+                    callback_url: None,
+                    inbound_token_hash: Some(frontline_api::auth::token_hash(&token)),
+                })
+                .await?;
+            store.set_account_workflow(account.id, Some(w.id)).await?;
+            info!(
+                account = account.id.0,
+                inbound_token = %token,
+                "demo account created and running the demo shop workflow; post customer messages \
+                 to /api/v1/inbound/{{account}}/messages with this token (shown once)"
+            );
+        }
     }
     Ok(())
 }

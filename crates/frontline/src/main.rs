@@ -34,6 +34,16 @@ enum Command {
         #[arg(long)]
         database_url: Option<String>,
     },
+    /// Run the server as a self-contained demo: the dialog engine on the demo shop configuration,
+    /// the demo shop API at /demo/shop with its published workflow, an `api` account running it
+    /// (its inbound token is logged), and an admin `admin` / `admin12345` unless
+    /// FRONTLINE_BOOTSTRAP_ADMIN says otherwise.
+    Demo {
+        #[arg(long)]
+        listen: Option<String>,
+        #[arg(long)]
+        database_url: Option<String>,
+    },
     /// Print a commented example configuration.
     PrintConfig,
     /// Manage operators.
@@ -153,20 +163,27 @@ async fn main() -> anyhow::Result<()> {
                     database_url,
                 },
             )?;
-            init_logging(&config);
-            tracing::debug!(?config, "configuration");
-            let listener = tokio::net::TcpListener::bind(&config.listen)
-                .await
-                .with_context(|| format!("binding {}", config.listen))?;
-            let shutdown = CancellationToken::new();
-            let stop = shutdown.clone();
-            tokio::spawn(async move {
-                shutdown_signal().await;
-                tracing::info!("shutting down");
-                stop.cancel();
-            });
-            frontline::launch(config, listener, shutdown).await
+            serve(config).await
         }
+        Command::Demo {
+            listen,
+            database_url,
+        } => {
+            let mut config = Config::load(
+                cli.config,
+                Overrides {
+                    listen,
+                    database_url,
+                },
+            )?;
+            config.demo.shop = true;
+            config.bot.mode = "engine".into();
+            config
+                .bootstrap_admin
+                .get_or_insert_with(|| "admin:admin12345".into());
+            serve(config).await
+        }
+
         Command::Eval { command } => eval_intents(command),
         Command::Bot {
             command: BotCommand::Check { file },
@@ -290,6 +307,22 @@ async fn test_workflows(
     }
     anyhow::ensure!(failed == 0, "{failed} workflow test case(s) failed");
     Ok(())
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
+    init_logging(&config);
+    tracing::debug!(?config, "configuration");
+    let listener = tokio::net::TcpListener::bind(&config.listen)
+        .await
+        .with_context(|| format!("binding {}", config.listen))?;
+    let shutdown = CancellationToken::new();
+    let stop = shutdown.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("shutting down");
+        stop.cancel();
+    });
+    frontline::launch(config, listener, shutdown).await
 }
 
 fn check_bot(file: Option<PathBuf>) -> anyhow::Result<()> {

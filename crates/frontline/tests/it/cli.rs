@@ -18,9 +18,20 @@ impl Drop for Server {
 
 /// Start `frontline serve` in `dir` on a free port and return it with its address, read from its log.
 fn serve(dir: &std::path::Path, extra_env: &[(&str, &str)]) -> (Server, String) {
+    let (server, addr, _) = start(dir, "serve", extra_env);
+    (server, addr)
+}
+
+/// Start `frontline <command>` in `dir` on a free port; return it, its address and the log lines
+/// (JSON) written before it listened.
+fn start(
+    dir: &std::path::Path,
+    command: &str,
+    extra_env: &[(&str, &str)],
+) -> (Server, String, Vec<serde_json::Value>) {
     let mut cmd = Command::new(BIN);
     cmd.current_dir(dir)
-        .args(["serve", "--listen", "127.0.0.1:0"])
+        .args([command, "--listen", "127.0.0.1:0"])
         .env_remove("FRONTLINE_DATABASE_URL")
         .env("FRONTLINE_LOG__FORMAT", "json")
         .stdout(Stdio::piped())
@@ -32,6 +43,7 @@ fn serve(dir: &std::path::Path, extra_env: &[(&str, &str)]) -> (Server, String) 
     let stdout = child.stdout.take().unwrap();
     let server = Server(child);
     let mut lines = BufReader::new(stdout).lines();
+    let mut before = Vec::new();
     let addr = loop {
         let line = lines
             .next()
@@ -41,10 +53,84 @@ fn serve(dir: &std::path::Path, extra_env: &[(&str, &str)]) -> (Server, String) 
         if v["fields"]["message"] == "frontline listening" {
             break v["fields"]["addr"].as_str().unwrap().to_owned();
         }
+        before.push(v);
     };
     // Keep draining the log so the server never blocks on a full pipe.
     std::thread::spawn(move || for _ in lines {});
-    (server, addr)
+    (server, addr, before)
+}
+
+#[tokio::test]
+async fn demo_runs_a_message_through_the_demo_shop_workflow() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_server, addr, log) = start(dir.path(), "demo", &[]);
+    let created = log
+        .iter()
+        .find(|l| {
+            l["fields"]["message"]
+                .as_str()
+                .is_some_and(|m| m.starts_with("demo account created"))
+        })
+        .expect("the demo account is announced");
+    let account = created["fields"]["account"].as_i64().unwrap();
+    let token = created["fields"]["inbound_token"].as_str().unwrap();
+
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("http://{addr}/api/v1/inbound/{account}/messages"))
+        .bearer_auth(token)
+        .json(&serde_json::json!({
+            "external_chat_id": "demo-chat", "external_message_id": "demo-1",
+            "customer": {"external_id": "c1", "name": "Анна"},
+            "text": "Где мой заказ 784512?"
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    let conversation = r.json::<serde_json::Value>().await.unwrap()["conversation_id"]
+        .as_i64()
+        .unwrap();
+    let admin: serde_json::Value = http
+        .post(format!("http://{addr}/api/v1/auth/login"))
+        .json(&serde_json::json!({"login": "admin", "password": "admin12345"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let admin = admin["token"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let messages: serde_json::Value = http
+            .get(format!(
+                "http://{addr}/api/v1/conversations/{conversation}/messages"
+            ))
+            .bearer_auth(&admin)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let bot = messages["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["author"]["kind"] == "bot")
+            .map(|m| m["text"].as_str().unwrap().to_owned());
+        if let Some(text) = bot {
+            // The demo shop's answer for 784512, through the workflow's Action node.
+            assert_eq!(
+                text,
+                "Заказ 784512: доставлен. Ожидаемая дата доставки — 28 декабря."
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no bot reply");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
 }
 
 #[tokio::test]
