@@ -7,10 +7,11 @@
 //! eval_intents cv   ALL.csv TEXT_COL LABEL_COL K
 //! ```
 //! Options after the positional arguments: `--lr-c X`, `--svm-c X`,
-//! `--learners lr,svm,centroid,nb,nbsvm,knn`, `--nb-alpha X`, `--folds N` (calibration folds),
+//! `--learners lowrank,svm,lr,centroid,nb,nbsvm,knn`, `--rank N`, `--lowrank-c X`,
+//! `--lowrank-epochs N`, `--lowrank-step X`, `--nb-alpha X`, `--folds N` (calibration folds),
 //! `--min-df N`, `--char MIN MAX`, `--char-across`, `--word MIN MAX`, `--no-stems`,
 //! `--stem-bigrams`, `--no-shapes`, `--balance X`, `--epochs N`, `--svm-epochs N`,
-//! `--abstain X`, `--seed N`.
+//! `--abstain X`, `--oos-catch X`, `--seed N`.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -94,12 +95,17 @@ fn parse_options(args: &[String]) -> Result<TrainOptions, String> {
         match flag.as_str() {
             "--lr-c" => opts.lr_c = value(&mut it, flag)?,
             "--svm-c" => opts.svm_c = value(&mut it, flag)?,
+            "--rank" => opts.lowrank_rank = value(&mut it, flag)?,
+            "--lowrank-c" => opts.lowrank_c = value(&mut it, flag)?,
+            "--lowrank-epochs" => opts.lowrank_epochs = value(&mut it, flag)?,
+            "--lowrank-step" => opts.lowrank_step = value(&mut it, flag)?,
             "--learners" => {
                 let list: String = value(&mut it, flag)?;
                 opts.learners = list
                     .split(',')
                     .map(|l| match l {
                         "lr" => Ok(Learner::LogReg),
+                        "lowrank" => Ok(Learner::LowRank),
                         "svm" => Ok(Learner::Svm),
                         "centroid" => Ok(Learner::Centroid),
                         "nb" => Ok(Learner::ComplementNb),
@@ -124,6 +130,7 @@ fn parse_options(args: &[String]) -> Result<TrainOptions, String> {
             "--svm-epochs" => opts.svm_epochs = value(&mut it, flag)?,
             "--epochs" => opts.lr_epochs = value(&mut it, flag)?,
             "--abstain" => opts.abstain_wrong_rate = value(&mut it, flag)?,
+            "--oos-catch" => opts.oos_catch_rate = value(&mut it, flag)?,
             "--seed" => opts.seed = value(&mut it, flag)?,
             other => return Err(format!("unknown option {other}\n{}", usage())),
         }

@@ -245,6 +245,25 @@ fn ratio(a: usize, b: usize) -> f64 {
 /// smallest qualifying threshold gives the largest coverage. When no threshold qualifies, the
 /// threshold is just above the highest confidence, so nothing is answered.
 pub fn threshold_for_wrong_rate(scored: &[(f32, bool)], target: f64) -> ThresholdChoice {
+    threshold_with_margin(scored, target, 0.0)
+}
+
+/// [`threshold_for_wrong_rate`] with one standard error to spare: a threshold qualifies when
+/// its wrong answers stay below the target by one binomial standard deviation,
+/// `wrong + √(n·target·(1 − target)) ≤ target·n` for `n` answers.
+///
+/// The wrong rate measured on `scored` is an estimate, and the smallest threshold that meets
+/// the target on it is an optimistic pick: where the curve hovers around the target, the lowest
+/// crossing is usually a lucky dip. The margin makes the target hold on new messages too
+/// (the idea of Geifman & El-Yaniv's selection with guaranteed risk, 2017, at about 84 %
+/// confidence). It shrinks as `1/√n`, so large training sets give up little coverage, and a
+/// small one abstains more, as its estimate deserves.
+pub fn confident_threshold_for_wrong_rate(scored: &[(f32, bool)], target: f64) -> ThresholdChoice {
+    threshold_with_margin(scored, target, 1.0)
+}
+
+fn threshold_with_margin(scored: &[(f32, bool)], target: f64, z: f64) -> ThresholdChoice {
+    let spread = target * (1.0 - target);
     let mut sorted: Vec<(f32, bool)> = scored.to_vec();
     sorted.sort_unstable_by(|a, b| b.0.total_cmp(&a.0));
     let top = sorted.first().map_or(1.0, |p| p.0);
@@ -263,7 +282,7 @@ pub fn threshold_for_wrong_rate(scored: &[(f32, bool)], target: f64) -> Threshol
             wrong += usize::from(!sorted[i].1);
             i += 1;
         }
-        if wrong as f64 <= target * n as f64 {
+        if wrong as f64 + z * (n as f64 * spread).sqrt() <= target * n as f64 {
             best = ThresholdChoice {
                 threshold: c,
                 coverage: ratio(n, sorted.len()),
@@ -272,6 +291,19 @@ pub fn threshold_for_wrong_rate(scored: &[(f32, bool)], target: f64) -> Threshol
         }
     }
     best
+}
+
+/// The smallest confidence threshold that refuses at least `target` of the messages whose
+/// answer confidences are `answers` (0 for a message the model already calls out-of-scope), that
+/// is, at least that share of them fall below it. 0 when no threshold is needed.
+pub fn threshold_for_catch_rate(answers: &[f32], target: f64) -> f32 {
+    let mut sorted = answers.to_vec();
+    sorted.sort_unstable_by(f32::total_cmp);
+    let needed = (target * sorted.len() as f64).ceil() as usize;
+    match needed.checked_sub(1).and_then(|i| sorted.get(i)) {
+        Some(&c) if c > 0.0 => c.next_up(),
+        _ => 0.0,
+    }
 }
 
 #[cfg(test)]
@@ -318,6 +350,45 @@ mod tests {
             0.3,
             (0.8f32.next_up(), 0.0, 0.0),
         );
+    }
+
+    #[test]
+    fn confident_threshold_keeps_a_margin() {
+        // 1,000 answers with falling confidence: 5 % wrong in the upper half, 15 % in the
+        // lower, so 10 % wrong when everything is answered.
+        let pairs: Vec<(f32, bool)> = (0..1000)
+            .map(|i| {
+                let wrong = if i < 500 { i % 20 == 19 } else { i % 20 >= 17 };
+                (1.0 - i as f32 / 1000.0, !wrong)
+            })
+            .collect();
+        let plain = threshold_for_wrong_rate(&pairs, 0.1);
+        let confident = confident_threshold_for_wrong_rate(&pairs, 0.1);
+        assert_eq!((plain.coverage, plain.wrong_rate), (1.0, 0.1));
+        assert!(confident.threshold > plain.threshold, "{confident:?}");
+        assert!((0.5..1.0).contains(&confident.coverage), "{confident:?}");
+        // The rate it keeps is one standard error, √(0.09/n), below the target.
+        let n = confident.coverage * 1000.0;
+        assert!(
+            confident.wrong_rate <= 0.1 - (0.09 / n).sqrt() + 1e-9,
+            "{confident:?}"
+        );
+        // A zero target leaves no room for a margin either way.
+        assert_eq!(
+            confident_threshold_for_wrong_rate(&pairs, 0.0),
+            threshold_for_wrong_rate(&pairs, 0.0)
+        );
+    }
+
+    #[test]
+    fn catch_rate_threshold() {
+        // Two of five already refused (confidence 0); catching 60 % needs one more.
+        let answers = [0.0, 0.9, 0.0, 0.3, 0.5];
+        assert_eq!(threshold_for_catch_rate(&answers, 0.6), 0.3f32.next_up());
+        assert_eq!(threshold_for_catch_rate(&answers, 0.4), 0.0);
+        assert_eq!(threshold_for_catch_rate(&answers, 0.0), 0.0);
+        assert_eq!(threshold_for_catch_rate(&answers, 1.0), 0.9f32.next_up());
+        assert_eq!(threshold_for_catch_rate(&[], 0.8), 0.0);
     }
 
     #[test]

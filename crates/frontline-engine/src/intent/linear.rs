@@ -1,6 +1,8 @@
-//! Linear multi-class models on sparse rows and the two optimisers that train them.
+//! Linear multi-class models on sparse rows and the learners that train them:
 //!
 //! * multinomial logistic regression by SGD: smooth, gives probability-like scores;
+//! * the same loss with the weight matrix factored into two low-rank factors, each L2-penalised
+//!   (a trace-norm penalty): the classes share directions in feature space;
 //! * one-vs-rest L2-loss (squared hinge) SVM by dual coordinate descent (the LIBLINEAR `-s 1`
 //!   algorithm): a different inductive bias whose margins complement the logistic scores;
 //! * two closed-form learners that cost one pass over the data: the class centroid (Rocchio)
@@ -182,6 +184,107 @@ pub fn train_logreg(
         }
     }
     model.rescale_weights(scale as f32);
+    model
+}
+
+/// Multinomial logistic regression with the weight matrix factored as `W = U·V` (`U` is
+/// `n_features × rank`, `V` is `rank × n_classes`), trained by SGD on
+/// `mean(weight·log-loss) + l2/2·(‖U‖² + ‖V‖²)` and returned folded into one [`LinearModel`].
+///
+/// L2 on both factors is a trace-norm penalty on `W` (Srebro et al. 2005): instead of every
+/// class keeping its own independent weights, the classes are pushed to share a few directions
+/// in feature space (like fastText's bottleneck). A rare intent then borrows the
+/// words its neighbours taught the model; on small, imbalanced sets with many classes this
+/// beats the plain logistic regression. The problem is not convex, so the result depends on
+/// the seed, a little.
+///
+/// Rows of `U` are shrunk when their feature occurs, as sparse SGD implementations do; `V`,
+/// which every message uses, at every step. The step decays linearly like
+/// [`train_logreg`]'s.
+pub fn train_lowrank(
+    x: &Csr,
+    y: &[u32],
+    n_features: usize,
+    n_classes: usize,
+    rank: usize,
+    l2: f64,
+    epochs: usize,
+    step0: f64,
+    seed: u64,
+    example_weights: &[f32],
+) -> LinearModel {
+    use rand::Rng;
+    let (k, r, n) = (n_classes, rank.max(1), x.n_rows());
+    let mut rng = StdRng::seed_from_u64(seed);
+    // V starts at zero, so the first steps fit V to the random projection U and the two then
+    // improve together.
+    let bound = 1.0 / (r as f32).sqrt();
+    let mut u: Vec<f32> = (0..n_features * r)
+        .map(|_| rng.gen_range(-bound..bound))
+        .collect();
+    let mut v = vec![0.0f32; r * k];
+    let mut bias = vec![0.0f32; k];
+    let mut order: Vec<usize> = (0..n).collect();
+    let total = (epochs * n).max(1) as f64;
+    let mut t = 0usize;
+    let (mut h, mut gh, mut z) = (vec![0.0f32; r], vec![0.0f32; r], vec![0.0f32; k]);
+    for _ in 0..epochs {
+        order.shuffle(&mut rng);
+        for &i in &order {
+            let eta = (step0 * (1.0 - t as f64 / total).max(1e-3)) as f32;
+            t += 1;
+            let (idx, val) = x.row(i);
+            h.fill(0.0);
+            for (&f, &xv) in idx.iter().zip(val) {
+                let row = &u[f as usize * r..(f as usize + 1) * r];
+                for (hj, &w) in h.iter_mut().zip(row) {
+                    *hj += xv * w;
+                }
+            }
+            z.copy_from_slice(&bias);
+            for (&hj, row) in h.iter().zip(v.chunks_exact(k)) {
+                for (zc, &w) in z.iter_mut().zip(row) {
+                    *zc += hj * w;
+                }
+            }
+            softmax_in_place(&mut z);
+            z[y[i] as usize] -= 1.0;
+            let weight = example_weights.get(i).copied().unwrap_or(1.0);
+            for d in z.iter_mut() {
+                *d *= weight;
+            }
+            // Gradient with respect to the hidden vector, before V moves.
+            for (g, row) in gh.iter_mut().zip(v.chunks_exact(k)) {
+                *g = row.iter().zip(&z).map(|(&w, &d)| w * d).sum();
+            }
+            let shrink = 1.0 - eta * l2 as f32;
+            for (&hj, row) in h.iter().zip(v.chunks_exact_mut(k)) {
+                let a = eta * hj;
+                for (w, &d) in row.iter_mut().zip(&z) {
+                    *w = *w * shrink - a * d;
+                }
+            }
+            for (b, &d) in bias.iter_mut().zip(&z) {
+                *b -= eta * d;
+            }
+            for (&f, &xv) in idx.iter().zip(val) {
+                let row = &mut u[f as usize * r..(f as usize + 1) * r];
+                let a = eta * xv;
+                for (w, &g) in row.iter_mut().zip(&gh) {
+                    *w = *w * shrink - a * g;
+                }
+            }
+        }
+    }
+    let mut model = LinearModel::zeros(n_features, k);
+    for (out, urow) in model.weights.chunks_exact_mut(k).zip(u.chunks_exact(r)) {
+        for (&uj, vrow) in urow.iter().zip(v.chunks_exact(k)) {
+            for (o, &w) in out.iter_mut().zip(vrow) {
+                *o += uj * w;
+            }
+        }
+    }
+    model.bias = bias;
     model
 }
 
@@ -455,6 +558,7 @@ mod tests {
     fn both_learners_separate_a_trivial_problem() {
         let (x, y) = toy();
         check_separates(&train_logreg(&x, &y, 4, 3, 1e-3, 10, 7, &[]));
+        check_separates(&train_lowrank(&x, &y, 4, 3, 2, 1e-3, 10, 0.2, 7, &[]));
         check_separates(&train_svm(&x, &y, 4, 3, 1.0, 20, 7, &[], None));
         let r = nb_log_count_ratio(&x, &y, 4, 3, 1.0);
         check_separates(&train_svm(&x, &y, 4, 3, 1.0, 20, 7, &[], Some(&r)));
