@@ -8,9 +8,7 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use frontline_domain::{KbArticle, Timestamp};
 use frontline_engine::bot::flows::{DEFAULT_SUITE_JSON, DEFAULT_WORKFLOW_JSON, compile_document};
-use frontline_engine::bot::knowledge::to_import;
 use frontline_engine::bot::suite::parse_suite;
 use frontline_engine::bot::{BotConfig, EngineBot, Knowledge};
 use frontline_engine::workflow::{Interpreter, Outcome, State, TurnInput};
@@ -21,24 +19,9 @@ fn main() {
         .enable_all()
         .build()
         .expect("runtime");
-    let articles: Vec<KbArticle> = to_import(&frontline_engine::kb::demo::demo())
-        .articles
-        .into_iter()
-        .map(|d| KbArticle {
-            key: d.key,
-            category: d.category,
-            title: d.title,
-            body: d.body,
-            tags: d.tags,
-            published: true,
-            version: 1,
-            created_at: Timestamp(0),
-            updated_at: Timestamp(0),
-        })
-        .collect();
     let bot = EngineBot::new(
         Arc::new(BotConfig::demo().compile().expect("demo compiles")),
-        Arc::new(Knowledge::new(&articles).expect("index")),
+        Arc::new(Knowledge::from_kb(&frontline_engine::kb::demo::demo()).expect("index")),
         None,
     );
     let graph = compile_document(DEFAULT_WORKFLOW_JSON, bot.config()).expect("valid workflow");

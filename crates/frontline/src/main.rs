@@ -237,7 +237,6 @@ async fn test_workflows(
     use frontline_engine::bot::flows::{
         DEFAULT_SUITE_JSON, DEFAULT_WORKFLOW_JSON, compile_document,
     };
-    use frontline_engine::bot::knowledge::to_import;
     use frontline_engine::bot::suite::{parse_suite, run_suite};
     use frontline_engine::bot::{BotConfig, EngineBot, Knowledge};
 
@@ -258,25 +257,9 @@ async fn test_workflows(
         Some(_) => frontline_engine::kb::import_json(&read(&knowledge, "")?)?,
         None => frontline_engine::kb::demo::demo(),
     };
-    let now = frontline_domain::Timestamp::now();
-    let articles: Vec<frontline_domain::KbArticle> = to_import(&kb)
-        .articles
-        .into_iter()
-        .map(|d| frontline_domain::KbArticle {
-            key: d.key,
-            category: d.category,
-            title: d.title,
-            body: d.body,
-            tags: d.tags,
-            published: true,
-            version: 1,
-            created_at: now,
-            updated_at: now,
-        })
-        .collect();
     let bot = EngineBot::new(
         Arc::new(config.compile()?),
-        Arc::new(Knowledge::new(&articles)?),
+        Arc::new(Knowledge::from_kb(&kb)?),
         None,
     );
     let graph = compile_document(&read(&workflow, DEFAULT_WORKFLOW_JSON)?, bot.config()).map_err(

@@ -62,6 +62,14 @@ impl Knowledge {
         })
     }
 
+    /// An index of a parsed knowledge base (an import file, the demo), every article published:
+    /// for offline runs that have no store (`frontline test-workflows`, tests, benchmarks).
+    pub fn from_kb(kb: &KnowledgeBase) -> Result<Self, KbError> {
+        Ok(Self {
+            index: RwLock::new(KnowledgeIndex::build(kb.articles.iter().cloned())?),
+        })
+    }
+
     pub fn empty() -> Self {
         Self::new(&[]).expect("an empty index always builds")
     }

@@ -385,28 +385,12 @@ mod default_suite {
 
     use super::*;
     use crate::bot::flows::{DEFAULT_SUITE_JSON, DEFAULT_WORKFLOW_JSON, compile_document};
-    use crate::bot::{BotConfig, EngineBot, Knowledge, knowledge::to_import};
-    use frontline_domain::{KbArticle, Timestamp};
+    use crate::bot::{BotConfig, EngineBot, Knowledge};
 
     fn demo_bot() -> EngineBot {
-        let articles: Vec<KbArticle> = to_import(&crate::kb::demo::demo())
-            .articles
-            .into_iter()
-            .map(|d| KbArticle {
-                key: d.key,
-                category: d.category,
-                title: d.title,
-                body: d.body,
-                tags: d.tags,
-                published: true,
-                version: 1,
-                created_at: Timestamp(0),
-                updated_at: Timestamp(0),
-            })
-            .collect();
         EngineBot::new(
             Arc::new(BotConfig::demo().compile().unwrap()),
-            Arc::new(Knowledge::new(&articles).unwrap()),
+            Arc::new(Knowledge::from_kb(&crate::kb::demo::demo()).unwrap()),
             None,
         )
     }

@@ -10,8 +10,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 use frontline_domain::{
     AccountId, AccountKind, Author, Conversation, ConversationId, ConversationStatus,
-    ConversationView, Customer, CustomerId, DecisionId, DeliveryStatus, KbArticle, Lead, Message,
-    MessageId, Timestamp,
+    ConversationView, Customer, CustomerId, DecisionId, DeliveryStatus, Lead, Message, MessageId,
+    Timestamp,
 };
 
 use super::*;
@@ -26,23 +26,7 @@ fn compiled() -> Arc<CompiledConfig> {
 }
 
 fn demo_knowledge() -> Arc<Knowledge> {
-    let import = knowledge::to_import(&demo());
-    let articles: Vec<KbArticle> = import
-        .articles
-        .into_iter()
-        .map(|d| KbArticle {
-            key: d.key,
-            category: d.category,
-            title: d.title,
-            body: d.body,
-            tags: d.tags,
-            published: d.published,
-            version: 1,
-            created_at: Timestamp(0),
-            updated_at: Timestamp(0),
-        })
-        .collect();
-    Arc::new(Knowledge::new(&articles).unwrap())
+    Arc::new(Knowledge::from_kb(&demo()).unwrap())
 }
 
 /// Replies the test queued, in order; records every request. Runs out → a server error.
