@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::{AccountId, ConversationId, OperatorId, ParseError, Timestamp};
+use crate::{ConversationId, OperatorId, ParseError, Timestamp};
 
 crate::ids::id_type!(
     /// A workflow (its draft and its published versions).
@@ -90,11 +90,4 @@ pub struct Integration {
     pub headers: BTreeMap<String, String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
-}
-
-/// Which workflow an account runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct AccountWorkflow {
-    pub account_id: AccountId,
-    pub workflow_id: WorkflowId,
 }

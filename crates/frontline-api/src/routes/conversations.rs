@@ -397,10 +397,10 @@ pub async fn decisions(
     ApiPath(id): ApiPath<i64>,
     ApiQuery(p): ApiQuery<DecisionParams>,
 ) -> Result<ApiJson<Vec<dto::Decision>>, ApiError> {
-    let conversation = load(&state, id).await?;
+    // The store answers not_found for an unknown conversation: no need to load it first.
     let ds = state
         .store()
-        .list_decisions(conversation.conversation.id, page_limit(p.limit, 50)?)
+        .list_decisions(ConversationId(id), page_limit(p.limit, 50)?)
         .await?;
     Ok(ApiJson(ds.iter().map(Into::into).collect()))
 }

@@ -32,7 +32,6 @@ const MAX_ACTION_BODY: usize = 256 * 1024;
 pub enum Stub {
     Respond { status: u16, body: String },
     Timeout,
-    Fail(String),
 }
 
 impl Stub {
@@ -43,7 +42,6 @@ impl Stub {
                 body: body.clone(),
             }),
             Stub::Timeout => Err(HttpError::Timeout),
-            Stub::Fail(why) => Err(HttpError::Failed(why.clone())),
         }
     }
 }

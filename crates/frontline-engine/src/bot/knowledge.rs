@@ -70,10 +70,6 @@ impl Knowledge {
         })
     }
 
-    pub fn empty() -> Self {
-        Self::new(&[]).expect("an empty index always builds")
-    }
-
     fn build(articles: &[KbArticle]) -> Result<KnowledgeIndex, KbError> {
         KnowledgeIndex::build(articles.iter().filter(|a| a.published).map(to_article))
     }

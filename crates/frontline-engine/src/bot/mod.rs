@@ -373,10 +373,6 @@ impl EngineBot {
         &self.compiled
     }
 
-    pub fn knowledge(&self) -> &Arc<Knowledge> {
-        &self.knowledge
-    }
-
     async fn run(&self, input: &BotInput) -> BotOutcome {
         if let Some(outcome) = self.run_workflow(input).await {
             return outcome;

@@ -258,6 +258,14 @@ async fn asking_for_a_person_hands_over_at_once() {
     assert_eq!(ds[0]["action"], "handoff");
     assert_eq!(ds[0]["stage"], "human");
     assert_eq!(ds[0]["reason"], "customer_asked");
+    let (status, body) = app
+        .get(&app.admin_token, "/api/v1/conversations/999/decisions")
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
     let (_, counts) = app
         .get(&app.admin_token, "/api/v1/analytics/decisions")
         .await;
