@@ -69,6 +69,8 @@ pub enum AuthorKind {
     Bot,
     Operator,
     System,
+    /// A person answering from the channel's own app (e.g. Avito's), outside frontline.
+    External,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
@@ -85,6 +87,7 @@ impl From<d::Author> for Author {
             d::Author::Bot => AuthorKind::Bot,
             d::Author::Operator(_) => AuthorKind::Operator,
             d::Author::System => AuthorKind::System,
+            d::Author::External => AuthorKind::External,
         };
         Author {
             kind,

@@ -44,6 +44,10 @@ id_type!(
     /// A quick-reply template.
     QuickReplyId
 );
+id_type!(
+    /// A stored file (an image a channel sent, an attachment an operator uploaded), served by id.
+    MediaId
+);
 
 /// Position of an event in the durable event log. Strictly increasing in commit order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::{
-    AccountId, ConversationId, CustomerId, HandoffId, MessageId, OperatorId, ParseError,
+    AccountId, ConversationId, CustomerId, HandoffId, MediaId, MessageId, OperatorId, ParseError,
     QuickReplyId, Seq, Timestamp,
 };
 
@@ -106,6 +106,12 @@ pub struct Account {
     pub callback_url: Option<String>,
     /// SHA-256 (hex) of the inbound bearer token of an `api` account; the token itself is shown once.
     pub inbound_token_hash: Option<String>,
+    /// The channel's settings as JSON text (an Avito profile's user id, …): not secret, owned and
+    /// parsed by the channel module.
+    pub settings: Option<String>,
+    /// The channel's secrets as opaque ciphertext sealed by the channel layer; stores never
+    /// interpret it.
+    pub sealed_secrets: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -115,14 +121,19 @@ pub struct NewAccount {
     pub name: String,
     pub callback_url: Option<String>,
     pub inbound_token_hash: Option<String>,
+    pub settings: Option<String>,
+    pub sealed_secrets: Option<String>,
 }
 
+/// `None` leaves a field alone; for the nullable ones `Some(None)` clears it.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct AccountPatch {
     pub name: Option<String>,
     pub enabled: Option<bool>,
     pub callback_url: Option<Option<String>>,
     pub inbound_token_hash: Option<Option<String>>,
+    pub settings: Option<Option<String>>,
+    pub sealed_secrets: Option<Option<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -201,6 +212,8 @@ pub enum Author {
     Bot,
     Operator(OperatorId),
     System,
+    /// A person answering from the channel's own app (e.g. Avito's), outside frontline.
+    External,
 }
 
 impl Author {
@@ -210,6 +223,7 @@ impl Author {
             Author::Bot => "bot",
             Author::Operator(_) => "operator",
             Author::System => "system",
+            Author::External => "external",
         }
     }
 
@@ -226,6 +240,7 @@ impl Author {
             ("customer", _) => Ok(Author::Customer),
             ("bot", _) => Ok(Author::Bot),
             ("system", _) => Ok(Author::System),
+            ("external", _) => Ok(Author::External),
             ("operator", Some(id)) => Ok(Author::Operator(id)),
             ("operator", None) => Err(ParseError::new("Author", "operator without id")),
             (other, _) => Err(ParseError::new("Author", format!("unknown kind `{other}`"))),
@@ -275,6 +290,20 @@ pub struct InboundMessage {
     pub external_message_id: String,
     pub customer: CustomerProfile,
     pub listing: Option<Listing>,
+    pub text: String,
+    pub attachments: Vec<Attachment>,
+    /// When the channel says it was written; `None` means now.
+    pub sent_at: Option<Timestamp>,
+}
+
+/// A message a person wrote from the channel's own app (the seller answering in Avito's app), seen
+/// when the channel reports it back: outbound, already sent, and not written by anyone in frontline.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalReply {
+    pub account_id: AccountId,
+    pub external_chat_id: String,
+    /// Idempotency key, shared with inbound messages and recorded sends of the account.
+    pub external_message_id: String,
     pub text: String,
     pub attachments: Vec<Attachment>,
     /// When the channel says it was written; `None` means now.
@@ -423,6 +452,44 @@ impl QuickReply {
     }
 }
 
+/// A file to store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewMedia {
+    /// The account it came from or is meant for; `None` for files not tied to one.
+    pub account_id: Option<AccountId>,
+    pub mime: String,
+    pub name: Option<String>,
+    pub bytes: Vec<u8>,
+}
+
+/// A stored file.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Media {
+    pub id: MediaId,
+    pub account_id: Option<AccountId>,
+    pub mime: String,
+    pub name: Option<String>,
+    /// Length of `bytes`.
+    pub size: i64,
+    pub bytes: Vec<u8>,
+    pub created_at: Timestamp,
+}
+
+/// A raw webhook delivery of a channel, kept durably before it is acknowledged and processed from
+/// a leased queue (like the jobs), so that a crash between acknowledging and processing loses nothing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChannelDelivery {
+    /// Assigned by the store, increasing, never reused.
+    pub id: i64,
+    pub account_id: AccountId,
+    /// The request body as received.
+    pub body: String,
+    pub received_at: Timestamp,
+    /// Attempts so far, including the one the current claim starts.
+    pub attempts: i32,
+    pub last_error: Option<String>,
+}
+
 /// One entry of the durable event log. It names what changed; readers load the current state.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
@@ -502,10 +569,19 @@ impl Conversation {
         }
     }
 
-    /// Whether a message by `author` must first take the lead: an operator writing into a bot-led
-    /// conversation takes it over, so the bot never talks over a human.
+    /// Whether a message by `author` must first take the lead: a person writing into a bot-led
+    /// conversation takes it over, so the bot never talks over a human. An operator carries the bot's
+    /// understanding along; a person answering from the channel's own app is outside frontline and
+    /// hands over no context.
     pub fn takeover_by(&self, author: Author) -> Option<LeadChange> {
         match (self.lead, author) {
+            (Lead::Bot, Author::External) => Some(LeadChange {
+                conversation_id: self.id,
+                to: Lead::Operator,
+                reason: HandoffReason::ExternalReply,
+                actor: author,
+                context: HandoffContext::default(),
+            }),
             (Lead::Bot, Author::Operator(_)) => Some(LeadChange {
                 conversation_id: self.id,
                 to: Lead::Operator,
@@ -629,6 +705,33 @@ mod tests {
         assert_eq!(change.context.slots["order_number"], "123");
         assert!(conv(Lead::Operator).takeover_by(op).is_none());
         assert!(conv(Lead::Bot).takeover_by(Author::Bot).is_none());
+    }
+
+    #[test]
+    fn an_answer_from_the_channel_app_takes_the_lead_without_context() {
+        let change = conv(Lead::Bot).takeover_by(Author::External).unwrap();
+        assert_eq!(change.to, Lead::Operator);
+        assert_eq!(change.reason, HandoffReason::ExternalReply);
+        assert_eq!(change.actor, Author::External);
+        assert_eq!(change.context, HandoffContext::default());
+        assert!(conv(Lead::Operator).takeover_by(Author::External).is_none());
+        assert_eq!(Author::External.direction(), Direction::Out);
+    }
+
+    #[test]
+    fn authors_round_trip_through_their_columns() {
+        for a in [
+            Author::Customer,
+            Author::Bot,
+            Author::Operator(OperatorId(3)),
+            Author::System,
+            Author::External,
+        ] {
+            assert_eq!(Author::from_parts(a.kind_str(), a.operator_id()), Ok(a));
+        }
+        assert_eq!(Author::External.kind_str(), "external");
+        assert!(Author::from_parts("operator", None).is_err());
+        assert!(Author::from_parts("robot", None).is_err());
     }
 
     #[test]

@@ -1,4 +1,4 @@
-//! Channel accounts.
+//! Channel accounts, with the channel's settings and sealed secrets as opaque text.
 
 use frontline_domain::{Account, AccountId, AccountKind, AccountPatch, NewAccount, Timestamp};
 use frontline_store::{Result, StoreError};
@@ -9,7 +9,8 @@ use crate::error::{corrupt, db_err};
 use crate::events::begin_writer;
 use crate::rows::{get, ts};
 
-const COLUMNS: &str = "id, kind, name, enabled, callback_url, inbound_token_hash, created_at";
+const COLUMNS: &str = "id, kind, name, enabled, callback_url, inbound_token_hash, settings, \
+    sealed_secrets, created_at";
 
 fn account(row: &PgRow) -> Result<Account> {
     Ok(Account {
@@ -19,19 +20,24 @@ fn account(row: &PgRow) -> Result<Account> {
         enabled: get(row, "enabled")?,
         callback_url: get(row, "callback_url")?,
         inbound_token_hash: get(row, "inbound_token_hash")?,
+        settings: get(row, "settings")?,
+        sealed_secrets: get(row, "sealed_secrets")?,
         created_at: ts(row, "created_at")?,
     })
 }
 
 pub(crate) async fn create_account(pool: &PgPool, new: NewAccount) -> Result<Account> {
     let row = sqlx::query(&format!(
-        "INSERT INTO accounts (kind, name, enabled, callback_url, inbound_token_hash, created_at) \
-         VALUES ($1, $2, TRUE, $3, $4, $5) RETURNING {COLUMNS}"
+        "INSERT INTO accounts (kind, name, enabled, callback_url, inbound_token_hash, settings, \
+             sealed_secrets, created_at) \
+         VALUES ($1, $2, TRUE, $3, $4, $5, $6, $7) RETURNING {COLUMNS}"
     ))
     .bind(new.kind.as_str())
     .bind(&new.name)
     .bind(&new.callback_url)
     .bind(&new.inbound_token_hash)
+    .bind(&new.settings)
+    .bind(&new.sealed_secrets)
     .bind(Timestamp::now().0)
     .fetch_one(pool)
     .await
@@ -67,7 +73,9 @@ pub(crate) async fn update_account(
              name = COALESCE($2, name), \
              enabled = COALESCE($3, enabled), \
              callback_url = CASE WHEN $4 THEN $5 ELSE callback_url END, \
-             inbound_token_hash = CASE WHEN $6 THEN $7 ELSE inbound_token_hash END \
+             inbound_token_hash = CASE WHEN $6 THEN $7 ELSE inbound_token_hash END, \
+             settings = CASE WHEN $8 THEN $9 ELSE settings END, \
+             sealed_secrets = CASE WHEN $10 THEN $11 ELSE sealed_secrets END \
          WHERE id = $1 RETURNING {COLUMNS}"
     ))
     .bind(id.0)
@@ -77,6 +85,10 @@ pub(crate) async fn update_account(
     .bind(patch.callback_url.flatten())
     .bind(patch.inbound_token_hash.is_some())
     .bind(patch.inbound_token_hash.flatten())
+    .bind(patch.settings.is_some())
+    .bind(patch.settings.flatten())
+    .bind(patch.sealed_secrets.is_some())
+    .bind(patch.sealed_secrets.flatten())
     .fetch_optional(pool)
     .await
     .map_err(db_err)?;

@@ -10,7 +10,8 @@
 //! a gap in the seqs, which readers do not mind: seqs are increasing, not dense.
 //!
 //! `delete_account` takes the lock too although it appends nothing: it must not race the creation of
-//! a conversation for the account it deletes.
+//! a conversation for the account it deletes. So does `record_external_send`: it must not race the
+//! writers that check an external id is new before inserting a message with it.
 //!
 //! The lock is taken at the START of such a transaction, before any row lock: a transaction that held
 //! a row lock while waiting for the advisory lock could deadlock with the holder of the advisory lock

@@ -3,7 +3,8 @@
 //! A batch is a handful of set-based statements over arrays (`UNNEST` of bound arrays), whatever its
 //! size: customers, conversations and messages are each inserted with one statement, so loading a
 //! million messages costs a few hundred round trips rather than millions. Idempotency rests on the
-//! same unique keys as live ingestion, through `ON CONFLICT DO NOTHING`.
+//! same unique keys as live ingestion, through `ON CONFLICT DO NOTHING`, and on the recorded sends of
+//! our own messages (`external_sends`), whose echoes are not history to import.
 
 use std::collections::{HashMap, HashSet};
 
@@ -388,6 +389,8 @@ async fn insert_messages<'a>(
              WITH ORDINALITY AS u(conversation_id, account_id, direction, author_kind, \
                  author_operator_id, text, attachments, external_id, status, created_at, \
                  search_terms, ord) \
+         WHERE NOT EXISTS (SELECT 1 FROM external_sends es \
+             WHERE es.account_id = u.account_id AND es.external_id = u.external_id) \
          ORDER BY u.ord \
          ON CONFLICT (account_id, external_id) WHERE external_id IS NOT NULL DO NOTHING \
          RETURNING id, account_id, external_id",

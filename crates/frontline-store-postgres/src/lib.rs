@@ -11,6 +11,7 @@
 //!   computes in Rust (see the `search` module).
 
 mod accounts;
+mod channels;
 mod error;
 mod events;
 mod import;
@@ -29,17 +30,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use frontline_domain::{
-    Account, AccountId, AccountPatch, Conversation, ConversationId, ConversationStatus,
-    ConversationView, DecisionCount, DecisionRecord, DeliveryStatus, Event, FlowState, Handoff,
-    HandoffId, InboundMessage, Integration, KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft,
-    KbImport, KbImportStats, KbWrite, LeadChange, Message, MessageId, NewAccount,
-    NewDecisionRecord, NewOperator, Operator, OperatorId, OperatorPatch, OutboundMessage,
-    QuickReply, QuickReplyId, Seq, Slots, Timestamp, Workflow, WorkflowDraft, WorkflowId,
-    WorkflowVersion,
+    Account, AccountId, AccountPatch, ChannelDelivery, Conversation, ConversationId,
+    ConversationStatus, ConversationView, DecisionCount, DecisionRecord, DeliveryStatus, Event,
+    ExternalReply, FlowState, Handoff, HandoffId, InboundMessage, Integration, KbArticle,
+    KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite, LeadChange,
+    Media, MediaId, Message, MessageId, NewAccount, NewDecisionRecord, NewMedia, NewOperator,
+    Operator, OperatorId, OperatorPatch, OutboundMessage, QuickReply, QuickReplyId, Seq, Slots,
+    Timestamp, Workflow, WorkflowDraft, WorkflowId, WorkflowVersion,
 };
 use frontline_store::{
-    ConversationFilter, EventBounds, ImportStats, ImportedMessage, Ingested, Job, JobId, JobKind,
-    Page, Queued, Result, SearchQuery, SearchResults, Store, StoreError,
+    ConversationFilter, EventBounds, ExternalRecorded, ImportStats, ImportedMessage, Ingested, Job,
+    JobId, JobKind, Page, Queued, Result, SearchQuery, SearchResults, Store, StoreError,
 };
 use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
@@ -298,6 +299,80 @@ impl Store for PgStore {
 
     async fn import_messages(&self, batch: Vec<ImportedMessage>) -> Result<ImportStats> {
         import::import_messages(&self.pool, batch).await
+    }
+
+    async fn save_channel_delivery(
+        &self,
+        account: AccountId,
+        body: &str,
+    ) -> Result<ChannelDelivery> {
+        channels::save_channel_delivery(&self.pool, account, body).await
+    }
+
+    async fn claim_channel_deliveries(
+        &self,
+        now: Timestamp,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<ChannelDelivery>> {
+        channels::claim_channel_deliveries(&self.pool, now, lease, limit).await
+    }
+
+    async fn next_channel_delivery_at(&self) -> Result<Option<Timestamp>> {
+        channels::next_channel_delivery_at(&self.pool).await
+    }
+
+    async fn finish_channel_delivery(&self, id: i64) -> Result<()> {
+        channels::finish_channel_delivery(&self.pool, id).await
+    }
+
+    async fn retry_channel_delivery(&self, id: i64, run_at: Timestamp, error: &str) -> Result<()> {
+        channels::retry_channel_delivery(&self.pool, id, run_at, error).await
+    }
+
+    async fn count_channel_deliveries(&self) -> Result<i64> {
+        channels::count_channel_deliveries(&self.pool).await
+    }
+
+    async fn record_external_send(
+        &self,
+        message: MessageId,
+        part: i32,
+        external_id: &str,
+    ) -> Result<()> {
+        channels::record_external_send(&self.pool, message, part, external_id).await
+    }
+
+    async fn external_sends(&self, message: MessageId) -> Result<Vec<(i32, String)>> {
+        channels::external_sends(&self.pool, message).await
+    }
+
+    async fn message_by_external_id(
+        &self,
+        account: AccountId,
+        external_id: &str,
+    ) -> Result<Option<Message>> {
+        channels::message_by_external_id(&self.pool, account, external_id).await
+    }
+
+    async fn conversation_by_external_chat(
+        &self,
+        account: AccountId,
+        external_chat_id: &str,
+    ) -> Result<Option<ConversationView>> {
+        channels::conversation_by_external_chat(&self.pool, account, external_chat_id).await
+    }
+
+    async fn record_external_reply(&self, reply: ExternalReply) -> Result<ExternalRecorded> {
+        lifecycle::record_external_reply(&self.pool, reply).await
+    }
+
+    async fn save_media(&self, new: NewMedia) -> Result<Media> {
+        channels::save_media(&self.pool, new).await
+    }
+
+    async fn media(&self, id: MediaId) -> Result<Option<Media>> {
+        channels::media(&self.pool, id).await
     }
 
     async fn create_quick_reply(

@@ -1,16 +1,18 @@
-//! The conversation lifecycle: inbound messages, the outbox, lead changes, assignment and status.
+//! The conversation lifecycle: inbound messages, the outbox, answers written in a channel's own app,
+//! lead changes, assignment and status.
 //!
 //! Every function here is one transaction that begins with [`begin_writer`] (the event log lock, see
 //! the `events` module) and appends its events before committing.
 
 use frontline_domain::{
     Attachment, Author, Conversation, ConversationId, ConversationStatus, Direction, EventKind,
-    Handoff, HandoffContext, HandoffReason, InboundMessage, Lead, LeadChange, Message, MessageId,
-    OperatorId, OutboundMessage, Slots, Timestamp, preview_text,
+    ExternalReply, Handoff, HandoffContext, HandoffReason, InboundMessage, Lead, LeadChange,
+    Message, MessageId, OperatorId, OutboundMessage, Slots, Timestamp, preview_text,
 };
-use frontline_store::{Ingested, JobKind, Queued, Result, StoreError};
+use frontline_store::{ExternalRecorded, Ingested, JobKind, Queued, Result, StoreError};
 use sqlx::PgPool;
 
+use crate::channels::message_by_external_id;
 use crate::error::{db_err, map_err};
 use crate::events::{Tx, append, begin_writer};
 use crate::rows::{
@@ -182,18 +184,12 @@ pub(crate) async fn ingest_inbound(pool: &PgPool, msg: InboundMessage) -> Result
         return Err(StoreError::NotFound("account"));
     }
 
-    // Idempotency first: a redelivered message changes nothing at all. Event writers are serialised
-    // by the lock taken above, so no concurrent ingest can insert the same id between check and insert.
-    let existing = sqlx::query(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE account_id = $1 AND external_id = $2"
-    ))
-    .bind(msg.account_id.0)
-    .bind(&msg.external_message_id)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_err)?;
-    if let Some(row) = existing {
-        let message = message(&row)?;
+    // Idempotency first: a redelivered message (or the echo of one of our sends) changes nothing at
+    // all. Event writers are serialised by the lock taken above, so no concurrent ingest can insert
+    // the same id between check and insert.
+    let existing =
+        message_by_external_id(&mut *tx, msg.account_id, &msg.external_message_id).await?;
+    if let Some(message) = existing {
         let conversation = lock_conversation(&mut tx, message.conversation_id).await?;
         tx.commit().await.map_err(db_err)?;
         return Ok(Ingested {
@@ -430,6 +426,104 @@ pub(crate) async fn enqueue_outbound(pool: &PgPool, msg: OutboundMessage) -> Res
     .await?;
     tx.commit().await.map_err(db_err)?;
     Ok(Queued { message, takeover })
+}
+
+pub(crate) async fn record_external_reply(
+    pool: &PgPool,
+    reply: ExternalReply,
+) -> Result<ExternalRecorded> {
+    let now = Timestamp::now();
+    let mut tx = begin_writer(pool).await?;
+    let row = sqlx::query(&format!(
+        "SELECT {CONVERSATION_COLUMNS} FROM conversations c \
+         WHERE c.account_id = $1 AND c.external_chat_id = $2 FOR UPDATE"
+    ))
+    .bind(reply.account_id.0)
+    .bind(&reply.external_chat_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(db_err)?;
+    let current = conversation(&row.ok_or(StoreError::NotFound("conversation"))?)?;
+    // Seen before, or the channel echoing one of our own sends: nothing changes.
+    if let Some(message) =
+        message_by_external_id(&mut *tx, reply.account_id, &reply.external_message_id).await?
+    {
+        tx.commit().await.map_err(db_err)?;
+        return Ok(ExternalRecorded {
+            message,
+            handoff: None,
+            new_message: false,
+        });
+    }
+    let message = insert_message(
+        &mut tx,
+        NewMessage {
+            conversation: current.id,
+            account: current.account_id,
+            direction: Direction::Out,
+            author: Author::External,
+            text: &reply.text,
+            attachments: &reply.attachments,
+            external_id: Some(&reply.external_message_id),
+            status: frontline_domain::DeliveryStatus::Sent,
+            created_at: reply.sent_at.unwrap_or(now),
+        },
+    )
+    .await?;
+    append(
+        &mut tx,
+        EventKind::MessageCreated,
+        current.id,
+        Some(message.id),
+        None,
+        now,
+    )
+    .await?;
+    // A person has answered: the bot must not talk over them.
+    let handoff = match current.takeover_by(Author::External) {
+        Some(change) => Some(apply_lead_change(&mut tx, &current, &change, now).await?),
+        None => None,
+    };
+    // The channel may report the answer late: it becomes the last message only if nothing newer is
+    // shown (on equal times the later insert wins, as everywhere).
+    let newest = current
+        .last_message
+        .as_ref()
+        .is_none_or(|last| last.at <= message.created_at);
+    let update = if newest {
+        sqlx::query(
+            "UPDATE conversations SET last_message_id = $3, last_message_text = $4, \
+                 last_message_direction = $5, last_message_at = $6, activity_at = $6, \
+                 updated_at = $2 \
+             WHERE id = $1",
+        )
+        .bind(current.id.0)
+        .bind(now.0)
+        .bind(message.id.0)
+        .bind(preview_text(&message.text, &message.attachments))
+        .bind(Direction::Out.as_str())
+        .bind(message.created_at.0)
+    } else {
+        sqlx::query("UPDATE conversations SET updated_at = $2 WHERE id = $1")
+            .bind(current.id.0)
+            .bind(now.0)
+    };
+    update.execute(&mut *tx).await.map_err(db_err)?;
+    append(
+        &mut tx,
+        EventKind::ConversationUpdated,
+        current.id,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(db_err)?;
+    Ok(ExternalRecorded {
+        message,
+        handoff,
+        new_message: true,
+    })
 }
 
 pub(crate) async fn change_lead(pool: &PgPool, change: LeadChange) -> Result<Handoff> {

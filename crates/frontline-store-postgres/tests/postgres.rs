@@ -26,6 +26,8 @@ async fn account(store: &PgStore) -> AccountId {
             name: "api".into(),
             callback_url: None,
             inbound_token_hash: None,
+            settings: None,
+            sealed_secrets: None,
         })
         .await
         .unwrap()

@@ -165,14 +165,16 @@ fn qualified(alias: &str, cols: &str) -> String {
 
 pub(crate) async fn create_account(s: &SqliteStore, new: NewAccount) -> Result<Account> {
     let sql = format!(
-        "INSERT INTO accounts (kind, name, enabled, callback_url, inbound_token_hash, created_at) \
-         VALUES (?, ?, 1, ?, ?, ?) RETURNING {ACCOUNT_COLS}"
+        "INSERT INTO accounts (kind, name, enabled, callback_url, inbound_token_hash, settings, \
+         sealed_secrets, created_at) VALUES (?, ?, 1, ?, ?, ?, ?, ?) RETURNING {ACCOUNT_COLS}"
     );
     let row = sqlx::query(&sql)
         .bind(new.kind.as_str())
         .bind(&new.name)
         .bind(&new.callback_url)
         .bind(&new.inbound_token_hash)
+        .bind(&new.settings)
+        .bind(&new.sealed_secrets)
         .bind(Timestamp::now().0)
         .fetch_one(&s.write)
         .await
@@ -206,7 +208,9 @@ pub(crate) async fn update_account(
     let sql = format!(
         "UPDATE accounts SET name = COALESCE(?, name), enabled = COALESCE(?, enabled), \
          callback_url = CASE WHEN ? THEN ? ELSE callback_url END, \
-         inbound_token_hash = CASE WHEN ? THEN ? ELSE inbound_token_hash END \
+         inbound_token_hash = CASE WHEN ? THEN ? ELSE inbound_token_hash END, \
+         settings = CASE WHEN ? THEN ? ELSE settings END, \
+         sealed_secrets = CASE WHEN ? THEN ? ELSE sealed_secrets END \
          WHERE id = ? RETURNING {ACCOUNT_COLS}"
     );
     let row = sqlx::query(&sql)
@@ -216,6 +220,10 @@ pub(crate) async fn update_account(
         .bind(patch.callback_url.flatten())
         .bind(patch.inbound_token_hash.is_some())
         .bind(patch.inbound_token_hash.flatten())
+        .bind(patch.settings.is_some())
+        .bind(patch.settings.flatten())
+        .bind(patch.sealed_secrets.is_some())
+        .bind(patch.sealed_secrets.flatten())
         .bind(id.0)
         .fetch_optional(&s.write)
         .await

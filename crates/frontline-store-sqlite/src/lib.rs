@@ -15,6 +15,7 @@
 //! `frontline-text`.
 
 mod admin;
+mod channels;
 mod error;
 mod events;
 mod jobs;
@@ -30,16 +31,17 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use frontline_domain::{
-    Account, AccountId, AccountPatch, ConversationId, ConversationStatus, ConversationView,
-    DecisionCount, DecisionRecord, DeliveryStatus, Event, FlowState, Handoff, HandoffId,
-    InboundMessage, Integration, KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport,
-    KbImportStats, KbWrite, LeadChange, Message, MessageId, NewAccount, NewDecisionRecord,
-    NewOperator, Operator, OperatorId, OperatorPatch, OutboundMessage, QuickReply, QuickReplyId,
-    Seq, Slots, Timestamp, Workflow, WorkflowDraft, WorkflowId, WorkflowVersion,
+    Account, AccountId, AccountPatch, ChannelDelivery, ConversationId, ConversationStatus,
+    ConversationView, DecisionCount, DecisionRecord, DeliveryStatus, Event, ExternalReply,
+    FlowState, Handoff, HandoffId, InboundMessage, Integration, KbArticle, KbArticleDraft,
+    KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite, LeadChange, Media, MediaId,
+    Message, MessageId, NewAccount, NewDecisionRecord, NewMedia, NewOperator, Operator, OperatorId,
+    OperatorPatch, OutboundMessage, QuickReply, QuickReplyId, Seq, Slots, Timestamp, Workflow,
+    WorkflowDraft, WorkflowId, WorkflowVersion,
 };
 use frontline_store::{
-    ConversationFilter, EventBounds, ImportStats, ImportedMessage, Ingested, Job, JobId, JobKind,
-    Page, Queued, Result, SearchQuery, SearchResults, Store, StoreError,
+    ConversationFilter, EventBounds, ExternalRecorded, ImportStats, ImportedMessage, Ingested, Job,
+    JobId, JobKind, Page, Queued, Result, SearchQuery, SearchResults, Store, StoreError,
 };
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
@@ -324,6 +326,68 @@ impl Store for SqliteStore {
 
     async fn import_messages(&self, batch: Vec<ImportedMessage>) -> Result<ImportStats> {
         lifecycle::import_messages(self, batch).await
+    }
+
+    async fn save_channel_delivery(
+        &self,
+        account: AccountId,
+        body: &str,
+    ) -> Result<ChannelDelivery> {
+        channels::save_channel_delivery(self, account, body).await
+    }
+    async fn claim_channel_deliveries(
+        &self,
+        now: Timestamp,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<ChannelDelivery>> {
+        channels::claim_channel_deliveries(self, now, lease, limit).await
+    }
+    async fn next_channel_delivery_at(&self) -> Result<Option<Timestamp>> {
+        channels::next_channel_delivery_at(self).await
+    }
+    async fn finish_channel_delivery(&self, id: i64) -> Result<()> {
+        channels::finish_channel_delivery(self, id).await
+    }
+    async fn retry_channel_delivery(&self, id: i64, run_at: Timestamp, error: &str) -> Result<()> {
+        channels::retry_channel_delivery(self, id, run_at, error).await
+    }
+    async fn count_channel_deliveries(&self) -> Result<i64> {
+        channels::count_channel_deliveries(self).await
+    }
+    async fn record_external_send(
+        &self,
+        message: MessageId,
+        part: i32,
+        external_id: &str,
+    ) -> Result<()> {
+        channels::record_external_send(self, message, part, external_id).await
+    }
+    async fn external_sends(&self, message: MessageId) -> Result<Vec<(i32, String)>> {
+        channels::external_sends(self, message).await
+    }
+    async fn message_by_external_id(
+        &self,
+        account: AccountId,
+        external_id: &str,
+    ) -> Result<Option<Message>> {
+        channels::message_by_external_id(&self.read, account, external_id).await
+    }
+    async fn conversation_by_external_chat(
+        &self,
+        account: AccountId,
+        external_chat_id: &str,
+    ) -> Result<Option<ConversationView>> {
+        channels::conversation_by_external_chat(self, account, external_chat_id).await
+    }
+    async fn record_external_reply(&self, reply: ExternalReply) -> Result<ExternalRecorded> {
+        lifecycle::record_external_reply(self, reply).await
+    }
+    async fn save_media(&self, new: NewMedia) -> Result<Media> {
+        channels::save_media(self, new).await
+    }
+    async fn media(&self, id: MediaId) -> Result<Option<Media>> {
+        channels::media(self, id).await
     }
 
     async fn create_quick_reply(

@@ -1,5 +1,5 @@
-//! The conversation lifecycle: inbound messages, the outbox, lead changes, assignment, status, and
-//! history import. Each public function is one write transaction that appends its events before it
+//! The conversation lifecycle: inbound messages, the outbox, answers written in a channel's own app,
+//! lead changes, assignment, status, and history import. Each public function is one write transaction that appends its events before it
 //! commits (see the crate docs for why that keeps the event log gap-free).
 //!
 //! The conversation row is read, changed in Rust and written back whole: with a single writer there is
@@ -10,16 +10,17 @@ use std::collections::{HashMap, HashSet};
 
 use frontline_domain::{
     AccountId, Attachment, Author, Conversation, ConversationId, ConversationStatus,
-    CustomerProfile, DeliveryStatus, Direction, EventKind, Handoff, InboundMessage, Lead,
-    LeadChange, Listing, Message, MessageId, MessagePreview, OperatorId, OutboundMessage, Slots,
-    Timestamp, preview_text,
+    CustomerProfile, DeliveryStatus, Direction, EventKind, ExternalReply, Handoff, InboundMessage,
+    Lead, LeadChange, Listing, Message, MessageId, MessagePreview, OperatorId, OutboundMessage,
+    Slots, Timestamp, preview_text,
 };
 use frontline_store::{
-    ImportStats, ImportedMessage, Ingested, JobKind, Queued, Result, StoreError,
+    ExternalRecorded, ImportStats, ImportedMessage, Ingested, JobKind, Queued, Result, StoreError,
 };
 
 use sqlx::{QueryBuilder, Sqlite};
 
+use crate::channels::message_by_external_id;
 use crate::error::db;
 use crate::events::append;
 use crate::rows::{self, CONVERSATION_COLS, HANDOFF_COLS, MESSAGE_COLS};
@@ -148,14 +149,12 @@ async fn upsert_customer(
     .map_err(db)
 }
 
-/// Find the conversation of a chat or create it (bot-led, open). Returns whether it is new.
-async fn find_or_create_conversation(
+/// The conversation of a chat, if there is one.
+async fn find_conversation(
     tx: &mut Tx,
     account: AccountId,
     external_chat_id: &str,
-    customer_id: i64,
-    now: Timestamp,
-) -> Result<(Conversation, bool)> {
+) -> Result<Option<Conversation>> {
     let sql = format!(
         "SELECT {CONVERSATION_COLS} FROM conversations c \
          WHERE c.account_id = ? AND c.external_chat_id = ?"
@@ -166,8 +165,19 @@ async fn find_or_create_conversation(
         .fetch_optional(&mut **tx)
         .await
         .map_err(db)?;
-    if let Some(row) = found {
-        return Ok((rows::conversation(&row)?, false));
+    found.as_ref().map(rows::conversation).transpose()
+}
+
+/// Find the conversation of a chat or create it (bot-led, open). Returns whether it is new.
+async fn find_or_create_conversation(
+    tx: &mut Tx,
+    account: AccountId,
+    external_chat_id: &str,
+    customer_id: i64,
+    now: Timestamp,
+) -> Result<(Conversation, bool)> {
+    if let Some(found) = find_conversation(tx, account, external_chat_id).await? {
+        return Ok((found, false));
     }
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO conversations (account_id, customer_id, external_chat_id, lead, status, \
@@ -308,22 +318,6 @@ async fn apply_lead_change(
     Ok(handoff)
 }
 
-async fn message_by_external_id(
-    tx: &mut Tx,
-    account: AccountId,
-    external_id: &str,
-) -> Result<Option<Message>> {
-    let sql =
-        format!("SELECT {MESSAGE_COLS} FROM messages WHERE account_id = ? AND external_id = ?");
-    let row = sqlx::query(&sql)
-        .bind(account.0)
-        .bind(external_id)
-        .fetch_optional(&mut **tx)
-        .await
-        .map_err(db)?;
-    row.as_ref().map(rows::message).transpose()
-}
-
 // ---- the trait's methods ------------------------------------------------------------------------
 
 pub(crate) async fn ingest_inbound(s: &SqliteStore, msg: InboundMessage) -> Result<Ingested> {
@@ -331,7 +325,7 @@ pub(crate) async fn ingest_inbound(s: &SqliteStore, msg: InboundMessage) -> Resu
     let mut tx = s.begin().await?;
     // A redelivery changes nothing at all, not even the customer profile: it is the same payload again.
     if let Some(message) =
-        message_by_external_id(&mut tx, msg.account_id, &msg.external_message_id).await?
+        message_by_external_id(&mut *tx, msg.account_id, &msg.external_message_id).await?
     {
         let conversation = load_conversation(&mut tx, message.conversation_id).await?;
         return Ok(Ingested {
@@ -469,6 +463,73 @@ pub(crate) async fn enqueue_outbound(s: &SqliteStore, msg: OutboundMessage) -> R
     Ok(Queued { message, takeover })
 }
 
+pub(crate) async fn record_external_reply(
+    s: &SqliteStore,
+    reply: ExternalReply,
+) -> Result<ExternalRecorded> {
+    let now = Timestamp::now();
+    let mut tx = s.begin().await?;
+    let mut conv = find_conversation(&mut tx, reply.account_id, &reply.external_chat_id)
+        .await?
+        .ok_or(StoreError::NotFound("conversation"))?;
+    // Seen before, or the channel echoing one of our own sends: nothing changes.
+    if let Some(message) =
+        message_by_external_id(&mut *tx, reply.account_id, &reply.external_message_id).await?
+    {
+        return Ok(ExternalRecorded {
+            message,
+            handoff: None,
+            new_message: false,
+        });
+    }
+    let message = insert_message(
+        &mut tx,
+        NewMessage {
+            conversation: &conv,
+            author: Author::External,
+            direction: Direction::Out,
+            text: &reply.text,
+            attachments: &reply.attachments,
+            external_id: Some(&reply.external_message_id),
+            status: DeliveryStatus::Sent,
+            created_at: reply.sent_at.unwrap_or(now),
+        },
+    )
+    .await?;
+    show_last_message(&mut conv, &message);
+    conv.updated_at = now;
+    append(
+        &mut tx,
+        EventKind::MessageCreated,
+        conv.id,
+        Some(message.id),
+        None,
+        now,
+    )
+    .await?;
+    // A person has answered: the bot must not talk over them.
+    let handoff = match conv.takeover_by(Author::External) {
+        Some(change) => Some(apply_lead_change(&mut tx, &mut conv, &change, now).await?),
+        None => None,
+    };
+    save_conversation(&mut tx, &conv).await?;
+    append(
+        &mut tx,
+        EventKind::ConversationUpdated,
+        conv.id,
+        None,
+        None,
+        now,
+    )
+    .await?;
+    tx.commit().await.map_err(db)?;
+    Ok(ExternalRecorded {
+        message,
+        handoff,
+        new_message: true,
+    })
+}
+
 pub(crate) async fn change_lead(s: &SqliteStore, change: LeadChange) -> Result<Handoff> {
     let now = Timestamp::now();
     let mut tx = s.begin().await?;
@@ -564,7 +625,8 @@ pub(crate) async fn set_intent_and_slots(
     .await
 }
 
-/// Which `(account, external message id)` keys of `batch` are already stored.
+/// Which `(account, external message id)` keys of `batch` are already stored, as messages' own ids
+/// or as recorded sends of ours (an echo of what we sent is not history to import).
 async fn stored_external_ids(
     tx: &mut Tx,
     batch: &[ImportedMessage],
@@ -579,21 +641,24 @@ async fn stored_external_ids(
     }
     let mut found = HashSet::new();
     for (account, ids) in by_account {
-        for chunk in ids.chunks(CHUNK) {
-            let mut q =
-                QueryBuilder::<Sqlite>::new("SELECT external_id FROM messages WHERE account_id = ");
-            q.push_bind(account.0).push(" AND external_id IN (");
-            let mut list = q.separated(", ");
-            for id in chunk {
-                list.push_bind(*id);
+        for table in ["messages", "external_sends"] {
+            for chunk in ids.chunks(CHUNK) {
+                let mut q = QueryBuilder::<Sqlite>::new(format!(
+                    "SELECT external_id FROM {table} WHERE account_id = "
+                ));
+                q.push_bind(account.0).push(" AND external_id IN (");
+                let mut list = q.separated(", ");
+                for id in chunk {
+                    list.push_bind(*id);
+                }
+                q.push(")");
+                let rows: Vec<String> = q
+                    .build_query_scalar()
+                    .fetch_all(&mut **tx)
+                    .await
+                    .map_err(db)?;
+                found.extend(rows.into_iter().map(|id| (account, id)));
             }
-            q.push(")");
-            let rows: Vec<String> = q
-                .build_query_scalar()
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(db)?;
-            found.extend(rows.into_iter().map(|id| (account, id)));
         }
     }
     Ok(found)

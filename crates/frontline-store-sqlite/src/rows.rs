@@ -5,12 +5,13 @@
 use std::collections::BTreeMap;
 
 use frontline_domain::{
-    Account, AccountId, AccountKind, Attachment, AttachmentKind, Author, Conversation,
-    ConversationId, ConversationStatus, ConversationView, Customer, CustomerId, DecisionAction,
-    DecisionCount, DecisionId, DecisionRecord, DecisionStage, DeliveryStatus, Direction, Event,
-    EventKind, FlowState, Handoff, HandoffContext, HandoffId, HandoffReason, Integration,
-    KbArticle, KbCategory, Lead, Listing, Message, MessageId, MessagePreview, Operator, OperatorId,
-    QuickReply, QuickReplyId, Role, Seq, Slots, Timestamp, Workflow, WorkflowId, WorkflowVersion,
+    Account, AccountId, AccountKind, Attachment, AttachmentKind, Author, ChannelDelivery,
+    Conversation, ConversationId, ConversationStatus, ConversationView, Customer, CustomerId,
+    DecisionAction, DecisionCount, DecisionId, DecisionRecord, DecisionStage, DeliveryStatus,
+    Direction, Event, EventKind, FlowState, Handoff, HandoffContext, HandoffId, HandoffReason,
+    Integration, KbArticle, KbCategory, Lead, Listing, Media, MediaId, Message, MessageId,
+    MessagePreview, Operator, OperatorId, QuickReply, QuickReplyId, Role, Seq, Slots, Timestamp,
+    Workflow, WorkflowId, WorkflowVersion,
 };
 use frontline_store::{Job, JobId, JobKind, Result, StoreError};
 use serde::{Deserialize, Serialize};
@@ -22,8 +23,8 @@ use crate::error::{corrupt, db};
 pub(crate) const OPERATOR_COLS: &str =
     "id, login, display_name, role, password_hash, active, created_at";
 
-pub(crate) const ACCOUNT_COLS: &str =
-    "id, kind, name, enabled, callback_url, inbound_token_hash, created_at";
+pub(crate) const ACCOUNT_COLS: &str = "id, kind, name, enabled, callback_url, inbound_token_hash, \
+     settings, sealed_secrets, created_at";
 
 pub(crate) const MESSAGE_COLS: &str = "id, conversation_id, account_id, direction, author_kind, \
      author_operator_id, text, attachments, external_id, status, error, created_at";
@@ -50,6 +51,11 @@ pub(crate) const WORKFLOW_VERSION_COLS: &str =
 pub(crate) const FLOW_STATE_COLS: &str = "conversation_id, workflow_id, version, state, updated_at";
 
 pub(crate) const INTEGRATION_COLS: &str = "name, base_url, headers, created_at, updated_at";
+
+pub(crate) const CHANNEL_DELIVERY_COLS: &str =
+    "id, account_id, body, received_at, attempts, last_error";
+
+pub(crate) const MEDIA_COLS: &str = "id, account_id, mime, name, size, bytes, created_at";
 
 pub(crate) const EVENT_COLS: &str =
     "seq, kind, conversation_id, message_id, handoff_id, created_at";
@@ -130,6 +136,8 @@ pub(crate) fn account(row: &SqliteRow) -> Result<Account> {
         enabled: get(row, "enabled")?,
         callback_url: get(row, "callback_url")?,
         inbound_token_hash: get(row, "inbound_token_hash")?,
+        settings: get(row, "settings")?,
+        sealed_secrets: get(row, "sealed_secrets")?,
         created_at: ts(row, "created_at")?,
     })
 }
@@ -346,6 +354,29 @@ pub(crate) fn event(row: &SqliteRow) -> Result<Event> {
         conversation_id: ConversationId(get(row, "conversation_id")?),
         message_id: get::<Option<i64>>(row, "message_id")?.map(MessageId),
         handoff_id: get::<Option<i64>>(row, "handoff_id")?.map(HandoffId),
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+pub(crate) fn channel_delivery(row: &SqliteRow) -> Result<ChannelDelivery> {
+    Ok(ChannelDelivery {
+        id: get(row, "id")?,
+        account_id: AccountId(get(row, "account_id")?),
+        body: get(row, "body")?,
+        received_at: ts(row, "received_at")?,
+        attempts: get(row, "attempts")?,
+        last_error: get(row, "last_error")?,
+    })
+}
+
+pub(crate) fn media(row: &SqliteRow) -> Result<Media> {
+    Ok(Media {
+        id: MediaId(get(row, "id")?),
+        account_id: get::<Option<i64>>(row, "account_id")?.map(AccountId),
+        mime: get(row, "mime")?,
+        name: get(row, "name")?,
+        size: get(row, "size")?,
+        bytes: get(row, "bytes")?,
         created_at: ts(row, "created_at")?,
     })
 }

@@ -146,6 +146,8 @@ mod tests {
                 name: "a".into(),
                 callback_url: None,
                 inbound_token_hash: None,
+                settings: None,
+                sealed_secrets: None,
             })
             .await
             .unwrap();
@@ -236,6 +238,8 @@ mod scale {
                 name: "a".into(),
                 callback_url: None,
                 inbound_token_hash: None,
+                settings: None,
+                sealed_secrets: None,
             })
             .await
             .unwrap();

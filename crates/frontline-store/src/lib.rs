@@ -18,13 +18,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use frontline_domain::{
-    Account, AccountId, AccountPatch, Attachment, Author, Conversation, ConversationId,
-    ConversationStatus, ConversationView, CustomerProfile, DecisionCount, DecisionRecord,
-    DeliveryStatus, Event, FlowState, Handoff, HandoffId, InboundMessage, Integration, KbArticle,
-    KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite, Lead,
-    LeadChange, Listing, Message, MessageId, NewAccount, NewDecisionRecord, NewOperator, Operator,
-    OperatorId, OperatorPatch, OutboundMessage, QuickReply, QuickReplyId, Seq, Slots, Timestamp,
-    Workflow, WorkflowDraft, WorkflowId, WorkflowVersion,
+    Account, AccountId, AccountPatch, Attachment, Author, ChannelDelivery, Conversation,
+    ConversationId, ConversationStatus, ConversationView, CustomerProfile, DecisionCount,
+    DecisionRecord, DeliveryStatus, Event, ExternalReply, FlowState, Handoff, HandoffId,
+    InboundMessage, Integration, KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport,
+    KbImportStats, KbWrite, Lead, LeadChange, Listing, Media, MediaId, Message, MessageId,
+    NewAccount, NewDecisionRecord, NewMedia, NewOperator, Operator, OperatorId, OperatorPatch,
+    OutboundMessage, QuickReply, QuickReplyId, Seq, Slots, Timestamp, Workflow, WorkflowDraft,
+    WorkflowId, WorkflowVersion,
 };
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -66,6 +67,16 @@ pub struct Queued {
     pub message: Message,
     /// Set when an operator's message took the lead from the bot.
     pub takeover: Option<Handoff>,
+}
+
+/// Result of [`Store::record_external_reply`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExternalRecorded {
+    pub message: Message,
+    /// Set when the answer took the lead from the bot.
+    pub handoff: Option<Handoff>,
+    /// `false` when the external message id was already stored: nothing was created or changed.
+    pub new_message: bool,
 }
 
 /// Background work kept in the database so that it survives restarts.
@@ -253,8 +264,9 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// In one transaction: find or create the customer by `(account_id, customer.external_id)` and
     /// update its non-`None` profile fields; find or create the conversation by
     /// `(account_id, external_chat_id)` (new ones are bot-led and open; a given listing is stored or
-    /// updated). If the message id is already stored, return it with `new_message: false` and change
-    /// nothing else. Otherwise insert the message (direction in, author customer, status delivered,
+    /// updated). If the message id is already stored (as a message's id or a recorded send of ours,
+    /// see the channels section), return that message with `new_message: false` and change nothing
+    /// else. Otherwise insert the message (direction in, author customer, status delivered,
     /// `created_at` = `sent_at` or now), update the conversation's last message and activity, add one
     /// to its unread count, reopen it if it was resolved, and when it is bot-led queue a
     /// [`JobKind::Bot`] job for the message. Events: `conversation.created` (if new),
@@ -380,8 +392,92 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Import a channel's history idempotently (same keys as [`Store::ingest_inbound`]), in one
     /// transaction. Imported messages queue no jobs and leave unread counts alone; each touched
     /// conversation's last message is brought up to date and gets one `conversation.updated` event
-    /// (`conversation.created` first for new ones).
+    /// (`conversation.created` first for new ones). Messages take their author's direction; inbound
+    /// ones are `delivered`, outbound ones `sent`, and all keep their external id.
     async fn import_messages(&self, batch: Vec<ImportedMessage>) -> Result<ImportStats>;
+
+    // ---- channels ---------------------------------------------------------------------------
+    //
+    // What channel adapters keep besides conversations: raw webhook deliveries waiting to be
+    // processed, the channel's ids of what we sent, and files. None of it appends events, except
+    // `record_external_reply`, which is a change of a conversation like the lifecycle's.
+    //
+    // Idempotency keys of an account are one namespace: an external message id is "already stored"
+    // when a message has it as `external_id` or when it was recorded as a send of one of ours
+    // (`record_external_send`). `ingest_inbound`, `import_messages` and `record_external_reply` all
+    // skip such ids, so the channel echoing our own message back is never stored as a new one.
+
+    /// Keep a raw webhook delivery durably before it is acknowledged: pending, due now, no attempts
+    /// yet. `NotFound("account")`. No event. Deleting the account drops its pending deliveries.
+    async fn save_channel_delivery(
+        &self,
+        account: AccountId,
+        body: &str,
+    ) -> Result<ChannelDelivery>;
+    /// Lease up to `limit` due deliveries, like [`Store::claim_jobs`]: `run_at` ≤ now and not leased
+    /// (or the lease expired). Each claim increments `attempts` and leases the delivery until
+    /// `now + lease`. Oldest (by id) first. Two concurrent claimers never get the same delivery.
+    async fn claim_channel_deliveries(
+        &self,
+        now: Timestamp,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<ChannelDelivery>>;
+    /// Earliest `run_at` among pending deliveries (leased ones count at their lease expiry).
+    async fn next_channel_delivery_at(&self) -> Result<Option<Timestamp>>;
+    /// The delivery is processed (or given up on): delete it. Idempotent.
+    async fn finish_channel_delivery(&self, id: i64) -> Result<()>;
+    /// Release a delivery to run again at `run_at`, keeping `error` as its last error.
+    /// `NotFound("channel delivery")`.
+    async fn retry_channel_delivery(&self, id: i64, run_at: Timestamp, error: &str) -> Result<()>;
+    /// Deliveries not finished yet (leased or not).
+    async fn count_channel_deliveries(&self) -> Result<i64>;
+
+    /// Remember the channel's id of part `part` (0-based) of an outbound message: a long text goes
+    /// out as several channel messages. No event. Idempotent for the same `(message, part,
+    /// external_id)`; `Conflict` when the id already belongs to another message or part of the
+    /// account (as a send or as a message's `external_id`), or when this part already has another
+    /// id. `NotFound("message")`.
+    async fn record_external_send(
+        &self,
+        message: MessageId,
+        part: i32,
+        external_id: &str,
+    ) -> Result<()>;
+    /// The recorded `(part, external id)` of a message, by part. `NotFound("message")`.
+    async fn external_sends(&self, message: MessageId) -> Result<Vec<(i32, String)>>;
+    /// The account's message whose `external_id` is `external_id`, or that has a send recorded
+    /// with it.
+    async fn message_by_external_id(
+        &self,
+        account: AccountId,
+        external_id: &str,
+    ) -> Result<Option<Message>>;
+    async fn conversation_by_external_chat(
+        &self,
+        account: AccountId,
+        external_chat_id: &str,
+    ) -> Result<Option<ConversationView>>;
+
+    /// A person answered from the channel's own app, outside frontline.
+    ///
+    /// In one transaction: `NotFound("conversation")` when the account has no conversation for the
+    /// chat. If the external message id is already stored (see the section notes), return that
+    /// message with `new_message: false` and change nothing. Otherwise insert the message (author
+    /// external, direction out, status sent, the external id, `created_at` = `sent_at` or now) and
+    /// update the conversation's last message and activity unless a newer message is shown already
+    /// (the channel may report late); unread count and status stay. When the
+    /// conversation is bot-led, the domain's takeover rule (`Conversation::takeover_by`) hands it to
+    /// the operators: a handoff with reason `external_reply`, actor external and no context; the
+    /// assignee is left alone. Events: `message.created`, `conversation.lead_changed` (if taken
+    /// over), `conversation.updated`.
+    async fn record_external_reply(&self, reply: ExternalReply) -> Result<ExternalRecorded>;
+
+    /// Store a file; `size` is the length of its bytes. `NotFound("account")` for an unknown
+    /// account. No event. A file outlives its account: deleting the account leaves `account_id`
+    /// `None`.
+    async fn save_media(&self, new: NewMedia) -> Result<Media>;
+    async fn media(&self, id: MediaId) -> Result<Option<Media>>;
 
     // ---- quick replies ----------------------------------------------------------------------
 

@@ -196,6 +196,8 @@ async fn run(backend: Backend, messages: usize) -> anyhow::Result<()> {
                 name: format!("bench account {}", i + 1),
                 callback_url: None,
                 inbound_token_hash: None,
+                settings: None,
+                sealed_secrets: None,
             })
             .await?;
         accounts.push(account.id);
