@@ -34,12 +34,27 @@ pub struct BriefingContext {
     pub summary: String,
     /// The conversation's slots, by key (`order_number`).
     pub known_slots: BTreeMap<String, String>,
+    /// The listing the chat is about (a marketplace item): «title, price».
+    pub listing: Option<String>,
 }
 
-/// Fills `{phone}`, `{customer}`, `{intent}`, `{reason}`, `{summary}`, `{known}` and `{dont_ask}`.
-/// Unknown placeholders stay visible, so a typo in an edited template shows up in the first
-/// briefing instead of silently vanishing. Missing values render as `—`.
+/// Fills `{phone}`, `{customer}`, `{intent}`, `{reason}`, `{summary}`, `{known}`, `{dont_ask}` and
+/// `{listing}`. Unknown placeholders stay visible, so a typo in an edited template shows up in the
+/// first briefing instead of silently vanishing. Missing values render as `—`. A template without
+/// `{listing}` still names the listing, on a last line, when the chat is about one.
 pub fn render_briefing(template: &str, ctx: &BriefingContext) -> String {
+    let mut out = fill_template(template, ctx);
+    if let Some(listing) = ctx.listing.as_deref().filter(|l| !l.trim().is_empty())
+        && !template.contains("{listing}")
+    {
+        out.push_str("\nОбъявление: ");
+        out.push_str(listing.trim());
+        out.push('.');
+    }
+    out
+}
+
+fn fill_template(template: &str, ctx: &BriefingContext) -> String {
     let mut out = String::with_capacity(template.len() + 128);
     let mut rest = template;
     while let Some(open) = rest.find('{') {
@@ -85,6 +100,7 @@ fn placeholder(name: &str, ctx: &BriefingContext) -> Option<String> {
         "summary" => or_none(Some(ctx.summary.as_str())),
         "known" => or_none(Some(&known(&ctx.known_slots))),
         "dont_ask" => or_none(Some(&dont_ask(&ctx.known_slots))),
+        "listing" => or_none(ctx.listing.as_deref()),
         _ => return None,
     })
 }
@@ -456,6 +472,7 @@ mod tests {
             reason: Some(HandoffReason::CustomerAsked),
             summary: "Заказ 7157703 не пришёл к 15 марта.".into(),
             known_slots: slots(&[("phone", "+79123456789"), ("order_number", "7157703")]),
+            listing: None,
         };
         assert_eq!(
             render_briefing(DEFAULT_BRIEFING_TEMPLATE, &ctx),
@@ -466,6 +483,25 @@ mod tests {
 Известно: номер заказа 7157703, телефон +7 912 345-67-89.
 Не нужно спрашивать: номер заказа и телефон — уже получены."
         );
+    }
+
+    #[test]
+    fn the_listing_is_named_when_the_chat_is_about_one() {
+        let ctx = BriefingContext {
+            listing: Some("Диван угловой «Лофт», 54 990 ₽".into()),
+            ..BriefingContext::default()
+        };
+        let text = render_briefing(DEFAULT_BRIEFING_TEMPLATE, &ctx);
+        assert!(
+            text.ends_with("\nОбъявление: Диван угловой «Лофт», 54 990 ₽."),
+            "{text}"
+        );
+        assert_eq!(
+            render_briefing("Про {listing}", &ctx),
+            "Про Диван угловой «Лофт», 54 990 ₽"
+        );
+        let none = BriefingContext::default();
+        assert!(!render_briefing(DEFAULT_BRIEFING_TEMPLATE, &none).contains("Объявление"));
     }
 
     #[test]

@@ -253,7 +253,7 @@ impl EngineBot {
             customer: crate::workflow::CustomerProfile {
                 name: view.customer.name.clone(),
                 phone: view.customer.phone.clone(),
-                attributes: Default::default(),
+                attributes: listing_attributes(view),
             },
             slots: conversation.slots.clone(),
         };
@@ -792,6 +792,7 @@ impl EngineBot {
                 reason: Some(reason),
                 summary: summary.clone(),
                 known_slots: turn.known.clone(),
+                listing: listing_line(view),
             },
         );
         // The intent's own words when its topic is why a person takes over (an apology for a
@@ -851,3 +852,35 @@ impl Bot for EngineBot {
 
 #[cfg(test)]
 mod tests;
+
+/// What a marketplace chat is about, for workflows: `customer.listing_title`, `…_price`, `…_url`,
+/// `…_id` (absent when the chat is not about a listing).
+fn listing_attributes(
+    view: &frontline_domain::ConversationView,
+) -> std::collections::BTreeMap<String, String> {
+    let mut attributes = std::collections::BTreeMap::new();
+    if let Some(l) = &view.conversation.listing {
+        attributes.insert("listing_id".into(), l.external_id.clone());
+        for (key, value) in [
+            ("listing_title", &l.title),
+            ("listing_price", &l.price),
+            ("listing_url", &l.url),
+        ] {
+            if let Some(v) = value {
+                attributes.insert(key.into(), v.clone());
+            }
+        }
+    }
+    attributes
+}
+
+/// «title, price» of the chat's listing, for the operator's briefing.
+fn listing_line(view: &frontline_domain::ConversationView) -> Option<String> {
+    let l = view.conversation.listing.as_ref()?;
+    let parts: Vec<&str> = [l.title.as_deref(), l.price.as_deref()]
+        .into_iter()
+        .flatten()
+        .filter(|s| !s.trim().is_empty())
+        .collect();
+    (!parts.is_empty()).then(|| parts.join(", "))
+}
