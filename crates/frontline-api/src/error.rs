@@ -56,6 +56,13 @@ pub enum ApiError {
     Internal(#[source] Box<dyn std::error::Error + Send + Sync>),
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// A channel's remote service refused or failed (`avito_credentials_rejected`, `avito_unavailable`).
+    #[error("{message}")]
+    Upstream {
+        status: StatusCode,
+        code: &'static str,
+        message: String,
+    },
     /// A workflow that cannot run: every problem with its node or edge.
     #[error("the workflow has {} problem(s)", .0.len())]
     InvalidWorkflow(Vec<crate::dto::WorkflowProblem>),
@@ -113,6 +120,7 @@ impl ApiError {
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::InvalidWorkflow(_) => (StatusCode::UNPROCESSABLE_ENTITY, "workflow_invalid"),
+            ApiError::Upstream { status, code, .. } => (*status, code),
         }
     }
 }
@@ -216,6 +224,19 @@ where
 impl<T: Serialize> IntoResponse for ApiJson<T> {
     fn into_response(self) -> Response {
         Json(self.0).into_response()
+    }
+}
+
+/// A raw body (`Bytes`) that could not be read: too large for `limit`, or cut off.
+pub fn bytes_rejection(r: axum::extract::rejection::BytesRejection, limit: usize) -> ApiError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::PayloadTooLarge(limit)
+    } else {
+        ApiError::BadRequest {
+            code: "invalid_body",
+            message: r.body_text(),
+            field: None,
+        }
     }
 }
 

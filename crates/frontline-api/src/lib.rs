@@ -69,6 +69,7 @@ struct Inner {
     lifecycle: Lifecycle,
     knowledge: Arc<Knowledge>,
     engine: Option<Arc<EngineBot>>,
+    avito: Option<frontline_channels::avito::AvitoChannel>,
     hub: Hub,
     metrics: Arc<Metrics>,
     settings: ApiSettings,
@@ -97,6 +98,7 @@ impl AppState {
             lifecycle,
             knowledge,
             engine,
+            avito: None,
             hub: Hub::new(1024),
             metrics,
             limiter: LoginLimiter::new(settings.login_max_failures, settings.login_window),
@@ -104,6 +106,20 @@ impl AppState {
             dummy_hash: dummy,
             shutdown,
         }))
+    }
+
+    /// Serve the Avito channel's routes (accounts, webhook receiver). Call before cloning the state.
+    pub fn with_avito(mut self, avito: frontline_channels::avito::AvitoChannel) -> Self {
+        let _ = self.0.metrics.avito.set(avito.clone());
+        match Arc::get_mut(&mut self.0) {
+            Some(inner) => inner.avito = Some(avito),
+            None => panic!("AppState::with_avito must be called before the state is shared"),
+        }
+        self
+    }
+
+    pub fn avito(&self) -> Option<&frontline_channels::avito::AvitoChannel> {
+        self.0.avito.as_ref()
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -249,6 +265,26 @@ pub fn router(state: AppState) -> Router {
             axum::routing::patch(admin::update_operator).delete(admin::delete_operator),
         )
         .route("/inbound/{account_id}/messages", post(inbound::receive))
+        .route("/avito/accounts", post(avito::connect))
+        .route(
+            "/avito/accounts/{id}",
+            axum::routing::delete(avito::disconnect),
+        )
+        .route(
+            "/avito/accounts/{id}/webhook",
+            get(avito::webhook_health).post(avito::resubscribe),
+        )
+        .route("/avito/accounts/{id}/sync", post(avito::sync))
+        .route("/avito/accounts/{id}/poll", post(avito::poll))
+        .route(
+            "/webhooks/avito/{account_id}/{secret}",
+            post(avito::webhook),
+        )
+        .route(
+            "/media",
+            post(avito::upload).layer(DefaultBodyLimit::max(avito::MAX_MEDIA_BYTES)),
+        )
+        .route("/media/{id}", get(avito::media))
         .route("/stream", get(realtime::stream))
         .route("/openapi.json", get(system::openapi));
 
@@ -298,5 +334,16 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response<Body> 
 /// The span of a request names its method and path only: query strings can carry tokens (the
 /// stream's `?token=`) and must not reach the logs.
 fn request_span(req: &axum::http::Request<Body>) -> tracing::Span {
-    tracing::debug_span!("request", method = %req.method(), path = %req.uri().path())
+    tracing::debug_span!("request", method = %req.method(), path = %loggable_path(req.uri().path()))
+}
+
+/// Webhook URLs carry their secret as the last segment: never log it.
+fn loggable_path(path: &str) -> std::borrow::Cow<'_, str> {
+    match path.strip_prefix("/api/v1/webhooks/") {
+        Some(rest) => match rest.rsplit_once('/') {
+            Some((head, _secret)) => format!("/api/v1/webhooks/{head}/…").into(),
+            None => path.into(),
+        },
+        None => path.into(),
+    }
 }

@@ -37,6 +37,9 @@ pub struct Metrics {
     pub ws_clients: Gauge,
     outbox_depth: Gauge,
     bot_queue_depth: Gauge,
+    channel_deliveries_pending: Gauge,
+    /// Set once the Avito channel is wired (`AppState::with_avito`).
+    pub(crate) avito: Arc<std::sync::OnceLock<frontline_channels::avito::AvitoChannel>>,
 }
 
 impl Metrics {
@@ -70,13 +73,23 @@ impl Metrics {
             "Inbound messages waiting for the bot (read at scrape time)",
             bot_queue_depth.clone(),
         );
+        let channel_deliveries_pending = Gauge::default();
+        registry.register(
+            "channel_deliveries_pending",
+            "Channel webhook deliveries stored but not yet processed (read at scrape time)",
+            channel_deliveries_pending.clone(),
+        );
         registry.register_collector(Box::new(StatsCollector(stats)));
+        let avito = Arc::new(std::sync::OnceLock::new());
+        registry.register_collector(Box::new(AvitoCollector(avito.clone())));
         Self {
             registry,
             requests,
             ws_clients,
             outbox_depth,
             bot_queue_depth,
+            channel_deliveries_pending,
+            avito,
         }
     }
 }
@@ -134,6 +147,82 @@ impl Collector for StatsCollector {
     }
 }
 
+/// The Avito channel's counters, once the channel is wired.
+#[derive(Debug)]
+struct AvitoCollector(Arc<std::sync::OnceLock<frontline_channels::avito::AvitoChannel>>);
+
+impl Collector for AvitoCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let Some(channel) = self.0.get() else {
+            return Ok(());
+        };
+        let s = channel.stats();
+        let get = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        for (name, help, v) in [
+            (
+                "avito_webhooks_stored",
+                "Avito webhook deliveries stored",
+                get(&s.webhooks_stored),
+            ),
+            (
+                "avito_webhook_probes",
+                "Avito `{}` probes answered",
+                get(&s.webhook_probes),
+            ),
+            (
+                "avito_webhooks_rejected",
+                "Webhook requests with an unknown account or a wrong secret",
+                get(&s.webhooks_rejected),
+            ),
+            (
+                "avito_deliveries_processed",
+                "Avito deliveries processed",
+                get(&s.deliveries_processed),
+            ),
+            (
+                "avito_duplicates",
+                "Avito messages already stored (duplicate or echo)",
+                get(&s.duplicates),
+            ),
+            (
+                "avito_echoes_ours",
+                "Echoes of frontline's own sends attributed to them",
+                get(&s.echoes_ours),
+            ),
+            (
+                "avito_external_replies",
+                "Messages written by a person in the Avito app",
+                get(&s.external_replies),
+            ),
+            (
+                "avito_ignored",
+                "System, a2u, deleted and non-message events kept from the bot",
+                get(&s.ignored),
+            ),
+            (
+                "avito_poller_recovered",
+                "Messages the poller found that no webhook brought",
+                get(&s.poller_recovered),
+            ),
+            (
+                "avito_sends_reconciled",
+                "Sends found in the chat after an uncertain attempt, not repeated",
+                get(&s.sends_reconciled),
+            ),
+            (
+                "avito_token_requests",
+                "Requests to Avito's /token",
+                channel.client().token_requests(),
+            ),
+        ] {
+            let c = ConstCounter::new(v);
+            let m = encoder.encode_descriptor(name, help, None, c.metric_type())?;
+            c.encode(m)?;
+        }
+        Ok(())
+    }
+}
+
 /// Record latency per matched route (not per raw path, which would explode the label space).
 pub async fn track(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let start = Instant::now();
@@ -163,6 +252,8 @@ pub async fn render(State(state): State<AppState>) -> Result<Response, ApiError>
         .set(state.store().count_jobs(JobKind::Deliver).await?);
     m.bot_queue_depth
         .set(state.store().count_jobs(JobKind::Bot).await?);
+    m.channel_deliveries_pending
+        .set(state.store().count_channel_deliveries().await?);
     let mut body = String::new();
     encode(&mut body, &m.registry).map_err(ApiError::internal)?;
     Ok((

@@ -70,6 +70,15 @@ use crate::{dto, error, realtime, routes};
         routes::workflows::list_integrations,
         routes::workflows::put_integration,
         routes::workflows::delete_integration,
+        routes::avito::connect,
+        routes::avito::disconnect,
+        routes::avito::webhook_health,
+        routes::avito::resubscribe,
+        routes::avito::sync,
+        routes::avito::poll,
+        routes::avito::webhook,
+        routes::avito::upload,
+        routes::avito::media,
         realtime::stream,
     ),
     components(schemas(
@@ -91,6 +100,8 @@ use crate::{dto, error, realtime, routes};
         (name = "workflows", description = "Bot behaviour as graphs: drafts, versions, the tester, integrations (editing needs the admin role)"),
         (name = "bot", description = "What the bot decided and why"),
         (name = "inbound", description = "The generic inbound API channel"),
+        (name = "avito", description = "Avito accounts (admin) and Avito's webhook receiver"),
+        (name = "media", description = "Stored files: customers' images and voice messages, operators' uploads"),
         (name = "system", description = "Health and description"),
     )
 )]

@@ -3,3 +3,5 @@
 //! the way out (through the lifecycle's [`ChannelSender`](frontline_lifecycle::ChannelSender) port).
 
 pub mod api;
+pub mod avito;
+pub mod sealed;

@@ -112,6 +112,10 @@ pub struct Delivery {
     pub message: Message,
     /// Display name of the operator who wrote it, when one did.
     pub operator_name: Option<String>,
+    /// 1 on the first attempt. A later attempt may follow one that reached the channel without its
+    /// answer reaching us (a crash, a lost response): channels that can look should check before
+    /// sending again.
+    pub attempt: i32,
 }
 
 /// What the channel said about a delivered message.

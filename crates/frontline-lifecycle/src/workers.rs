@@ -296,6 +296,7 @@ async fn load_delivery(store: &dyn Store, job: &Job) -> Result<Delivery, Lifecyc
         conversation,
         message,
         operator_name,
+        attempt: job.attempts,
     })
 }
 

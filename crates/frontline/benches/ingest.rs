@@ -82,6 +82,7 @@ fn config(database_url: &str) -> Config {
             backoff_max_secs: 1,
             poll_interval_ms: 200,
             callback_timeout_secs: 2,
+            lease_secs: 60,
         },
         ..Config::default()
     }

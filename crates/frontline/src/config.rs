@@ -27,14 +27,83 @@ pub struct Config {
     pub bot: BotSettings,
     pub llm: LlmConfig,
     pub demo: DemoConfig,
+    pub avito: AvitoConfig,
+    pub secrets: SecretsConfig,
 }
 
-#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct AvitoConfig {
+    /// Serve the Avito channel (accounts, webhooks, sending, the poller).
+    pub enabled: bool,
+    /// Avito's API root; the simulator's address in tests and the demo.
+    pub api_url: String,
+    /// frontline's address as Avito reaches it (webhooks point here); empty: `http://{listen}`.
+    pub public_url: String,
+    /// How often to look for messages a webhook did not bring; 0 turns the poller off.
+    pub poll_interval_secs: u64,
+    pub request_timeout_secs: u64,
+    /// How long chat and listing details are reused before asking Avito again.
+    pub context_ttl_secs: u64,
+    /// Import the chat history when an account is connected.
+    pub sync_on_connect: bool,
+}
+
+impl Default for AvitoConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            api_url: "https://api.avito.ru".into(),
+            public_url: String::new(),
+            poll_interval_secs: 60,
+            request_timeout_secs: 10,
+            context_ttl_secs: 600,
+            sync_on_connect: true,
+        }
+    }
+}
+
+/// The server key that seals channel secrets (Avito client secrets, webhook secrets) at rest.
+#[derive(Clone, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SecretsConfig {
+    /// The key itself, base64 of 32 bytes (`FRONTLINE_SECRETS__KEY`). Wins over `key_file`.
+    pub key: Option<String>,
+    /// Where the key is kept; created (mode 0600) on first start when missing. Unset: next to the
+    /// SQLite database, or `./frontline.key` with PostgreSQL.
+    pub key_file: Option<PathBuf>,
+}
+
+impl std::fmt::Debug for SecretsConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SecretsConfig")
+            .field("key", &self.key.as_ref().map(|_| "***"))
+            .field("key_file", &self.key_file)
+            .finish()
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct DemoConfig {
     /// Serve a stand-in shop API at /demo/shop and, when no workflow exists yet, create and publish
     /// the demo shop workflow with its regression suite and the `shop` integration pointing at it.
     pub shop: bool,
+    /// Embed an Avito simulator with three demo accounts connected through the real channel, and
+    /// simulated customers writing to them (`frontline demo` turns this on; never for production).
+    pub avito: bool,
+    /// Average pause between two simulated customers.
+    pub customer_interval_secs: u64,
+}
+
+impl Default for DemoConfig {
+    fn default() -> Self {
+        Self {
+            shop: false,
+            avito: false,
+            customer_interval_secs: 20,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -150,6 +219,8 @@ pub struct OutboxConfig {
     pub backoff_max_secs: u64,
     pub poll_interval_ms: u64,
     pub callback_timeout_secs: u64,
+    /// How long a claimed job stays with its worker; after a crash, jobs come back this much later.
+    pub lease_secs: u64,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -173,6 +244,8 @@ impl Default for Config {
             bot: BotSettings::default(),
             llm: LlmConfig::default(),
             demo: DemoConfig::default(),
+            avito: AvitoConfig::default(),
+            secrets: SecretsConfig::default(),
         }
     }
 }
@@ -205,6 +278,7 @@ impl Default for OutboxConfig {
             backoff_max_secs: 300,
             poll_interval_ms: 1000,
             callback_timeout_secs: 10,
+            lease_secs: 60,
         }
     }
 }
@@ -238,6 +312,8 @@ impl std::fmt::Debug for Config {
             .field("bot", &self.bot)
             .field("llm", &self.llm)
             .field("demo", &self.demo)
+            .field("avito", &self.avito)
+            .field("secrets", &self.secrets)
             .finish()
     }
 }
@@ -313,6 +389,10 @@ impl Config {
             );
         }
         anyhow::ensure!(
+            self.outbox.lease_secs >= 1,
+            "outbox.lease_secs must be at least 1"
+        );
+        anyhow::ensure!(
             self.outbox.max_attempts >= 1,
             "outbox.max_attempts must be at least 1"
         );
@@ -324,6 +404,21 @@ impl Config {
             self.bot.timeout_secs >= 1,
             "bot.timeout_secs must be at least 1"
         );
+        if self.avito.enabled {
+            anyhow::ensure!(
+                frontline_domain::is_http_url(&self.avito.api_url),
+                "avito.api_url must be an http(s) URL"
+            );
+            anyhow::ensure!(
+                self.avito.public_url.is_empty()
+                    || frontline_domain::is_http_url(&self.avito.public_url),
+                "avito.public_url must be an http(s) URL (or empty)"
+            );
+            anyhow::ensure!(
+                self.avito.request_timeout_secs >= 1,
+                "avito.request_timeout_secs must be at least 1"
+            );
+        }
         if self.llm.enabled {
             anyhow::ensure!(
                 frontline_domain::is_http_url(&self.llm.base_url),
@@ -339,6 +434,25 @@ impl Config {
             );
         }
         Ok(())
+    }
+
+    /// Where the server key lives when it is not given inline.
+    pub fn key_file(&self) -> PathBuf {
+        if let Some(path) = &self.secrets.key_file {
+            return path.clone();
+        }
+        match self.database_url.strip_prefix("sqlite://") {
+            Some(db) => {
+                let db = db.split('?').next().unwrap_or(db);
+                let dir = std::path::Path::new(db)
+                    .parent()
+                    .filter(|p| !p.as_os_str().is_empty())
+                    .map(|p| p.to_path_buf())
+                    .unwrap_or_else(|| PathBuf::from("."));
+                dir.join("frontline.key")
+            }
+            None => PathBuf::from("frontline.key"),
+        }
     }
 
     pub fn session_ttl(&self) -> Duration {
@@ -389,6 +503,9 @@ backoff_max_secs = 300
 poll_interval_ms = 1000
 # Timeout of one callback request of an api account.
 callback_timeout_secs = 10
+# A claimed job stays with its worker this long; after a crash, unfinished jobs run again this much
+# later. Keep it above the longest send (channel timeouts).
+lease_secs = 60
 
 [events]
 # How long reconnecting clients can resume the realtime stream from where they left off.
@@ -430,6 +547,31 @@ require_parameters = true
 # Serve a stand-in shop API at /demo/shop (orders, bonus balance, change requests) and, when no
 # workflow exists yet, create and publish the demo shop workflow and the `shop` integration.
 shop = false
+# Embed an Avito simulator with three demo accounts and simulated customers (demo only).
+avito = false
+customer_interval_secs = 20
+
+[avito]
+# The Avito channel: connect accounts with POST /api/v1/avito/accounts (admin).
+enabled = true
+api_url = "https://api.avito.ru"
+# frontline's address as Avito reaches it; webhooks are subscribed at
+# {public_url}/api/v1/webhooks/avito/{account}/{secret}. Empty: http://{listen}.
+public_url = ""
+# How often to look for messages a webhook did not bring (0: never).
+poll_interval_secs = 60
+request_timeout_secs = 10
+# How long chat and listing details are reused before asking Avito again.
+context_ttl_secs = 600
+# Import the chat history when an account is connected.
+sync_on_connect = true
+
+[secrets]
+# The server key sealing channel secrets at rest: base64 of 32 bytes (FRONTLINE_SECRETS__KEY), or a
+# file created on first start (next to the SQLite database, or ./frontline.key with PostgreSQL).
+# Back it up: without it, stored Avito credentials cannot be opened.
+# key = ""
+# key_file = "data/frontline.key"
 "#;
 
 #[cfg(test)]

@@ -3,13 +3,18 @@
 //! [`launch`] directly on a listener bound to `127.0.0.1:0`.
 
 pub mod config;
+mod demo_avito;
 mod demo_shop;
 
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
 use frontline_api::{ApiSettings, AppState};
-use frontline_channels::api::CallbackSender;
+use frontline_channels::{
+    api::CallbackSender,
+    avito::{AvitoChannel, AvitoSettings, ClientSettings},
+    sealed::Sealer,
+};
 use frontline_domain::{AccountKind, Login, NewOperator, Password, Role, Timestamp};
 use frontline_engine::bot::{BotConfig, EngineBot, Knowledge, LlmStage, knowledge::to_import};
 use frontline_engine::kb::demo::demo as demo_knowledge;
@@ -194,7 +199,7 @@ pub async fn launch(
 }
 
 pub async fn launch_with(
-    config: Config,
+    mut config: Config,
     listener: TcpListener,
     shutdown: CancellationToken,
     wiring: Wiring,
@@ -209,19 +214,36 @@ pub async fn launch_with(
         (None, None) => Arc::new(NoBot),
     };
 
+    let demo_avito = if config.demo.avito && config.avito.enabled {
+        let demo = demo_avito::start_simulator().await?;
+        config.avito.api_url = demo.sim.base_url();
+        Some(demo)
+    } else {
+        None
+    };
     let lifecycle = Lifecycle::new(store.clone());
-    let channels = Channels::new().with(
+    let addr = listener.local_addr()?;
+    let mut channels = Channels::new().with(
         AccountKind::Api,
         Arc::new(CallbackSender::new(Duration::from_secs(
             config.outbox.callback_timeout_secs,
         ))),
     );
+    let avito = if config.avito.enabled {
+        let sealer = server_key(&config)?;
+        let avito = AvitoChannel::new(lifecycle.clone(), sealer, avito_settings(&config, addr));
+        channels = channels.with(AccountKind::Avito, Arc::new(avito.clone()));
+        Some(avito)
+    } else {
+        None
+    };
     let worker_settings = WorkerSettings {
         poll_interval: Duration::from_millis(config.outbox.poll_interval_ms),
         max_attempts: config.outbox.max_attempts,
         backoff_base: Duration::from_millis(config.outbox.backoff_base_ms),
         backoff_max: Duration::from_secs(config.outbox.backoff_max_secs),
         bot_timeout: Duration::from_secs(config.bot.timeout_secs),
+        lease: Duration::from_secs(config.outbox.lease_secs),
         ..WorkerSettings::default()
     };
     let mut workers = spawn_workers(
@@ -232,7 +254,11 @@ pub async fn launch_with(
         shutdown.clone(),
     );
 
-    let state = AppState::new(
+    let mut channel_workers = match &avito {
+        Some(a) => a.spawn(shutdown.clone()),
+        None => tokio::task::JoinSet::new(),
+    };
+    let mut state = AppState::new(
         lifecycle,
         knowledge.clone(),
         engine,
@@ -245,6 +271,9 @@ pub async fn launch_with(
         },
         shutdown.clone(),
     );
+    if let Some(a) = avito.clone() {
+        state = state.with_avito(a);
+    }
     let dispatcher = frontline_api::spawn_background(&state);
     let kb_sync = tokio::spawn(follow_knowledge(
         store.clone(),
@@ -259,12 +288,29 @@ pub async fn launch_with(
         shutdown.clone(),
     ));
 
-    let addr = listener.local_addr()?;
     let mut app = frontline_api::router(state);
     if config.demo.shop {
         seed_demo_workflow(&*store, addr).await?;
         app = app.merge(demo_shop::router());
     }
+    let demo_driver = match (demo_avito, avito) {
+        (Some(demo), Some(channel)) => {
+            let workflow = store
+                .list_workflows()
+                .await?
+                .into_iter()
+                .find(|w| w.published_version.is_some())
+                .map(|w| w.id);
+            Some(tokio::spawn(demo.run(
+                channel,
+                store.clone(),
+                workflow,
+                Duration::from_secs(config.demo.customer_interval_secs.max(1)),
+                shutdown.clone(),
+            )))
+        }
+        _ => None,
+    };
     info!(%addr, store = store.backend(), "frontline listening");
     let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let stop = shutdown.clone();
@@ -275,11 +321,88 @@ pub async fn launch_with(
 
     shutdown.cancel();
     while workers.join_next().await.is_some() {}
+    while channel_workers.join_next().await.is_some() {}
     let _ = dispatcher.await;
     let _ = pruner.await;
     let _ = kb_sync.await;
+    if let Some(d) = demo_driver {
+        let _ = d.await;
+    }
     info!("frontline stopped");
     Ok(())
+}
+
+/// The server key sealing channel secrets: given inline, or read from its file (created with a fresh
+/// random key, readable by the owner only, on first start).
+pub fn server_key(config: &Config) -> anyhow::Result<Sealer> {
+    if let Some(key) = config
+        .secrets
+        .key
+        .as_deref()
+        .filter(|k| !k.trim().is_empty())
+    {
+        return Sealer::from_base64(key).context("secrets.key");
+    }
+    let path = config.key_file();
+    if path.exists() {
+        let text = std::fs::read_to_string(&path)
+            .with_context(|| format!("reading the server key {}", path.display()))?;
+        return Sealer::from_base64(&text)
+            .with_context(|| format!("server key {}", path.display()));
+    }
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    let key = Sealer::generate_key();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    {
+        use std::io::Write;
+        let mut file = options
+            .open(&path)
+            .with_context(|| format!("creating the server key {}", path.display()))?;
+        file.write_all(key.as_bytes())?;
+    }
+    warn!(
+        path = %path.display(),
+        "generated a new server key for channel secrets; back it up with the database"
+    );
+    Sealer::from_base64(&key).context("generated key")
+}
+
+fn avito_settings(config: &Config, addr: std::net::SocketAddr) -> AvitoSettings {
+    let c = &config.avito;
+    let public_url = if c.public_url.is_empty() {
+        format!("http://{}", reachable(addr))
+    } else {
+        c.public_url.clone()
+    };
+    AvitoSettings {
+        client: ClientSettings {
+            base_url: c.api_url.clone(),
+            request_timeout: Duration::from_secs(c.request_timeout_secs),
+            ..ClientSettings::default()
+        },
+        public_url,
+        poll_interval: Duration::from_secs(c.poll_interval_secs),
+        context_ttl: Duration::from_secs(c.context_ttl_secs),
+        sync_on_connect: c.sync_on_connect,
+        ..AvitoSettings::default()
+    }
+}
+
+/// A listening address as a client on this machine dials it.
+fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
+    if addr.ip().is_unspecified() {
+        std::net::SocketAddr::from(([127, 0, 0, 1], addr.port()))
+    } else {
+        addr
+    }
 }
 
 /// What identifies the stored knowledge base's content cheaply: article count, newest change, and
@@ -375,6 +498,8 @@ async fn seed_demo_workflow(store: &dyn Store, addr: std::net::SocketAddr) -> an
                     name: "Демо-сайт".into(),
                     callback_url: None,
                     inbound_token_hash: Some(frontline_api::auth::token_hash(&token)),
+                    settings: None,
+                    sealed_secrets: None,
                 })
                 .await?;
             store.set_account_workflow(account.id, Some(w.id)).await?;

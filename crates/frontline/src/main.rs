@@ -34,8 +34,10 @@ enum Command {
         #[arg(long)]
         database_url: Option<String>,
     },
-    /// Run the server as a self-contained demo: the dialog engine on the demo shop configuration,
-    /// the demo shop API at /demo/shop with its published workflow, an `api` account running it
+    /// Run the server as a self-contained demo on a fresh SQLite file (data/demo.db, unless
+    /// --database-url is given): the dialog engine on the demo shop configuration, the demo shop API
+    /// at /demo/shop with its published workflow, an embedded Avito simulator with three accounts
+    /// connected through the real channel and simulated customers writing to them, an `api` account
     /// (its inbound token is logged), and an admin `admin` / `admin12345` unless
     /// FRONTLINE_BOOTSTRAP_ADMIN says otherwise.
     Demo {
@@ -169,14 +171,20 @@ async fn main() -> anyhow::Result<()> {
             listen,
             database_url,
         } => {
+            let fresh = database_url.is_none();
             let mut config = Config::load(
                 cli.config,
                 Overrides {
                     listen,
-                    database_url,
+                    database_url: Some(database_url.unwrap_or_else(|| DEMO_DATABASE.into())),
                 },
             )?;
+            if fresh {
+                // The simulated Avito lives in memory: start its mirror in frontline afresh too.
+                fresh_demo_database()?;
+            }
             config.demo.shop = true;
+            config.demo.avito = true;
             config.bot.mode = "engine".into();
             config
                 .bootstrap_admin
@@ -422,4 +430,21 @@ async fn shutdown_signal() {
         _ = ctrl_c => {}
         _ = term => {}
     }
+}
+
+/// Where `frontline demo` keeps its database when none is given.
+const DEMO_DATABASE: &str = "sqlite://data/demo.db";
+
+/// Remove the previous demo database (and its WAL files) so the demo starts from scratch.
+fn fresh_demo_database() -> anyhow::Result<()> {
+    let path = DEMO_DATABASE.trim_start_matches("sqlite://");
+    for suffix in ["", "-wal", "-shm"] {
+        let file = format!("{path}{suffix}");
+        match std::fs::remove_file(&file) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e).with_context(|| format!("removing {file}")),
+        }
+    }
+    Ok(())
 }

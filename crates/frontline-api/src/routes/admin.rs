@@ -63,6 +63,13 @@ pub async fn create_account(
 ) -> Result<impl IntoResponse, ApiError> {
     let name = required_text(&req.name, "name", 200)?;
     let kind: AccountKind = req.kind.into();
+    if kind == AccountKind::Avito {
+        // An Avito account needs credentials, a webhook and a history import.
+        return Err(ApiError::validation(
+            "kind",
+            "connect Avito accounts with POST /api/v1/avito/accounts",
+        ));
+    }
     if let Some(url) = &req.callback_url {
         check_url(url)?;
     }
@@ -74,6 +81,8 @@ pub async fn create_account(
             name,
             callback_url: req.callback_url,
             inbound_token_hash: token.as_deref().map(token_hash),
+            settings: None,
+            sealed_secrets: None,
         })
         .await?;
     tracing::info!(account = account.id.0, kind = %kind, "account created");
@@ -147,6 +156,8 @@ pub async fn update_account(
                 enabled: req.enabled,
                 callback_url,
                 inbound_token_hash: None,
+                settings: None,
+                sealed_secrets: None,
             },
         )
         .await?;

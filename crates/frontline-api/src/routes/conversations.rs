@@ -201,11 +201,32 @@ pub async fn reply(
     ApiJson(req): ApiJson<dto::SendMessageRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
     for (i, a) in req.attachments.iter().enumerate() {
-        if !frontline_domain::is_http_url(&a.url) {
-            return Err(ApiError::validation(
-                format!("attachments[{i}].url"),
-                "must be an http(s) URL",
-            ));
+        // A file uploaded to frontline (`POST /api/v1/media`) or a public http(s) URL.
+        let stored = a
+            .url
+            .strip_prefix(frontline_channels::avito::MEDIA_PATH)
+            .and_then(|id| id.parse::<i64>().ok());
+        match stored {
+            Some(media) => {
+                if state
+                    .store()
+                    .media(frontline_domain::MediaId(media))
+                    .await?
+                    .is_none()
+                {
+                    return Err(ApiError::validation(
+                        format!("attachments[{i}].url"),
+                        "no such uploaded file",
+                    ));
+                }
+            }
+            None if frontline_domain::is_http_url(&a.url) => {}
+            None => {
+                return Err(ApiError::validation(
+                    format!("attachments[{i}].url"),
+                    "must be an http(s) URL or an uploaded file's /api/v1/media/{id}",
+                ));
+            }
         }
     }
     let queued = state
@@ -336,7 +357,19 @@ pub async fn mark_read(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<ApiJson<dto::Conversation>, ApiError> {
     state.lifecycle().mark_read(ConversationId(id)).await?;
-    view(&state, id).await
+    let shown = view(&state, id).await?;
+    // Tell the channel too (Avito's own unread marks), without making the operator wait for it.
+    if let Some(avito) = state.avito().cloned()
+        && let Some(v) = state.store().conversation(ConversationId(id)).await?
+        && v.account_kind == frontline_domain::AccountKind::Avito
+    {
+        tokio::spawn(async move {
+            if let Err(e) = avito.mark_read(&v).await {
+                tracing::debug!(error = %e, "marking the Avito chat read failed");
+            }
+        });
+    }
+    Ok(shown)
 }
 
 /// Every handoff of the conversation, oldest first.

@@ -2,6 +2,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod avito;
 pub mod conversations;
 pub mod inbound;
 pub mod knowledge;

@@ -59,6 +59,12 @@ pub fn test_config(database_url: &str) -> Config {
             backoff_max_secs: 1,
             poll_interval_ms: 200,
             callback_timeout_secs: 2,
+            lease_secs: 60,
+        },
+        // A fixed key: a restart must open what the first run sealed, and nothing is written to disk.
+        secrets: frontline::config::SecretsConfig {
+            key: Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into()),
+            key_file: None,
         },
         // The existing suites test the platform with no bot; `bot.rs` turns the engine on.
         bot: frontline::config::BotSettings {
@@ -94,6 +100,15 @@ async fn spawn_with_config(
     config: Config,
 ) -> TestApp {
     let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    spawn_on_listener(url, dir, config, listener).await
+}
+
+async fn spawn_on_listener(
+    url: String,
+    dir: Option<Arc<tempfile::TempDir>>,
+    config: Config,
+    listener: TcpListener,
+) -> TestApp {
     let addr = listener.local_addr().unwrap();
     let shutdown = CancellationToken::new();
     let handle = tokio::spawn(frontline::launch(
@@ -122,6 +137,28 @@ impl TestApp {
         format!("http://{}{}", self.addr, path)
     }
 
+    /// Kill this server without a graceful shutdown (every task dropped where it stands, as in a
+    /// crash) and start a new one on the same database and, when free, the same port.
+    pub async fn crash_and_restart(mut self) -> TestApp {
+        if let Some(h) = self.handle.take() {
+            h.abort();
+            let _ = h.await;
+        }
+        self.shutdown.cancel();
+        let dir = self._dir.take();
+        let listener = match TcpListener::bind(self.addr).await {
+            Ok(l) => l,
+            Err(_) => TcpListener::bind("127.0.0.1:0").await.expect("bind"),
+        };
+        spawn_on_listener(
+            self.database_url.clone(),
+            dir,
+            self.config.clone(),
+            listener,
+        )
+        .await
+    }
+
     /// Stop this server and start a new one on the same database (a restart).
     pub async fn restart(mut self) -> TestApp {
         self.shutdown.cancel();
@@ -129,7 +166,18 @@ impl TestApp {
             h.await.expect("server task").expect("server ran");
         }
         let dir = self._dir.take();
-        spawn_with_config(self.database_url.clone(), dir, self.config.clone()).await
+        // The same port when it is free again, so webhook URLs given to remote services stay valid.
+        let listener = match TcpListener::bind(self.addr).await {
+            Ok(l) => l,
+            Err(_) => TcpListener::bind("127.0.0.1:0").await.expect("bind"),
+        };
+        spawn_on_listener(
+            self.database_url.clone(),
+            dir,
+            self.config.clone(),
+            listener,
+        )
+        .await
     }
 
     pub async fn login(&self, login: &str, password: &str) -> String {

@@ -5,6 +5,7 @@
 
 mod api_channel;
 mod auth;
+mod avito;
 mod bot;
 mod cli;
 mod errors;
