@@ -872,7 +872,9 @@ impl AvitoChannel {
             .await?;
         if let Some(view) = &conversation {
             let recent = store.list_messages(view.conversation.id, None, 50).await?;
-            for m in recent.iter().rev() {
+            // Oldest first: the outbox sends a conversation's messages in order, so the oldest
+            // queued one is the send in flight (two identical queued texts go to the right one).
+            for m in recent.iter() {
                 if m.direction != Direction::Out
                     || m.status != DeliveryStatus::Queued
                     || m.author == Author::External
@@ -1350,14 +1352,23 @@ impl AvitoChannel {
                     if m.created.unwrap_or(i64::MAX) < since {
                         continue;
                     }
-                    match self.handle_event(acct, Event::from_listed(m, chat)).await? {
-                        Handled::Ingested { new: true }
-                        | Handled::ExternalReply
-                        | Handled::Imported => {
+                    let id = m.id.clone();
+                    match self.handle_event(acct, Event::from_listed(m, chat)).await {
+                        Ok(
+                            Handled::Ingested { new: true }
+                            | Handled::ExternalReply
+                            | Handled::Imported,
+                        ) => {
                             recovered += 1;
                             bump(&self.0.stats.poller_recovered);
                         }
-                        _ => {}
+                        Ok(_) => {}
+                        // Try the whole look again next round.
+                        Err(e) if e.retryable() => return Err(e),
+                        // One message nothing can fix must not stall the poller for good.
+                        Err(e) => {
+                            warn!(account = acct.id().0, chat = %chat.id, message = %id, error = %e, "message skipped by the poller")
+                        }
                     }
                 }
             }
@@ -1393,13 +1404,16 @@ impl AvitoChannel {
             .iter()
             .filter(|a| a.kind != AttachmentKind::Image)
             .count();
+        if unsupported > 0 {
+            // Sending the text without the file would look delivered while the customer never
+            // gets the file: say so instead.
+            return Err(SendError::Permanent {
+                reason: "Avito accepts only text and images: send the file another way".into(),
+            });
+        }
         if parts.is_empty() && images.is_empty() {
             return Err(SendError::Permanent {
-                reason: if unsupported > 0 {
-                    "Avito accepts only text and images".into()
-                } else {
-                    "nothing to send".into()
-                },
+                reason: "nothing to send".into(),
             });
         }
         let mut done: BTreeMap<i32, String> = store

@@ -638,6 +638,32 @@ async fn long_answers_are_split_and_images_uploaded() {
     let sent = wait_sent(&sim, 4).await;
     assert_eq!(sent[3].kind, "image", "{sent:?}");
 
+    // A file Avito cannot carry fails visibly rather than going out as text alone.
+    let (status, body) = app
+        .post(
+            &app.admin_token,
+            &format!("/api/v1/conversations/{id}/messages"),
+            json!({"text": "Инструкция во вложении", "attachments": [{"type": "file", "url": "https://example.com/manual.pdf"}]}),
+        )
+        .await;
+    assert_eq!(status, 201, "{body}");
+    let file_message = body["message"]["id"].as_i64().unwrap();
+    let failed = eventually(WAIT, || async {
+        messages(&app, id)
+            .await
+            .into_iter()
+            .find(|m| m["id"] == file_message && m["status"] == "failed")
+    })
+    .await;
+    assert!(
+        failed["error"]
+            .as_str()
+            .unwrap()
+            .contains("only text and images"),
+        "{failed}"
+    );
+    assert_eq!(sim.sent_via_api(SELLER).len(), 4);
+
     // Opening the chat marks it read on Avito.
     let before = sim.read_calls(SELLER, &posted.chat_id);
     let (status, _) = app
