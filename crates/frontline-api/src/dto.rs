@@ -434,6 +434,36 @@ pub struct SearchHit {
     pub created: String,
     /// HTML-escaped text around the match with matched words in `<mark>…</mark>`.
     pub snippet: String,
+    /// The conversation's list row (customer, account, lead), so a result can be shown at once.
+    pub conversation: Conversation,
+}
+
+/// What the operator chose in the messenger; kept on the server so it follows them to any browser.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Preferences {
+    /// Accounts whose conversations this operator hid («Аккаунты (N)» unchecked).
+    #[serde(default)]
+    pub hidden_account_ids: Vec<i64>,
+    /// Sound alerts on (the default) or muted.
+    #[serde(default = "sound_on")]
+    pub sound: bool,
+    /// Interface language, `ru` or `en`; `null`: the default (Russian).
+    #[serde(default)]
+    pub language: Option<String>,
+}
+
+fn sound_on() -> bool {
+    true
+}
+
+impl From<frontline_domain::OperatorPreferences> for Preferences {
+    fn from(p: frontline_domain::OperatorPreferences) -> Self {
+        Preferences {
+            hidden_account_ids: p.hidden_accounts.iter().map(|a| a.0).collect(),
+            sound: !p.sound_muted,
+            language: p.language,
+        }
+    }
 }
 
 // ---- requests -----------------------------------------------------------------------------------

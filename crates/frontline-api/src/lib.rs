@@ -12,6 +12,7 @@ pub mod metrics;
 pub mod openapi;
 pub mod realtime;
 pub mod routes;
+pub mod web;
 
 use std::{sync::Arc, time::Duration};
 
@@ -21,7 +22,7 @@ use axum::{
     extract::DefaultBodyLimit,
     http::{Response, StatusCode},
     middleware,
-    response::{Html, IntoResponse},
+    response::IntoResponse,
     routing::{get, post, put},
 };
 use frontline_engine::bot::{EngineBot, Knowledge};
@@ -181,6 +182,10 @@ pub fn router(state: AppState) -> Router {
         .route("/auth/login", post(auth::login))
         .route("/auth/logout", post(auth::logout))
         .route("/me", get(auth::me))
+        .route(
+            "/me/preferences",
+            get(auth::preferences).put(auth::save_preferences),
+        )
         .route("/conversations", get(conversations::list))
         .route("/conversations/{id}", get(conversations::get))
         .route(
@@ -292,8 +297,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/v1", api)
         .route("/healthz", get(system::healthz))
         .route("/metrics", get(metrics::render))
-        .route("/", get(index))
-        .fallback(not_found)
+        .fallback(web::serve)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(
             state.clone(),
@@ -303,17 +307,6 @@ pub fn router(state: AppState) -> Router {
         .layer(CatchPanicLayer::custom(panic_response))
         .layer(TraceLayer::new_for_http().make_span_with(request_span))
         .with_state(state)
-}
-
-async fn index() -> Html<&'static str> {
-    Html(
-        "<!doctype html><meta charset=utf-8><title>frontline</title>\
-         <h1>frontline</h1><p>The API is running: see <a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a>.</p>",
-    )
-}
-
-async fn not_found() -> ApiError {
-    ApiError::NotFound("route")
 }
 
 async fn method_not_allowed() -> impl IntoResponse {

@@ -19,6 +19,8 @@ use crate::{dto, error, realtime, routes};
         routes::auth::login,
         routes::auth::logout,
         routes::auth::me,
+        routes::auth::preferences,
+        routes::auth::save_preferences,
         routes::conversations::list,
         routes::conversations::get,
         routes::conversations::messages,

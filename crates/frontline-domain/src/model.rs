@@ -452,6 +452,28 @@ impl QuickReply {
     }
 }
 
+/// What an operator chose in the messenger, kept with the operator so it follows them across
+/// browsers and devices.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct OperatorPreferences {
+    /// Accounts whose conversations the operator hid («Аккаунты (N)» unchecked). Hidden rather than
+    /// shown ones are kept, so an account connected later appears for everyone.
+    pub hidden_accounts: Vec<AccountId>,
+    /// Sound alerts muted (they are on by default).
+    pub sound_muted: bool,
+    /// The interface language chosen (`ru`, `en`); `None`: the default.
+    pub language: Option<String>,
+}
+
+impl OperatorPreferences {
+    /// Hidden accounts sorted and without repeats, as stored.
+    pub fn normalized(mut self) -> Self {
+        self.hidden_accounts.sort_by_key(|a| a.0);
+        self.hidden_accounts.dedup();
+        self
+    }
+}
+
 /// A file to store.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewMedia {

@@ -35,8 +35,8 @@ use frontline_domain::{
     ExternalReply, FlowState, Handoff, HandoffId, InboundMessage, Integration, KbArticle,
     KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite, LeadChange,
     Media, MediaId, Message, MessageId, NewAccount, NewDecisionRecord, NewMedia, NewOperator,
-    Operator, OperatorId, OperatorPatch, OutboundMessage, QuickReply, QuickReplyId, Seq, Slots,
-    Timestamp, Workflow, WorkflowDraft, WorkflowId, WorkflowVersion,
+    Operator, OperatorId, OperatorPatch, OperatorPreferences, OutboundMessage, QuickReply,
+    QuickReplyId, Seq, Slots, Timestamp, Workflow, WorkflowDraft, WorkflowId, WorkflowVersion,
 };
 use frontline_store::{
     ConversationFilter, EventBounds, ExternalRecorded, ImportStats, ImportedMessage, Ingested, Job,
@@ -373,6 +373,18 @@ impl Store for PgStore {
 
     async fn media(&self, id: MediaId) -> Result<Option<Media>> {
         channels::media(&self.pool, id).await
+    }
+
+    async fn operator_preferences(&self, operator: OperatorId) -> Result<OperatorPreferences> {
+        operators::preferences(&self.pool, operator).await
+    }
+
+    async fn save_operator_preferences(
+        &self,
+        operator: OperatorId,
+        prefs: OperatorPreferences,
+    ) -> Result<OperatorPreferences> {
+        operators::save_preferences(&self.pool, operator, prefs).await
     }
 
     async fn create_quick_reply(

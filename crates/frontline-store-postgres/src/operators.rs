@@ -1,6 +1,9 @@
 //! Operators and their login sessions.
 
-use frontline_domain::{NewOperator, Operator, OperatorId, OperatorPatch, Role, Timestamp};
+use frontline_domain::{
+    AccountId, NewOperator, Operator, OperatorId, OperatorPatch, OperatorPreferences, Role,
+    Timestamp,
+};
 use frontline_store::{Result, StoreError};
 use sqlx::PgPool;
 use sqlx::postgres::PgRow;
@@ -154,4 +157,56 @@ pub(crate) async fn delete_operator_sessions(pool: &PgPool, operator: OperatorId
         .await
         .map_err(db_err)?;
     Ok(())
+}
+
+// ---- preferences ------------------------------------------------------------------------------
+
+pub(crate) async fn preferences(
+    pool: &PgPool,
+    operator: OperatorId,
+) -> Result<OperatorPreferences> {
+    // Every column is NULL when the operator exists but saved nothing (the LEFT JOIN).
+    type Row = (Option<Vec<i64>>, Option<bool>, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT p.hidden_account_ids, p.sound_muted, p.language FROM operators o \
+         LEFT JOIN operator_preferences p ON p.operator_id = o.id WHERE o.id = $1",
+    )
+    .bind(operator.0)
+    .fetch_optional(pool)
+    .await
+    .map_err(db_err)?;
+    let (hidden, muted, language) = row.ok_or(StoreError::NotFound("operator"))?;
+    Ok(OperatorPreferences {
+        hidden_accounts: hidden
+            .unwrap_or_default()
+            .into_iter()
+            .map(AccountId)
+            .collect(),
+        sound_muted: muted.unwrap_or(false),
+        language,
+    })
+}
+
+pub(crate) async fn save_preferences(
+    pool: &PgPool,
+    operator: OperatorId,
+    prefs: OperatorPreferences,
+) -> Result<OperatorPreferences> {
+    let prefs = prefs.normalized();
+    let hidden: Vec<i64> = prefs.hidden_accounts.iter().map(|a| a.0).collect();
+    sqlx::query(
+        "INSERT INTO operator_preferences (operator_id, hidden_account_ids, sound_muted, language, updated_at) \
+         VALUES ($1, $2, $3, $4, $5) ON CONFLICT (operator_id) DO UPDATE SET \
+         hidden_account_ids = EXCLUDED.hidden_account_ids, sound_muted = EXCLUDED.sound_muted, \
+         language = EXCLUDED.language, updated_at = EXCLUDED.updated_at",
+    )
+    .bind(operator.0)
+    .bind(&hidden)
+    .bind(prefs.sound_muted)
+    .bind(prefs.language.as_deref())
+    .bind(Timestamp::now().0)
+    .execute(pool)
+    .await
+    .map_err(map_err("operator"))?;
+    Ok(prefs)
 }

@@ -2,12 +2,12 @@
 
 use frontline_domain::{
     Account, AccountId, AccountPatch, NewAccount, NewOperator, Operator, OperatorId, OperatorPatch,
-    QuickReply, QuickReplyId, Timestamp,
+    OperatorPreferences, QuickReply, QuickReplyId, Timestamp,
 };
 use frontline_store::{Result, StoreError};
 
 use crate::SqliteStore;
-use crate::error::db;
+use crate::error::{corrupt, db};
 use crate::rows::{self, ACCOUNT_COLS, OPERATOR_COLS, QUICK_REPLY_COLS};
 
 // ---- operators ----------------------------------------------------------------------------------
@@ -265,6 +265,72 @@ pub(crate) async fn delete_account(s: &SqliteStore, id: AccountId) -> Result<()>
         .await
         .map_err(db)?;
     tx.commit().await.map_err(db)
+}
+
+// ---- operator preferences -----------------------------------------------------------------------
+
+pub(crate) async fn operator_preferences(
+    s: &SqliteStore,
+    operator: OperatorId,
+) -> Result<OperatorPreferences> {
+    // Every column is NULL when the operator exists but saved nothing (the LEFT JOIN).
+    type Row = (Option<String>, Option<bool>, Option<String>);
+    let row: Option<Row> = sqlx::query_as(
+        "SELECT p.hidden_account_ids, p.sound_muted, p.language FROM operators o \
+         LEFT JOIN operator_preferences p ON p.operator_id = o.id WHERE o.id = ?",
+    )
+    .bind(operator.0)
+    .fetch_optional(&s.read)
+    .await
+    .map_err(db)?;
+    let (hidden, muted, language) = row.ok_or(StoreError::NotFound("operator"))?;
+    let hidden_accounts = hidden
+        .unwrap_or_default()
+        .split(',')
+        .filter(|p| !p.is_empty())
+        .map(|p| {
+            p.parse::<i64>()
+                .map(AccountId)
+                .map_err(|e| corrupt(format!("hidden_account_ids: {e}")))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    Ok(OperatorPreferences {
+        hidden_accounts,
+        sound_muted: muted.unwrap_or(false),
+        language,
+    })
+}
+
+pub(crate) async fn save_operator_preferences(
+    s: &SqliteStore,
+    operator: OperatorId,
+    prefs: OperatorPreferences,
+) -> Result<OperatorPreferences> {
+    let prefs = prefs.normalized();
+    let hidden = prefs
+        .hidden_accounts
+        .iter()
+        .map(|a| a.0.to_string())
+        .collect::<Vec<_>>()
+        .join(",");
+    sqlx::query(
+        "INSERT INTO operator_preferences (operator_id, hidden_account_ids, sound_muted, language, updated_at) \
+         VALUES (?, ?, ?, ?, ?) ON CONFLICT (operator_id) DO UPDATE SET \
+         hidden_account_ids = excluded.hidden_account_ids, sound_muted = excluded.sound_muted, \
+         language = excluded.language, updated_at = excluded.updated_at",
+    )
+    .bind(operator.0)
+    .bind(hidden)
+    .bind(prefs.sound_muted)
+    .bind(prefs.language.as_deref())
+    .bind(Timestamp::now().0)
+    .execute(&s.write)
+    .await
+    .map_err(|e| match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound("operator"),
+        _ => db(e),
+    })?;
+    Ok(prefs)
 }
 
 // ---- quick replies ------------------------------------------------------------------------------

@@ -36,8 +36,8 @@ use frontline_domain::{
     FlowState, Handoff, HandoffId, InboundMessage, Integration, KbArticle, KbArticleDraft,
     KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite, LeadChange, Media, MediaId,
     Message, MessageId, NewAccount, NewDecisionRecord, NewMedia, NewOperator, Operator, OperatorId,
-    OperatorPatch, OutboundMessage, QuickReply, QuickReplyId, Seq, Slots, Timestamp, Workflow,
-    WorkflowDraft, WorkflowId, WorkflowVersion,
+    OperatorPatch, OperatorPreferences, OutboundMessage, QuickReply, QuickReplyId, Seq, Slots,
+    Timestamp, Workflow, WorkflowDraft, WorkflowId, WorkflowVersion,
 };
 use frontline_store::{
     ConversationFilter, EventBounds, ExternalRecorded, ImportStats, ImportedMessage, Ingested, Job,
@@ -388,6 +388,18 @@ impl Store for SqliteStore {
     }
     async fn media(&self, id: MediaId) -> Result<Option<Media>> {
         channels::media(self, id).await
+    }
+
+    async fn operator_preferences(&self, operator: OperatorId) -> Result<OperatorPreferences> {
+        admin::operator_preferences(self, operator).await
+    }
+
+    async fn save_operator_preferences(
+        &self,
+        operator: OperatorId,
+        prefs: OperatorPreferences,
+    ) -> Result<OperatorPreferences> {
+        admin::save_operator_preferences(self, operator, prefs).await
     }
 
     async fn create_quick_reply(

@@ -63,6 +63,7 @@ macro_rules! conformance_suite {
             import_is_idempotent_and_queues_nothing,
             import_updates_existing_conversation,
             quick_replies_crud_and_visibility,
+            operator_preferences_default_save_and_isolation,
             kb_categories_upsert_and_order,
             kb_category_delete_not_found_and_conflict,
             kb_article_upsert_versions_and_tags,
@@ -2951,6 +2952,67 @@ pub async fn import_updates_existing_conversation(store: Arc<dyn Store>) {
         .collect();
     assert_eq!(texts.len(), 3);
     assert!(texts.contains(&"старое".to_string()));
+}
+
+// ---- operator preferences -----------------------------------------------------------------------
+
+pub async fn operator_preferences_default_save_and_isolation(store: Arc<dyn Store>) {
+    let anna = operator(&*store, "anna", Role::Operator).await;
+    let bob = operator(&*store, "bob", Role::Operator).await;
+    let a = account(&*store, "Авито: мебель").await;
+    let b = account(&*store, "Авито: техника").await;
+
+    assert_eq!(
+        store.operator_preferences(anna.id).await.unwrap(),
+        OperatorPreferences::default(),
+        "nothing saved yet: every account shown, sound on, default language"
+    );
+
+    let saved = store
+        .save_operator_preferences(
+            anna.id,
+            OperatorPreferences {
+                hidden_accounts: vec![b.id, a.id, b.id],
+                sound_muted: true,
+                language: Some("en".into()),
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        saved.hidden_accounts,
+        vec![a.id, b.id],
+        "sorted, no repeats"
+    );
+    assert_eq!(store.operator_preferences(anna.id).await.unwrap(), saved);
+    assert_eq!(
+        store.operator_preferences(bob.id).await.unwrap(),
+        OperatorPreferences::default(),
+        "one operator's choice is not another's"
+    );
+
+    // Saving again replaces everything, including clearing the list and the language.
+    let cleared = OperatorPreferences {
+        hidden_accounts: vec![],
+        sound_muted: false,
+        language: None,
+    };
+    store
+        .save_operator_preferences(anna.id, cleared.clone())
+        .await
+        .unwrap();
+    assert_eq!(store.operator_preferences(anna.id).await.unwrap(), cleared);
+
+    assert_not_found(
+        "preferences of an unknown operator",
+        store.operator_preferences(OperatorId(987_654)).await,
+    );
+    assert_not_found(
+        "saving for an unknown operator",
+        store
+            .save_operator_preferences(OperatorId(987_654), OperatorPreferences::default())
+            .await,
+    );
 }
 
 // ---- quick replies ------------------------------------------------------------------------------

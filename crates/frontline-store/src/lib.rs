@@ -24,8 +24,8 @@ use frontline_domain::{
     InboundMessage, Integration, KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport,
     KbImportStats, KbWrite, Lead, LeadChange, Listing, Media, MediaId, Message, MessageId,
     NewAccount, NewDecisionRecord, NewMedia, NewOperator, Operator, OperatorId, OperatorPatch,
-    OutboundMessage, QuickReply, QuickReplyId, Seq, Slots, Timestamp, Workflow, WorkflowDraft,
-    WorkflowId, WorkflowVersion,
+    OperatorPreferences, OutboundMessage, QuickReply, QuickReplyId, Seq, Slots, Timestamp,
+    Workflow, WorkflowDraft, WorkflowId, WorkflowVersion,
 };
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -478,6 +478,19 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// `None`.
     async fn save_media(&self, new: NewMedia) -> Result<Media>;
     async fn media(&self, id: MediaId) -> Result<Option<Media>>;
+
+    // ---- operator preferences -----------------------------------------------------------------
+
+    /// The operator's saved preferences; the defaults when none were saved. `NotFound("operator")`
+    /// for an unknown operator.
+    async fn operator_preferences(&self, operator: OperatorId) -> Result<OperatorPreferences>;
+    /// Replace the operator's preferences (hidden accounts stored sorted, without repeats) and
+    /// return what was stored. `NotFound("operator")` for an unknown operator.
+    async fn save_operator_preferences(
+        &self,
+        operator: OperatorId,
+        prefs: OperatorPreferences,
+    ) -> Result<OperatorPreferences>;
 
     // ---- quick replies ----------------------------------------------------------------------
 

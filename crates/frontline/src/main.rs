@@ -48,6 +48,8 @@ enum Command {
     },
     /// Print a commented example configuration.
     PrintConfig,
+    /// Print the API's OpenAPI document (the web app's TypeScript types are generated from it).
+    Openapi,
     /// Manage operators.
     Operator {
         #[command(subcommand)]
@@ -152,6 +154,12 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::PrintConfig => {
             print!("{}", frontline::config::EXAMPLE);
+            Ok(())
+        }
+        Command::Openapi => {
+            use utoipa::OpenApi as _;
+            let doc = frontline_api::openapi::ApiDoc::openapi();
+            println!("{}", doc.to_pretty_json()?);
             Ok(())
         }
         Command::Serve {

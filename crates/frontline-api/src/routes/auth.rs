@@ -138,3 +138,85 @@ pub async fn logout(
 pub async fn me(CurrentOperator(op): CurrentOperator) -> ApiJson<dto::Operator> {
     ApiJson((&op).into())
 }
+
+/// Languages the web app is translated into.
+const LANGUAGES: [&str; 2] = ["ru", "en"];
+/// More hidden accounts than this is not a choice an operator makes by hand.
+const MAX_HIDDEN_ACCOUNTS: usize = 1000;
+
+/// The current operator's messenger preferences (hidden accounts, sound, language); the defaults
+/// until they save some.
+#[utoipa::path(
+    get, path = "/api/v1/me/preferences", tag = "auth",
+    responses((status = 200, body = dto::Preferences), (status = 401, body = crate::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn preferences(
+    State(state): State<AppState>,
+    CurrentOperator(op): CurrentOperator,
+) -> Result<ApiJson<dto::Preferences>, ApiError> {
+    Ok(ApiJson(
+        state.store().operator_preferences(op.id).await?.into(),
+    ))
+}
+
+/// Replace the current operator's messenger preferences. Hidden accounts must exist.
+#[utoipa::path(
+    put, path = "/api/v1/me/preferences", tag = "auth",
+    request_body = dto::Preferences,
+    responses(
+        (status = 200, body = dto::Preferences),
+        (status = 401, body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn save_preferences(
+    State(state): State<AppState>,
+    CurrentOperator(op): CurrentOperator,
+    ApiJson(req): ApiJson<dto::Preferences>,
+) -> Result<ApiJson<dto::Preferences>, ApiError> {
+    if let Some(lang) = req.language.as_deref()
+        && !LANGUAGES.contains(&lang)
+    {
+        return Err(ApiError::validation(
+            "language",
+            format!("must be one of {}", LANGUAGES.join(", ")),
+        ));
+    }
+    if req.hidden_account_ids.len() > MAX_HIDDEN_ACCOUNTS {
+        return Err(ApiError::validation(
+            "hidden_account_ids",
+            format!("at most {MAX_HIDDEN_ACCOUNTS} accounts"),
+        ));
+    }
+    let known: std::collections::HashSet<i64> = state
+        .store()
+        .list_accounts()
+        .await?
+        .iter()
+        .map(|a| a.id.0)
+        .collect();
+    if let Some(unknown) = req.hidden_account_ids.iter().find(|id| !known.contains(id)) {
+        return Err(ApiError::validation(
+            "hidden_account_ids",
+            format!("account {unknown} does not exist"),
+        ));
+    }
+    let saved = state
+        .store()
+        .save_operator_preferences(
+            op.id,
+            frontline_domain::OperatorPreferences {
+                hidden_accounts: req
+                    .hidden_account_ids
+                    .into_iter()
+                    .map(frontline_domain::AccountId)
+                    .collect(),
+                sound_muted: !req.sound,
+                language: req.language,
+            },
+        )
+        .await?;
+    Ok(ApiJson(saved.into()))
+}

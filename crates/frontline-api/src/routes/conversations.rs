@@ -528,18 +528,23 @@ pub async fn search(
         offset: p.offset.unwrap_or(0).min(10_000),
     };
     let results = state.store().search_messages(&query).await?;
+    // A page holds at most MAX_PAGE hits, one per conversation: their rows are read one by one.
+    let mut hits = Vec::with_capacity(results.hits.len());
+    for h in &results.hits {
+        let Some(view) = state.store().conversation(h.conversation_id).await? else {
+            continue; // deleted between the search and now
+        };
+        hits.push(dto::SearchHit {
+            conversation_id: h.conversation_id.0,
+            message_id: h.message_id.0,
+            created: dto::rfc3339(h.created_at),
+            snippet: frontline_text::highlight(&h.text, &terms, 160),
+            conversation: (&view).into(),
+        });
+    }
     Ok(ApiJson(dto::SearchResponse {
         total_conversations: results.total_conversations,
-        hits: results
-            .hits
-            .iter()
-            .map(|h| dto::SearchHit {
-                conversation_id: h.conversation_id.0,
-                message_id: h.message_id.0,
-                created: dto::rfc3339(h.created_at),
-                snippet: frontline_text::highlight(&h.text, &terms, 160),
-            })
-            .collect(),
+        hits,
     }))
 }
 

@@ -152,3 +152,68 @@ async fn the_session_cookie_authenticates_too() {
         .unwrap();
     assert_eq!(r.status(), 200);
 }
+
+#[tokio::test]
+async fn preferences_are_per_operator_validated_and_kept() {
+    let app = spawn_app().await;
+    let (a1, _) = app.api_account("Первый", None).await;
+    let (a2, _) = app.api_account("Второй", None).await;
+    let olga = app.create_operator("olga", "operator").await;
+
+    let (s, p) = app.get(&olga, "/api/v1/me/preferences").await;
+    assert_eq!(s, 200, "{p}");
+    assert_eq!(
+        p,
+        json!({"hidden_account_ids": [], "sound": true, "language": null})
+    );
+
+    let (s, p) = app
+        .send(
+            Method::PUT,
+            &olga,
+            "/api/v1/me/preferences",
+            json!({"hidden_account_ids": [a2, a1, a2], "sound": false, "language": "en"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{p}");
+    let mut expected = vec![a1, a2];
+    expected.sort();
+    assert_eq!(p["hidden_account_ids"], json!(expected));
+    assert_eq!(p["sound"], false);
+    // Kept on the server: another session (another browser) sees the same choice.
+    let again = app.login("olga", "op-password-1").await;
+    assert_eq!(app.get(&again, "/api/v1/me/preferences").await.1, p);
+    // The admin's are their own.
+    assert_eq!(
+        app.get(&app.admin_token, "/api/v1/me/preferences").await.1["hidden_account_ids"],
+        json!([])
+    );
+
+    for (body, field) in [
+        (json!({"language": "de"}), "language"),
+        (
+            json!({"hidden_account_ids": [987_654]}),
+            "hidden_account_ids",
+        ),
+    ] {
+        let (s, e) = app
+            .send(Method::PUT, &olga, "/api/v1/me/preferences", body)
+            .await;
+        assert_eq!(s, 422, "{e}");
+        assert_eq!(e["error"]["code"], "validation_failed");
+        assert_eq!(e["error"]["field"], field);
+    }
+    let (s, e) = app
+        .send(
+            Method::PUT,
+            &olga,
+            "/api/v1/me/preferences",
+            json!({"hidden_account_ids": "1,2"}),
+        )
+        .await;
+    assert_eq!(s, 422, "{e}");
+    assert_eq!(e["error"]["code"], "validation_failed");
+    // Nothing of the refused requests was stored.
+    assert_eq!(app.get(&olga, "/api/v1/me/preferences").await.1, p);
+    assert_eq!(app.get("nope", "/api/v1/me/preferences").await.0, 401);
+}

@@ -277,6 +277,11 @@ async fn search_finds_inflections_and_highlights() {
         "Когда будет доставка <mark>заказу</mark>?"
     );
     assert!(hits[0]["created"].as_str().unwrap().ends_with('Z'));
+    // Each hit carries its conversation's row, so a result list needs no second request.
+    for h in hits {
+        assert_eq!(h["conversation"]["id"], h["conversation_id"]);
+        assert!(h["conversation"]["account"]["name"].is_string(), "{h}");
+    }
 
     let (_, r) = app.get(&app.admin_token, "/api/v1/search?q=доставки").await;
     assert_eq!(r["total_conversations"], 1);

@@ -12,4 +12,5 @@ mod errors;
 mod helpers;
 mod inbox;
 mod stream;
+mod web;
 mod workflows;
