@@ -13,7 +13,7 @@ use rust_embed::RustEmbed;
 use crate::error::ApiError;
 
 #[derive(RustEmbed)]
-#[folder = "$CARGO_MANIFEST_DIR/../../web/dist"]
+#[folder = "../../web/dist"] // relative to this crate's Cargo.toml
 #[allow_missing = true]
 struct Dist;
 
