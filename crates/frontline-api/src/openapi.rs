@@ -137,3 +137,26 @@ impl Modify for Security {
         );
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Client generators (the web app's openapi-typescript) key operations by id: two handlers
+    /// named `list` in different modules would silently get one another's types.
+    #[test]
+    fn operation_ids_are_unique() {
+        let doc = ApiDoc::openapi();
+        let mut seen = std::collections::BTreeMap::new();
+        for (path, item) in &doc.paths.paths {
+            let ops = [&item.get, &item.put, &item.post, &item.delete, &item.patch];
+            for op in ops.into_iter().flatten() {
+                let id = op.operation_id.clone().expect("every operation has an id");
+                if let Some(other) = seen.insert(id.clone(), path.clone()) {
+                    panic!("operation id `{id}` is used by {other} and {path}");
+                }
+            }
+        }
+        assert!(seen.len() > 40, "{} operations", seen.len());
+    }
+}

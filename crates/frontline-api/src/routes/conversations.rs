@@ -70,6 +70,7 @@ fn page_limit(limit: Option<usize>, default: usize) -> Result<usize, ApiError> {
 
 /// List conversations, most recently active first.
 #[utoipa::path(
+    operation_id = "list_conversations",
     get, path = "/api/v1/conversations", tag = "conversations",
     params(ListParams),
     responses((status = 200, body = dto::ConversationPage), (status = 401, body = crate::error::ErrorBody), (status = 422, body = crate::error::ErrorBody)),
@@ -114,6 +115,7 @@ pub async fn list(
 
 /// One conversation, with the briefing of the handoff that gave it to operators.
 #[utoipa::path(
+    operation_id = "get_conversation",
     get, path = "/api/v1/conversations/{id}", tag = "conversations",
     params(("id" = i64, Path)),
     responses((status = 200, body = dto::ConversationDetail), (status = 404, body = crate::error::ErrorBody)),
@@ -495,6 +497,7 @@ pub struct SearchParams {
 
 /// Search message text across all conversations.
 #[utoipa::path(
+    operation_id = "search_messages",
     get, path = "/api/v1/search", tag = "search",
     params(SearchParams),
     responses((status = 200, body = dto::SearchResponse), (status = 422, body = crate::error::ErrorBody)),

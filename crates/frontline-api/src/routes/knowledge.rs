@@ -307,6 +307,7 @@ pub struct KbSearchParams {
 
 /// Retrieve passages as the bot does (published articles only), with their confidence.
 #[utoipa::path(
+    operation_id = "search_knowledge",
     get, path = "/api/v1/kb/search", tag = "knowledge",
     params(KbSearchParams),
     responses((status = 200, body = Vec<dto::KbFragment>), (status = 422, body = crate::error::ErrorBody)),

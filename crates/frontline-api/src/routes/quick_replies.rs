@@ -21,6 +21,7 @@ fn may_edit(me: &Operator, q: &QuickReply) -> bool {
 
 /// Shared quick replies and the current operator's own, by title.
 #[utoipa::path(
+    operation_id = "list_quick_replies",
     get, path = "/api/v1/quick-replies", tag = "quick_replies",
     responses((status = 200, body = Vec<dto::QuickReply>)),
     security(("bearer" = []))
@@ -34,6 +35,7 @@ pub async fn list(
 }
 
 #[utoipa::path(
+    operation_id = "create_quick_reply",
     post, path = "/api/v1/quick-replies", tag = "quick_replies",
     request_body = dto::QuickReplyRequest,
     responses(
@@ -62,6 +64,7 @@ pub async fn create(
 }
 
 #[utoipa::path(
+    operation_id = "update_quick_reply",
     put, path = "/api/v1/quick-replies/{id}", tag = "quick_replies",
     params(("id" = i64, Path)),
     request_body = dto::QuickReplyRequest,
@@ -92,6 +95,7 @@ pub async fn update(
 }
 
 #[utoipa::path(
+    operation_id = "delete_quick_reply",
     delete, path = "/api/v1/quick-replies/{id}", tag = "quick_replies",
     params(("id" = i64, Path)),
     responses(

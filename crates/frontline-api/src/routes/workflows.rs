@@ -87,6 +87,7 @@ async fn load(state: &AppState, id: i64) -> Result<frontline_domain::Workflow, A
 }
 
 #[utoipa::path(
+    operation_id = "list_workflows",
     get, path = "/api/v1/workflows", tag = "workflows",
     responses((status = 200, body = Vec<dto::WorkflowSummary>)),
     security(("bearer" = []))
@@ -101,6 +102,7 @@ pub async fn list(
 
 /// Save a new workflow; an incomplete draft is kept and its problems reported.
 #[utoipa::path(
+    operation_id = "create_workflow",
     post, path = "/api/v1/workflows", tag = "workflows",
     request_body = dto::WorkflowRequest,
     responses(
@@ -120,6 +122,7 @@ pub async fn create(
 }
 
 #[utoipa::path(
+    operation_id = "get_workflow",
     get, path = "/api/v1/workflows/{id}", tag = "workflows",
     params(("id" = i64, Path)),
     responses((status = 200, body = dto::WorkflowFull), (status = 404, body = crate::error::ErrorBody)),
@@ -136,6 +139,7 @@ pub async fn get(
 
 /// Replace the draft (name, document, tests); published versions are untouched.
 #[utoipa::path(
+    operation_id = "update_workflow",
     put, path = "/api/v1/workflows/{id}", tag = "workflows",
     params(("id" = i64, Path)),
     request_body = dto::WorkflowRequest,
@@ -160,6 +164,7 @@ pub async fn update(
 }
 
 #[utoipa::path(
+    operation_id = "delete_workflow",
     delete, path = "/api/v1/workflows/{id}", tag = "workflows",
     params(("id" = i64, Path)),
     responses(

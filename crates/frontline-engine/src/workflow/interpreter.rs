@@ -37,7 +37,7 @@ use serde_json::{Value, json};
 use super::document::FALLBACK;
 use super::expr::{CustomerProfile, LocalNow, Scope};
 use super::graph::{Graph, Node, NodeKind, Validator};
-use super::template::{Escape, render, render_with, single_placeholder};
+use super::template::{Escape, render, render_for_people, render_with, single_placeholder};
 use crate::slots::{SlotValue, extract, parse_one};
 
 /// Nodes run per customer message before the run is stopped.
@@ -698,7 +698,10 @@ impl<E: Effects + ?Sized> Run<'_, E> {
             }
             NodeKind::Handoff { data, reason } => {
                 let message = data.message.as_ref().map(|m| self.render(m));
-                let briefing = data.briefing_template.as_ref().map(|b| self.render(b));
+                let briefing = data
+                    .briefing_template
+                    .as_ref()
+                    .map(|b| render_for_people(b, &self.scope(), "—"));
                 if let Some(m) = &message {
                     self.replies.push(m.clone());
                 }

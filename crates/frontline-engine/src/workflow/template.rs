@@ -90,13 +90,28 @@ pub fn render(template: &str, scope: &Scope<'_>) -> String {
 }
 
 pub fn render_with(template: &str, scope: &Scope<'_>, escape: Escape) -> String {
+    render_pieces(template, scope, escape, None)
+}
+
+/// For text people read as a report (the operator's briefing): a value nobody learned shows as
+/// `missing` instead of the placeholder's own `{slots.x}`.
+pub fn render_for_people(template: &str, scope: &Scope<'_>, missing: &str) -> String {
+    render_pieces(template, scope, Escape::None, Some(missing))
+}
+
+fn render_pieces(
+    template: &str,
+    scope: &Scope<'_>,
+    escape: Escape,
+    missing: Option<&str>,
+) -> String {
     let mut out = String::with_capacity(template.len() + 32);
     for piece in pieces(template) {
         match piece {
             Piece::Text(t) => out.push_str(t),
             Piece::Name(name, written) => match scope.lookup(name) {
                 Some(v) => out.push_str(&escaped(&value_text(&v), escape)),
-                None => out.push_str(written),
+                None => out.push_str(missing.unwrap_or(written)),
             },
         }
     }
@@ -169,6 +184,33 @@ mod tests {
             render_with(template, &scope, escape),
             expected,
             "{template}"
+        );
+    }
+
+    #[test]
+    fn briefings_show_unknown_values_as_missing() {
+        let slots = BTreeMap::new();
+        let vars = BTreeMap::new();
+        let customer = customer();
+        let scope = Scope {
+            text: "жалоба",
+            channel: "api",
+            intent: None,
+            confidence: None,
+            now: now(),
+            slots: &slots,
+            vars: &vars,
+            customer: &customer,
+        };
+        let t = "Заказ: {slots.order_number}. Клиент написал: «{text}».";
+        assert_eq!(
+            render_for_people(t, &scope, "—"),
+            "Заказ: —. Клиент написал: «жалоба»."
+        );
+        // Replies and requests keep the placeholder, so a tester sees what was not filled.
+        assert_eq!(
+            render(t, &scope),
+            "Заказ: {slots.order_number}. Клиент написал: «жалоба»."
         );
     }
 
