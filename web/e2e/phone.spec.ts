@@ -1,0 +1,67 @@
+// The phone layout (390×844, touch): the list alone, a chat full-screen with «back», a usable composer.
+import { login, messages, openTab, row, shot } from './support/browser';
+import { botChat, expect, handedOverChat, test } from './support/fixtures';
+
+test('phone: list alone, a tapped chat full-screen, back to the list, composer works', async ({ page, state, api, sim }) => {
+  const chat = await handedOverChat(api, sim, { first: 'Ульяна' });
+  await page.goto(`${state.server.url}/`);
+  await expect(page.getByTestId('login-form')).toBeVisible();
+  await shot(page, 'phone-01-login');
+  await login(page, state.server.url, state.admin);
+  await openTab(page, 'mine');
+  const list = page.getByTestId('chat-list');
+  await expect(list).toBeVisible();
+  await expect(page.getByTestId('chat-window')).toHaveCount(0);
+  await shot(page, 'phone-02-mine-list');
+
+  await row(page, chat.conversation.id).tap();
+  const win = page.getByTestId('chat-window');
+  await expect(win).toHaveAttribute('data-conversation-id', String(chat.conversation.id));
+  await expect(list).toBeHidden();
+  // Full-screen: the chat window spans the viewport's width.
+  const box = await win.boundingBox();
+  expect(box && Math.round(box.width)).toBe(390);
+  await expect(page.getByTestId('chat-back')).toBeVisible();
+  await expect(page.getByTestId('handoff-briefing')).toBeVisible();
+  await shot(page, 'phone-03-chat-with-briefing');
+
+  const text = 'Отвечаю с телефона: товар есть в наличии';
+  const input = page.getByTestId('composer-input');
+  await input.tap();
+  await input.fill(text);
+  await page.getByTestId('composer-send').tap();
+  await expect(messages(page).filter({ hasText: text })).toHaveCount(1);
+  await expect(input).toHaveValue('');
+  await expect
+    .poll(async () => (await sim.sentByApp(1001)).filter((m) => m.chat_id === chat.chatId && m.text === text).length)
+    .toBe(1);
+
+  await page.getByTestId('quick-replies-button').tap();
+  await expect(page.getByTestId('quick-replies-panel')).toBeVisible();
+  await shot(page, 'phone-04-quick-replies-panel');
+  await page.keyboard.press('Escape');
+
+  await page.getByTestId('chat-back').tap();
+  await expect(list).toBeVisible();
+  await expect(page.getByTestId('chat-window')).toHaveCount(0);
+  await expect(row(page, chat.conversation.id)).toBeVisible();
+});
+
+test('phone: screenshots of the «Бот» list, search and accounts', async ({ page, state, api, sim }) => {
+  await botChat(api, sim, { first: 'Борис' });
+  await login(page, state.server.url, state.admin);
+  await openTab(page, 'bot');
+  await expect(page.getByTestId('chat-row').first()).toBeVisible();
+  await shot(page, 'phone-05-bot-list');
+
+  await page.getByTestId('search-input').fill('доставка');
+  await expect(page.getByTestId('search-count')).toBeVisible();
+  await expect(page.getByTestId('search-hit').first()).toBeVisible();
+  await shot(page, 'phone-06-search-results');
+  await page.getByTestId('search-input').fill('');
+
+  await page.getByTestId('accounts-button').tap();
+  await expect(page.getByTestId('accounts-panel')).toBeVisible();
+  await expect(page.getByTestId('account-checkbox')).toHaveCount(2);
+  await shot(page, 'phone-07-accounts-panel');
+});
