@@ -511,8 +511,42 @@ async fn seed_demo_workflow(store: &dyn Store, addr: std::net::SocketAddr) -> an
             );
         }
     }
+    // Shared quick replies for the messenger's ⚡ panel, with the placeholders it fills from the
+    // conversation.
+    // No operator has id 0: this lists the shared ones only.
+    let shared = store
+        .list_quick_replies(frontline_domain::OperatorId(0))
+        .await?;
+    if shared.is_empty() {
+        for (title, text) in DEMO_QUICK_REPLIES {
+            store.create_quick_reply(title, text, None).await?;
+        }
+    }
     Ok(())
 }
+
+const DEMO_QUICK_REPLIES: [(&str, &str); 5] = [
+    (
+        "Приветствие",
+        "Здравствуйте, {customer_name}! Меня зовут {operator_name}, я помогу разобраться.",
+    ),
+    (
+        "Статус заказа",
+        "{customer_name}, проверил заказ {order_number}: он передан в доставку, трек-номер пришлю сюда же.",
+    ),
+    (
+        "Уточнить номер заказа",
+        "Подскажите, пожалуйста, номер заказа — он есть в письме о покупке.",
+    ),
+    (
+        "Возврат",
+        "Вернуть товар можно в течение 14 дней: оформим заявку здесь, курьер заберёт его бесплатно.",
+    ),
+    (
+        "Спасибо",
+        "Спасибо за обращение, {customer_name}! Если появятся вопросы — пишите, мы на связи.",
+    ),
+];
 
 /// Drop events older than the retention, hourly.
 async fn prune_events(store: Arc<dyn Store>, retention: Duration, shutdown: CancellationToken) {

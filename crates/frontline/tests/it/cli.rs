@@ -101,6 +101,24 @@ async fn demo_runs_a_message_through_the_demo_shop_workflow() {
         .await
         .unwrap();
     let admin = admin["token"].as_str().unwrap().to_owned();
+    // The messenger's quick replies are seeded, shared, with placeholders it fills.
+    let replies: serde_json::Value = http
+        .get(format!("http://{addr}/api/v1/quick-replies"))
+        .bearer_auth(&admin)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let replies = replies.as_array().unwrap();
+    assert_eq!(replies.len(), 5, "{replies:?}");
+    assert!(replies.iter().all(|q| q["shared"] == true));
+    assert!(
+        replies
+            .iter()
+            .any(|q| q["text"].as_str().unwrap().contains("{customer_name}"))
+    );
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         let messages: serde_json::Value = http
