@@ -102,6 +102,7 @@ impl SqliteStore {
             // An in-memory database lives as long as one of its connections: never let it close.
             .idle_timeout(None)
             .max_lifetime(None)
+            .after_release(|conn, _| Box::pin(leave_no_transaction_open(conn)))
             .connect_with(write_options)
             .await
             .map_err(db)?;
@@ -135,6 +136,19 @@ impl SqliteStore {
     pub(crate) async fn begin(&self) -> Result<Tx> {
         self.write.begin_with("BEGIN IMMEDIATE").await.map_err(db)
     }
+}
+
+/// A future dropped while it was beginning a transaction (an HTTP handler whose client went away)
+/// can leave the connection inside `BEGIN` with no `Transaction` to roll it back; with one write
+/// connection every later write would then fail. Roll such a transaction back as the connection
+/// returns to the pool: nothing in it was committed, so nothing is lost.
+async fn leave_no_transaction_open(conn: &mut sqlx::SqliteConnection) -> Result<bool, sqlx::Error> {
+    use sqlx::{Connection as _, TransactionManager as _};
+    while conn.is_in_transaction() {
+        tracing::warn!("a write connection came back inside a transaction; rolling it back");
+        sqlx::sqlite::SqliteTransactionManager::rollback(conn).await?;
+    }
+    Ok(true)
 }
 
 fn is_memory_url(url: &str) -> bool {
@@ -580,6 +594,47 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[tokio::test]
+    async fn a_transaction_left_open_by_a_dropped_future_does_not_block_writes() {
+        use sqlx::{Connection as _, TransactionManager as _};
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("f.db").display());
+        let store = SqliteStore::connect(&url).await.unwrap();
+        {
+            // What a `begin` cancelled after its BEGIN ran leaves behind: a connection inside a
+            // transaction and no `Transaction` to roll it back.
+            let mut conn = store.write.acquire().await.unwrap();
+            sqlx::sqlite::SqliteTransactionManager::begin(
+                &mut conn,
+                Some("BEGIN IMMEDIATE".into()),
+            )
+            .await
+            .unwrap();
+            assert!(conn.is_in_transaction());
+        }
+        let admin = store
+            .create_operator(frontline_domain::NewOperator {
+                login: frontline_domain::Login::parse("olga").unwrap(),
+                display_name: "Ольга".into(),
+                role: frontline_domain::Role::Operator,
+                password_hash: "x".into(),
+            })
+            .await
+            .expect("the next write gets a clean connection");
+        assert_eq!(
+            store.operator(admin.id).await.unwrap().unwrap().login,
+            "olga"
+        );
+        // And the next transaction commits for real.
+        let mut tx = store.begin().await.unwrap();
+        sqlx::query("DELETE FROM operators")
+            .execute(&mut *tx)
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(store.count_operators().await.unwrap(), 0);
     }
 
     #[tokio::test]
