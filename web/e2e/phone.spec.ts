@@ -25,6 +25,24 @@ test('phone: list alone, a tapped chat full-screen, back to the list, composer w
   await expect(page.getByTestId('handoff-briefing')).toBeVisible();
   await shot(page, 'phone-03-chat-with-briefing');
 
+  // The listing and customer cards: a one-line strip that opens them stacked, none wider than the screen.
+  const strip = page.getByTestId('cards-strip-toggle');
+  await expect(strip).toHaveAttribute('aria-expanded', 'false');
+  await strip.tap();
+  await expect(strip).toHaveAttribute('aria-expanded', 'true');
+  const card = page.getByTestId('customer-card');
+  await expect(card).toBeVisible();
+  await expect(card).toContainText(chat.customer.name);
+  await expect(page.getByTestId('listing-card')).toBeVisible();
+  for (const el of [card, page.getByTestId('listing-card')]) {
+    const b = await el.boundingBox();
+    expect(b && b.x >= 0 && b.x + b.width <= 390, 'the card fits the screen').toBe(true);
+  }
+  expect(await page.evaluate(() => document.documentElement.scrollWidth), 'no horizontal overflow').toBeLessThanOrEqual(390);
+  await shot(page, 'phone-03b-chat-cards-open');
+  await strip.tap();
+  await expect(card).toHaveCount(0);
+
   const text = 'Отвечаю с телефона: товар есть в наличии';
   const input = page.getByTestId('composer-input');
   await input.tap();

@@ -42,7 +42,8 @@ test('after a server restart nothing is missing, nothing doubled, the offline dr
   for (const t of [...whileDown, afterUp]) {
     await expect(messages(page).filter({ hasText: t }), t).toHaveCount(1, { timeout: 20_000 });
   }
-  // Every stored message is on screen once: compare the ids with the server's.
+  // Every stored message is on screen once: compare the ids with the server's. (The message list is
+  // virtualised, but this chat is far shorter than the rows it draws around the view: all are in the DOM.)
   const stored = await api.waitMessages(id, (ms) => [...whileDown, afterUp].every((t) => ms.some((m) => m.text === t)));
   // (System notes may be drawn as system events rather than messages: compare the others.)
   const shown = () =>

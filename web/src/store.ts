@@ -1,6 +1,6 @@
 //! The app state (zustand): session, preferences, the conversation map, the open chat, the stream.
 import { create } from 'zustand';
-import { api, ApiError, getJson, setSessionEndedHandler, unwrap } from './api/client';
+import { api, ApiError, setSessionEndedHandler, unwrap } from './api/client';
 import type {
   Account,
   Conversation,
@@ -123,7 +123,7 @@ export const useApp = create<AppState>()((set, get) => {
     const [rawPrefs, accounts, quickReplies] = await Promise.all([
       unwrap(api.GET('/api/v1/me/preferences')).catch(() => DEFAULT_PREFS),
       unwrap<Account[]>(api.GET('/api/v1/accounts')).catch((): Account[] => []),
-      getJson<QuickReply[]>('/api/v1/quick-replies').catch((): QuickReply[] => []),
+      unwrap(api.GET('/api/v1/quick-replies')).catch((): QuickReply[] => []),
     ]);
     const prefs = normalizePreferences(rawPrefs);
     await i18n.changeLanguage(prefs.language === 'en' ? 'en' : 'ru');

@@ -87,29 +87,3 @@ export function uploadMedia(
     xhr.send(file);
   });
 }
-
-/**
- * A GET whose response type is named by the caller. `frontline openapi` currently reuses
- * operationIds across tags (`search` for /search and /kb/search, `list` for /conversations,
- * /quick-replies and /workflows), and openapi-typescript keys operations by id, so those paths get
- * another operation's types in schema.d.ts. The calls hit by that go through here, typed with the
- * (correct) component schemas, until the server's ids are unique.
- */
-export async function getJson<T>(path: string, query: Record<string, string | number | undefined> = {}): Promise<T> {
-  const qs = new URLSearchParams();
-  for (const [k, v] of Object.entries(query)) if (v !== undefined) qs.set(k, String(v));
-  const url = qs.size ? `${path}?${qs.toString()}` : path;
-  let r: Response;
-  try {
-    r = await fetch(url, { credentials: 'same-origin', headers: { accept: 'application/json' } });
-  } catch (e) {
-    throw new ApiError(0, 'network', e instanceof Error ? e.message : String(e));
-  }
-  const body = (await r.json().catch(() => null)) as unknown;
-  if (!r.ok) {
-    const err = (body as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
-    if (r.status === 401 && (err?.code === 'unauthorized' || err?.code === 'invalid_token' || !err)) onSessionEnded?.();
-    throw new ApiError(r.status, err?.code ?? 'http_' + r.status, err?.message ?? r.statusText, err?.field);
-  }
-  return body as T;
-}

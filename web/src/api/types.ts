@@ -27,15 +27,8 @@ export function normalizePreferences(p: S['Preferences'] | null | undefined): Pr
 }
 
 export type ConversationsQuery = NonNullable<paths['/api/v1/conversations']['get']['parameters']['query']>;
-/** Query of `GET /api/v1/search` (see `getJson` in client.ts for why it is spelled out). */
-export interface SearchQuery {
-  q: string;
-  lead?: Lead;
-  account_ids?: string;
-  limit?: number;
-  offset?: number;
-  [key: string]: string | number | undefined;
-}
+/** Query of `GET /api/v1/search`. */
+export type SearchQuery = paths['/api/v1/search']['get']['parameters']['query'];
 export type Lead = S['Lead'];
 export type DeliveryStatus = S['DeliveryStatus'];
 export type AuthorKind = S['AuthorKind'];

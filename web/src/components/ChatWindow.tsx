@@ -4,6 +4,7 @@ import { useTranslation } from 'react-i18next';
 import type { Conversation, Handoff } from '../api/types';
 import { useApp, errorText } from '../store';
 import { placeholderValues } from '../lib/placeholders';
+import { intentLabel, reasonLabel, slotLabel } from '../lib/labels';
 import { Avatar } from './Avatar';
 import { Composer } from './Composer';
 import { MessageList } from './MessageList';
@@ -32,7 +33,8 @@ export function ListingCard(props: { conv: Conversation }) {
 }
 
 export function CustomerCard(props: { conv: Conversation }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const exists = (k: string) => i18n.exists(k);
   const c = props.conv;
   const slots = Object.entries(c.slots);
   return (
@@ -52,12 +54,14 @@ export function CustomerCard(props: { conv: Conversation }) {
         {c.intent && (
           <>
             <dt>{t('chat.intent')}</dt>
-            <dd>{c.intent}</dd>
+            <dd data-testid="customer-intent" data-intent={c.intent}>
+              {intentLabel(t, exists, c.intent)}
+            </dd>
           </>
         )}
         {slots.map(([k, v]) => (
-          <span key={k} className="slot">
-            <dt>{k}</dt>
+          <span key={k} className="slot" data-slot={k}>
+            <dt>{slotLabel(t, exists, k)}</dt>
             <dd>{v}</dd>
           </span>
         ))}
@@ -66,22 +70,52 @@ export function CustomerCard(props: { conv: Conversation }) {
   );
 }
 
+/** On a phone: one line (listing, price, topic) that opens the listing and customer cards, stacked. */
+function CardsStrip(props: { conv: Conversation }) {
+  const { t, i18n } = useTranslation();
+  const [open, setOpen] = useState(false);
+  const c = props.conv;
+  const parts = [
+    c.listing?.title,
+    c.listing?.price,
+    c.intent ? `${t('chat.intent')}: ${intentLabel(t, (k) => i18n.exists(k), c.intent)}` : null,
+  ].filter((x): x is string => !!x);
+  const summary = parts.length ? parts.join(' · ') : c.customer.name || t('chat.customer');
+  return (
+    <div className={'cards-strip' + (open ? ' open' : '')} data-testid="cards-strip">
+      <button type="button" className="cards-strip-head" aria-expanded={open} data-testid="cards-strip-toggle" onClick={() => setOpen((o) => !o)}>
+        <span className="cards-strip-label">{t(c.listing ? 'chat.listing' : 'chat.customerCard')}</span>
+        <span className="cards-strip-summary">{summary}</span>
+        <span className="briefing-toggle">{open ? t('briefing.hide') : t('briefing.show')}</span>
+      </button>
+      {open && (
+        <div className="cards-stack">
+          <ListingCard conv={c} />
+          <CustomerCard conv={c} />
+        </div>
+      )}
+    </div>
+  );
+}
+
 function Briefing(props: { h: Handoff }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
+  const exists = (k: string) => i18n.exists(k);
   const [open, setOpen] = useState(true);
   const h = props.h;
   const slots = Object.entries(h.slots);
   return (
     <div className={'handoff-briefing' + (open ? '' : ' collapsed')} data-testid="handoff-briefing">
       <button type="button" className="briefing-head" aria-expanded={open} onClick={() => setOpen((o) => !o)}>
-        <strong>{t('briefing.title')}</strong>: {t('handoff.reason.' + h.reason)}
+        <strong>{t('briefing.title')}:</strong>
+        <span>{reasonLabel(t, exists, h.reason)}</span>
         <span className="briefing-toggle">{open ? t('briefing.hide') : t('briefing.show')}</span>
       </button>
       {open && (
         <div className="briefing-body">
           {h.intent && (
             <div>
-              <b>{t('briefing.intent')}:</b> {h.intent}
+              <b>{t('briefing.intent')}:</b> {intentLabel(t, exists, h.intent)}
             </div>
           )}
           {h.summary && (
@@ -91,7 +125,7 @@ function Briefing(props: { h: Handoff }) {
           )}
           {slots.length > 0 && (
             <div>
-              <b>{t('briefing.slots')}:</b> {slots.map(([k, v]) => `${k}: ${v}`).join(', ')}
+              <b>{t('briefing.slots')}:</b> {slots.map(([k, v]) => `${slotLabel(t, exists, k)}: ${v}`).join(', ')}
             </div>
           )}
           {h.briefing && (
@@ -152,12 +186,12 @@ export function ChatWindow(props: { phone: boolean; cardsInline: boolean }) {
       </header>
       {leadError && <div className="error-line">{leadError}</div>}
       {chat.error && <div className="error-line">{chat.error}</div>}
-      {props.cardsInline && (conv.listing || conv.customer) && (
+      {props.cardsInline && (props.phone ? <CardsStrip conv={conv} /> : (
         <div className="inline-cards">
           <ListingCard conv={conv} />
           <CustomerCard conv={conv} />
         </div>
-      )}
+      ))}
       <MessageList key={`list-${conv.id}`} chat={chat} conv={conv} />
       {conv.lead === 'operator' && chat.briefing && <Briefing h={chat.briefing} />}
       <Composer

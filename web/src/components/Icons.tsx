@@ -7,6 +7,8 @@ const svg = (size: number, children: React.ReactNode) => (
 );
 export const BellIcon = ({ size = 18 }: P) => svg(size, <><path d="M6 8a6 6 0 0 1 12 0c0 7 3 9 3 9H3s3-2 3-9" /><path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" /></>);
 export const BellOffIcon = ({ size = 18 }: P) => svg(size, <><path d="M8.7 3A6 6 0 0 1 18 8c0 2.7.6 4.6 1.3 6" /><path d="M17 17H3s3-2 3-9c0-.9.2-1.8.6-2.6" /><path d="M10.3 21a1.94 1.94 0 0 0 3.4 0" /><path d="m2 2 20 20" /></>);
+export const SpeakerIcon = ({ size = 18 }: P) => svg(size, <><path d="M11 5 6 9H2v6h4l5 4V5z" /><path d="M15.5 8.5a5 5 0 0 1 0 7" /><path d="M19 5a10 10 0 0 1 0 14" /></>);
+export const SpeakerOffIcon = ({ size = 18 }: P) => svg(size, <><path d="M11 5 6 9H2v6h4l5 4V5z" /><path d="m22 9-6 6" /><path d="m16 9 6 6" /></>);
 export const NotifyIcon = ({ size = 18 }: P) => svg(size, <><rect x="3" y="4" width="18" height="14" rx="2" /><path d="M7 9h10M7 13h6" /></>);
 export const ClipIcon = ({ size = 18 }: P) => svg(size, <path d="m21.4 11.1-9.2 9.2a6 6 0 0 1-8.5-8.5l9.2-9.2a4 4 0 0 1 5.7 5.7l-9.2 9.2a2 2 0 0 1-2.8-2.8l8.5-8.5" />);
 export const BoltIcon = ({ size = 18 }: P) => svg(size, <path d="M13 2 3 14h9l-1 8 10-12h-9l1-8z" />);

@@ -1,24 +1,28 @@
 import { CheckIcon, ClipIcon, ClockIcon, DoubleCheckIcon, WarnIcon } from './Icons';
-import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
 import { useTranslation } from 'react-i18next';
 import type { Conversation, Handoff, Message } from '../api/types';
+import type { PendingMessage, TimelineItem } from '../lib/messages';
 import { useApp, errorText, type ChatState } from '../store';
 import { buildTimeline } from '../lib/messages';
 import { formatClock, formatSize } from '../lib/time';
+import { reasonLabel } from '../lib/labels';
+import i18n from '../i18n';
 
 export function handoffText(h: Handoff, t: (k: string, o?: Record<string, unknown>) => string, operatorName?: string): string {
   const name = operatorName ?? (h.actor.operator_id != null ? `#${h.actor.operator_id}` : '');
   if (h.to === 'operator') {
-    if (h.actor.kind === 'bot' || h.actor.kind === 'system') return t('handoff.toOperator', { reason: t('handoff.reason.' + h.reason) });
+    if (h.actor.kind === 'bot' || h.actor.kind === 'system') return t('handoff.toOperator', { reason: reasonLabel(t, (k) => i18n.exists(k), h.reason) });
     if (h.actor.kind === 'external') return t('handoff.externalTook');
     if (h.actor.kind === 'operator') return t('handoff.operatorTook', { name });
-    return t('handoff.toOperator', { reason: t('handoff.reason.' + h.reason) });
+    return t('handoff.toOperator', { reason: reasonLabel(t, (k) => i18n.exists(k), h.reason) });
   }
   if (h.actor.kind === 'operator') return t('handoff.operatorToBot', { name });
   return t('handoff.toBot');
 }
 
-function StatusLine(props: { m: Message }) {
+const StatusLine = memo(function StatusLine(props: { m: Message }) {
   const { t } = useTranslation();
   const [busy, setBusy] = useState(false);
   const [err, setErr] = useState<string | null>(null);
@@ -49,9 +53,19 @@ function StatusLine(props: { m: Message }) {
       {err && <span className="error-inline"> {err}</span>}
     </span>
   );
+});
+
+interface BubbleProps {
+  m: Message;
+  meId: number | undefined;
+  meName: string;
+  assigneeId: number | undefined;
+  assigneeName: string | undefined;
+  highlight: boolean;
 }
 
-function Bubble(props: { m: Message; conv: Conversation; meId: number | undefined; meName: string; highlight: boolean }) {
+/** One message. Memoised on primitive props: a new page or event re-renders only the rows it changed. */
+const Bubble = memo(function Bubble(props: BubbleProps) {
   const { t } = useTranslation();
   const m = props.m;
   const kind = m.author.kind;
@@ -63,8 +77,8 @@ function Bubble(props: { m: Message; conv: Conversation; meId: number | undefine
         : kind === 'operator'
           ? m.author.operator_id != null && m.author.operator_id === props.meId
             ? props.meName
-            : props.conv.assignee && props.conv.assignee.id === m.author.operator_id
-              ? props.conv.assignee.display_name
+            : props.assigneeName !== undefined && props.assigneeId === m.author.operator_id
+              ? props.assigneeName
               : t('chat.operator')
           : kind === 'system'
             ? t('chat.system')
@@ -105,8 +119,59 @@ function Bubble(props: { m: Message; conv: Conversation; meId: number | undefine
       </div>
     </div>
   );
+});
+
+const HandoffEvent = memo(function HandoffEvent(props: { h: Handoff; operatorName: string | undefined }) {
+  const { t } = useTranslation();
+  return (
+    <div className="system-event" data-testid="system-event">
+      <span>
+        {handoffText(props.h, t, props.operatorName)} · {formatClock(props.h.created_at)}
+      </span>
+    </div>
+  );
+});
+
+const PendingBubble = memo(function PendingBubble(props: { p: PendingMessage }) {
+  const { t } = useTranslation();
+  return (
+    <div className="message out pending" data-testid="message" data-direction="out" data-author="operator" data-status="sending">
+      <div className="bubble">
+        <div className="message-text" data-testid="message-text">
+          {props.p.text}
+        </div>
+        <div className="message-foot">
+          <span className="message-status" data-testid="message-status">
+            <ClockIcon /> {t('status.sending')}
+          </span>
+        </div>
+      </div>
+    </div>
+  );
+});
+
+/** A guess for rows not measured yet (the real height replaces it once the row is drawn). */
+function estimateRow(item: TimelineItem | undefined): number {
+  if (!item) return 60;
+  if (item.kind === 'handoff') return 40;
+  if (item.kind === 'pending') return 56 + Math.floor(item.pending.text.length / 60) * 20;
+  const m = item.message;
+  return 54 + (m.author.kind !== 'customer' && m.direction === 'out' ? 18 : 0) + Math.floor(m.text.length / 60) * 20 + m.attachments.length * 40;
 }
 
+/**
+ * Rows drawn beyond each edge of the view. Generous on purpose: a page of older messages (50) put
+ * above the view is drawn as the reader scrolls into it, without blank frames; still a few dozen
+ * rows in the DOM however long the history.
+ */
+const OVERSCAN = 25;
+const LOAD_OLDER_AT = 300;
+
+/**
+ * The history of the open chat, virtualised: only the rows near the view are in the DOM. Older
+ * pages are prepended with the reading position kept (`anchorTo: 'end'`); a view at the newest
+ * message follows new ones (`followOnAppend`); a search hit is scrolled to by index.
+ */
 export function MessageList(props: { chat: ChatState; conv: Conversation }) {
   const { t } = useTranslation();
   const { chat, conv } = props;
@@ -114,88 +179,107 @@ export function MessageList(props: { chat: ChatState; conv: Conversation }) {
   const focusMessageId = useApp((s) => s.focusMessageId);
   const [highlight, setHighlight] = useState<number | null>(null);
   const ref = useRef<HTMLDivElement>(null);
-  const atBottom = useRef(true);
-  const prevHeight = useRef<{ first: number | undefined; height: number; top: number } | null>(null);
+  const openedAtEnd = useRef(false);
   const timeline = useMemo(() => buildTimeline(chat.messages, chat.handoffs, chat.pending, chat.hasMore), [chat.messages, chat.handoffs, chat.pending, chat.hasMore]);
-  const firstId = chat.messages[0]?.id;
 
-  // Keep the view still when older messages are put above it; follow the bottom when it was there.
-  useLayoutEffect(() => {
+  const virtualizer = useVirtualizer({
+    count: timeline.length,
+    getScrollElement: () => ref.current,
+    estimateSize: useCallback((i: number) => estimateRow(timeline[i]), [timeline]),
+    getItemKey: useCallback((i: number) => timeline[i]?.key ?? i, [timeline]),
+    overscan: OVERSCAN,
+    paddingStart: 12,
+    paddingEnd: 12,
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: 60,
+  });
+
+  const meId = me?.id;
+  const meName = me?.display_name ?? '';
+  const assigneeId = conv.assignee?.id;
+  const assigneeName = conv.assignee?.display_name;
+
+  const loadOlderIfNear = () => {
     const el = ref.current;
-    if (!el) return;
-    const prev = prevHeight.current;
-    if (prev && prev.first !== firstId && prev.first !== undefined) {
-      el.scrollTop = prev.top + (el.scrollHeight - prev.height);
-    } else if (atBottom.current && focusMessageId == null) {
-      el.scrollTop = el.scrollHeight;
-    }
-    prevHeight.current = { first: firstId, height: el.scrollHeight, top: el.scrollTop };
-    // A first page shorter than the view has no scrollbar to reach the top with: load on.
-    if (chat.loaded && chat.hasMore && !chat.loadingOlder && el.scrollHeight <= el.clientHeight + 50) {
-      void useApp.getState().loadOlder();
-    }
-  }, [timeline, firstId, focusMessageId, chat.loaded, chat.hasMore, chat.loadingOlder]);
+    const c = useApp.getState().chat;
+    if (!el || !c || !c.loaded || !c.hasMore || c.loadingOlder) return;
+    // Near the top, or a history shorter than the view (no scrollbar to reach the top with).
+    if (el.scrollTop < LOAD_OLDER_AT || el.scrollHeight <= el.clientHeight + 50) void useApp.getState().loadOlder();
+  };
+
+  // On open: show the newest message (unless a search hit is to be shown).
+  useLayoutEffect(() => {
+    if (!chat.loaded || openedAtEnd.current || timeline.length === 0) return;
+    openedAtEnd.current = true;
+    if (useApp.getState().focusMessageId == null) virtualizer.scrollToEnd();
+  }, [chat.loaded, timeline.length, virtualizer]);
+
+  // After each page (or a first page shorter than the view) see whether the next one is wanted.
+  useEffect(() => {
+    if (focusMessageId == null) loadOlderIfNear();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [chat.loaded, chat.hasMore, chat.loadingOlder, timeline.length, focusMessageId]);
 
   // A search hit: load older pages until the message is there, then show and highlight it.
   useEffect(() => {
     if (focusMessageId == null || !chat.loaded) return;
-    const el = document.getElementById(`msg-${focusMessageId}`);
-    if (el) {
-      el.scrollIntoView({ block: 'center' });
-      atBottom.current = false;
+    const index = timeline.findIndex((it) => it.kind === 'message' && it.message.id === focusMessageId);
+    if (index >= 0) {
+      virtualizer.scrollToIndex(index, { align: 'center' });
       setHighlight(focusMessageId);
       useApp.getState().clearFocus();
-      const id = setTimeout(() => setHighlight(null), 2500);
-      return () => clearTimeout(id);
+      return;
     }
     if (chat.hasMore && !chat.loadingOlder) void useApp.getState().loadOlder();
     else if (!chat.hasMore) useApp.getState().clearFocus();
-    return undefined;
-  }, [focusMessageId, chat.loaded, chat.messages, chat.hasMore, chat.loadingOlder]);
+  }, [focusMessageId, chat.loaded, timeline, chat.hasMore, chat.loadingOlder, virtualizer]);
 
-  const onScroll = () => {
-    const el = ref.current;
-    if (!el) return;
-    atBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < 60;
-    if (prevHeight.current) prevHeight.current = { ...prevHeight.current, top: el.scrollTop };
-    if (el.scrollTop < 300 && chat.hasMore && !chat.loadingOlder) void useApp.getState().loadOlder();
-  };
+  useEffect(() => {
+    if (highlight == null) return;
+    const id = setTimeout(() => setHighlight(null), 2500);
+    return () => clearTimeout(id);
+  }, [highlight]);
+
+  const items = virtualizer.getVirtualItems();
 
   return (
-    <div className="message-list" data-testid="message-list" ref={ref} onScroll={onScroll}>
-      {chat.loadingOlder && <div className="list-loading">{t('chat.loadingOlder')}</div>}
-      {!chat.loaded && <div className="list-loading">{t('chat.loading')}</div>}
-      {chat.loaded && timeline.length === 0 && <div className="list-empty">{t('chat.empty')}</div>}
-      {timeline.map((item) => {
-        if (item.kind === 'message') {
-          return <Bubble key={item.key} m={item.message} conv={conv} meId={me?.id} meName={me?.display_name ?? ''} highlight={highlight === item.message.id} />;
-        }
-        if (item.kind === 'handoff') {
-          const h = item.handoff;
-          const name = h.actor.operator_id === me?.id ? me?.display_name : h.actor.operator_id === conv.assignee?.id ? conv.assignee?.display_name : undefined;
-          return (
-            <div key={item.key} className="system-event" data-testid="system-event">
-              <span>
-                {handoffText(h, t, name)} · {formatClock(h.created_at)}
-              </span>
-            </div>
-          );
-        }
-        return (
-          <div key={item.key} className="message out pending" data-testid="message" data-direction="out" data-author="operator" data-status="sending">
-            <div className="bubble">
-              <div className="message-text" data-testid="message-text">
-                {item.pending.text}
+    <div className="message-list-wrap">
+      {chat.loadingOlder && <div className="list-loading older">{t('chat.loadingOlder')}</div>}
+      <div className="message-list" data-testid="message-list" ref={ref} onScroll={loadOlderIfNear}>
+        {!chat.loaded && <div className="list-loading">{t('chat.loading')}</div>}
+        {chat.loaded && timeline.length === 0 && <div className="list-empty">{t('chat.empty')}</div>}
+        <div className="message-rows" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((vi) => {
+            const item = timeline[vi.index];
+            if (!item) return null;
+            let row;
+            if (item.kind === 'message') {
+              row = (
+                <Bubble
+                  m={item.message}
+                  meId={meId}
+                  meName={meName}
+                  assigneeId={assigneeId}
+                  assigneeName={assigneeName}
+                  highlight={highlight === item.message.id}
+                />
+              );
+            } else if (item.kind === 'handoff') {
+              const h = item.handoff;
+              const name = h.actor.operator_id === meId ? meName : h.actor.operator_id === assigneeId ? assigneeName : undefined;
+              row = <HandoffEvent h={h} operatorName={name} />;
+            } else {
+              row = <PendingBubble p={item.pending} />;
+            }
+            return (
+              <div key={vi.key} className="message-row" data-index={vi.index} ref={virtualizer.measureElement} style={{ transform: `translateY(${vi.start}px)` }}>
+                {row}
               </div>
-              <div className="message-foot">
-                <span className="message-status" data-testid="message-status">
-                  <ClockIcon /> {t('status.sending')}
-                </span>
-              </div>
-            </div>
-          </div>
-        );
-      })}
+            );
+          })}
+        </div>
+      </div>
     </div>
   );
 }

@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { getJson } from '../api/client';
-import type { SearchHit, SearchQuery, SearchResponse } from '../api/types';
+import { api, unwrap } from '../api/client';
+import type { SearchHit, SearchQuery } from '../api/types';
 import { useApp, errorText } from '../store';
 import { accountIdsParam, upsertConversations } from '../lib/conversations';
 import { sanitizeSnippet } from '../lib/sanitize';
@@ -33,7 +33,7 @@ export function SearchResults(props: { query: string; raw: string }) {
     const ids = accountIdsParam(accounts.map((a) => a.id), new Set(hidden));
     if (ids !== undefined) query.account_ids = ids;
     try {
-      const r = await getJson<SearchResponse>('/api/v1/search', query);
+      const r = await unwrap(api.GET('/api/v1/search', { params: { query } }));
       if (signal.cancelled) return;
       setTotal(r.total_conversations);
       setHits((h) => (offset === 0 ? r.hits : [...h, ...r.hits]));

@@ -1,4 +1,4 @@
-import { BellIcon, BellOffIcon, NotifyIcon } from './Icons';
+import { BellIcon, BellOffIcon, SpeakerIcon, SpeakerOffIcon } from './Icons';
 import { useEffect, useMemo, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useApp } from '../store';
@@ -21,7 +21,23 @@ function HeaderControls() {
   const { t, i18n } = useTranslation();
   const sound = useApp((s) => s.prefs.sound);
   const savePrefs = useApp((s) => s.savePrefs);
-  const [perm, setPerm] = useState(typeof Notification !== 'undefined' ? Notification.permission : 'denied');
+  const supported = typeof Notification !== 'undefined';
+  const [perm, setPerm] = useState<NotificationPermission>(supported ? Notification.permission : 'denied');
+  const notifyOn = perm === 'granted';
+  // The permission may change in the browser's site settings while the app is open.
+  useEffect(() => {
+    if (!supported || !navigator.permissions?.query) return;
+    let status: PermissionStatus | null = null;
+    const sync = () => setPerm(Notification.permission);
+    navigator.permissions
+      .query({ name: 'notifications' })
+      .then((s) => {
+        status = s;
+        s.addEventListener('change', sync);
+      })
+      .catch(() => undefined);
+    return () => status?.removeEventListener('change', sync);
+  }, [supported]);
   const lang = i18n.language === 'en' ? 'en' : 'ru';
   return (
     <div className="header-controls">
@@ -34,21 +50,23 @@ function HeaderControls() {
         aria-label={t(sound ? 'header.soundOn' : 'header.soundOff')}
         onClick={() => void savePrefs({ sound: !sound })}
       >
-        {sound ? <BellIcon /> : <BellOffIcon />}
+        {sound ? <SpeakerIcon /> : <SpeakerOffIcon />}
       </button>
       <button
         type="button"
-        className="icon-btn"
+        className={'icon-btn notify-' + perm}
         data-testid="notifications-button"
-        title={t(perm === 'granted' ? 'header.notificationsOn' : perm === 'denied' ? 'header.notificationsDenied' : 'header.notifications')}
-        aria-label={t('header.notifications')}
-        disabled={typeof Notification === 'undefined'}
+        data-permission={perm}
+        aria-pressed={notifyOn ? 'true' : 'false'}
+        title={t(perm === 'granted' ? 'header.notificationsOnHint' : perm === 'denied' ? 'header.notificationsDenied' : 'header.notificationsAsk')}
+        aria-label={t(notifyOn ? 'header.notificationsOn' : 'header.notificationsOff')}
+        disabled={!supported}
         onClick={() => {
-          if (typeof Notification === 'undefined') return;
+          if (!supported || perm !== 'default') return;
           void Notification.requestPermission().then(setPerm);
         }}
       >
-        <NotifyIcon />
+        {notifyOn ? <BellIcon /> : <BellOffIcon />}
       </button>
       <button
         type="button"

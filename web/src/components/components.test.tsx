@@ -2,6 +2,7 @@ import { describe, expect, it, vi, afterEach } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { ChatRow, previewPrefix } from './ChatRow';
 import { Composer } from './Composer';
+import { CustomerCard } from './ChatWindow';
 import { conv } from '../test/fixtures';
 import { loadDraft } from '../lib/drafts';
 
@@ -97,5 +98,18 @@ describe('Composer', () => {
     await waitFor(() => expect(input.value).toBe('Здравствуйте, Мария! {tracking}'));
     expect(input.value.slice(input.selectionStart, input.selectionEnd)).toBe('{tracking}');
     expect(screen.queryByTestId('quick-replies-panel')).toBeNull();
+  });
+});
+
+describe('CustomerCard', () => {
+  it('names the topic and the slots instead of showing their keys; unknown keys are made readable', () => {
+    const c = conv(5, { intent: 'order_status', slots: { order_number: '123456', delivery_window: 'вечер' } });
+    render(<CustomerCard conv={c} />);
+    expect(screen.getByTestId('customer-intent').textContent).toBe('Статус заказа');
+    const card = screen.getByTestId('customer-card');
+    expect(card.querySelector('[data-slot="order_number"] dt')?.textContent).toBe('Номер заказа');
+    expect(card.querySelector('[data-slot="delivery_window"] dt')?.textContent).toBe('delivery window');
+    expect(card.textContent).not.toContain('order_status');
+    expect(card.textContent).not.toContain('order_number');
   });
 });
