@@ -7,12 +7,14 @@ mod ids;
 mod knowledge;
 mod model;
 mod time;
+mod voice;
 mod workflow;
 
 pub use ids::*;
 pub use knowledge::*;
 pub use model::*;
 pub use time::Timestamp;
+pub use voice::*;
 pub use workflow::*;
 
 /// A value failed to parse into a domain type.

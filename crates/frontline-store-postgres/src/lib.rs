@@ -24,6 +24,7 @@ mod read;
 mod rows;
 mod search;
 pub mod testing;
+mod voice;
 mod workflows;
 
 use std::time::Duration;
@@ -35,8 +36,9 @@ use frontline_domain::{
     ExternalReply, FlowState, Handoff, HandoffId, InboundMessage, Integration, KbArticle,
     KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite, LeadChange,
     Media, MediaId, Message, MessageId, NewAccount, NewDecisionRecord, NewMedia, NewOperator,
-    Operator, OperatorId, OperatorPatch, OperatorPreferences, OutboundMessage, QuickReply,
-    QuickReplyId, Seq, Slots, Timestamp, Workflow, WorkflowDraft, WorkflowId, WorkflowVersion,
+    NewVoiceTurn, Operator, OperatorId, OperatorPatch, OperatorPreferences, OutboundMessage,
+    QuickReply, QuickReplyId, Seq, Slots, Timestamp, VoiceTurn, Workflow, WorkflowDraft,
+    WorkflowId, WorkflowVersion,
 };
 use frontline_store::{
     ConversationFilter, EventBounds, ExternalRecorded, ImportStats, ImportedMessage, Ingested, Job,
@@ -463,6 +465,21 @@ impl Store for PgStore {
 
     async fn decision_counts(&self, since: Timestamp) -> Result<Vec<DecisionCount>> {
         knowledge::decision_counts(&self.pool, since).await
+    }
+
+    async fn record_voice_turn(&self, new: NewVoiceTurn) -> Result<VoiceTurn> {
+        voice::record_voice_turn(&self.pool, new).await
+    }
+
+    async fn voice_turns(&self, call_id: &str) -> Result<Vec<VoiceTurn>> {
+        voice::voice_turns(&self.pool, call_id).await
+    }
+
+    async fn conversation_voice_turns(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Vec<VoiceTurn>> {
+        voice::conversation_voice_turns(&self.pool, conversation).await
     }
 
     async fn create_workflow(&self, draft: WorkflowDraft) -> Result<Workflow> {

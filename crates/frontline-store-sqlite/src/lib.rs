@@ -24,6 +24,7 @@ mod lifecycle;
 mod read;
 mod rows;
 mod search;
+mod voice;
 mod workflows;
 
 use std::str::FromStr;
@@ -35,9 +36,10 @@ use frontline_domain::{
     ConversationView, DecisionCount, DecisionRecord, DeliveryStatus, Event, ExternalReply,
     FlowState, Handoff, HandoffId, InboundMessage, Integration, KbArticle, KbArticleDraft,
     KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite, LeadChange, Media, MediaId,
-    Message, MessageId, NewAccount, NewDecisionRecord, NewMedia, NewOperator, Operator, OperatorId,
-    OperatorPatch, OperatorPreferences, OutboundMessage, QuickReply, QuickReplyId, Seq, Slots,
-    Timestamp, Workflow, WorkflowDraft, WorkflowId, WorkflowVersion,
+    Message, MessageId, NewAccount, NewDecisionRecord, NewMedia, NewOperator, NewVoiceTurn,
+    Operator, OperatorId, OperatorPatch, OperatorPreferences, OutboundMessage, QuickReply,
+    QuickReplyId, Seq, Slots, Timestamp, VoiceTurn, Workflow, WorkflowDraft, WorkflowId,
+    WorkflowVersion,
 };
 use frontline_store::{
     ConversationFilter, EventBounds, ExternalRecorded, ImportStats, ImportedMessage, Ingested, Job,
@@ -479,6 +481,19 @@ impl Store for SqliteStore {
     }
     async fn decision_counts(&self, since: Timestamp) -> Result<Vec<DecisionCount>> {
         knowledge::decision_counts(self, since).await
+    }
+
+    async fn record_voice_turn(&self, new: NewVoiceTurn) -> Result<VoiceTurn> {
+        voice::record_voice_turn(self, new).await
+    }
+    async fn voice_turns(&self, call_id: &str) -> Result<Vec<VoiceTurn>> {
+        voice::voice_turns(self, call_id).await
+    }
+    async fn conversation_voice_turns(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Vec<VoiceTurn>> {
+        voice::conversation_voice_turns(self, conversation).await
     }
 
     async fn create_workflow(&self, draft: WorkflowDraft) -> Result<Workflow> {

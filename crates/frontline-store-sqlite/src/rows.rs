@@ -11,7 +11,7 @@ use frontline_domain::{
     Direction, Event, EventKind, FlowState, Handoff, HandoffContext, HandoffId, HandoffReason,
     Integration, KbArticle, KbCategory, Lead, Listing, Media, MediaId, Message, MessageId,
     MessagePreview, Operator, OperatorId, QuickReply, QuickReplyId, Role, Seq, Slots, Timestamp,
-    Workflow, WorkflowId, WorkflowVersion,
+    VoiceTurn, Workflow, WorkflowId, WorkflowVersion,
 };
 use frontline_store::{Job, JobId, JobKind, Result, StoreError};
 use serde::{Deserialize, Serialize};
@@ -41,6 +41,10 @@ pub(crate) const KB_ARTICLE_COLS: &str =
 
 pub(crate) const DECISION_COLS: &str = "id, conversation_id, message_id, action, stage, intent, \
      confidence, reason, article_ids, latency_us, note, trace, created_at";
+
+pub(crate) const VOICE_TURN_COLS: &str = "id, conversation_id, call_id, turn, recognised, answer, \
+     intent, speech_ms, end_of_speech_to_audio_ms, recognition_ms, engine_ms, synthesis_ms, barge_in, \
+     dtmf, created_at";
 
 pub(crate) const WORKFLOW_COLS: &str =
     "id, name, draft, tests, published_version, created_at, updated_at";
@@ -292,6 +296,26 @@ pub(crate) fn decision(row: &SqliteRow) -> Result<DecisionRecord> {
         latency_us: get(row, "latency_us")?,
         note: get(row, "note")?,
         trace: get(row, "trace")?,
+        created_at: ts(row, "created_at")?,
+    })
+}
+
+pub(crate) fn voice_turn(row: &SqliteRow) -> Result<VoiceTurn> {
+    Ok(VoiceTurn {
+        id: get(row, "id")?,
+        conversation_id: ConversationId(get(row, "conversation_id")?),
+        call_id: get(row, "call_id")?,
+        turn: get(row, "turn")?,
+        recognised: get(row, "recognised")?,
+        answer: get(row, "answer")?,
+        intent: get(row, "intent")?,
+        speech_ms: get(row, "speech_ms")?,
+        end_of_speech_to_audio_ms: get(row, "end_of_speech_to_audio_ms")?,
+        recognition_ms: get(row, "recognition_ms")?,
+        engine_ms: get(row, "engine_ms")?,
+        synthesis_ms: get(row, "synthesis_ms")?,
+        barge_in: get(row, "barge_in")?,
+        dtmf: get(row, "dtmf")?,
         created_at: ts(row, "created_at")?,
     })
 }

@@ -23,9 +23,9 @@ use frontline_domain::{
     DecisionRecord, DeliveryStatus, Event, ExternalReply, FlowState, Handoff, HandoffId,
     InboundMessage, Integration, KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport,
     KbImportStats, KbWrite, Lead, LeadChange, Listing, Media, MediaId, Message, MessageId,
-    NewAccount, NewDecisionRecord, NewMedia, NewOperator, Operator, OperatorId, OperatorPatch,
-    OperatorPreferences, OutboundMessage, QuickReply, QuickReplyId, Seq, Slots, Timestamp,
-    Workflow, WorkflowDraft, WorkflowId, WorkflowVersion,
+    NewAccount, NewDecisionRecord, NewMedia, NewOperator, NewVoiceTurn, Operator, OperatorId,
+    OperatorPatch, OperatorPreferences, OutboundMessage, QuickReply, QuickReplyId, Seq, Slots,
+    Timestamp, VoiceTurn, Workflow, WorkflowDraft, WorkflowId, WorkflowVersion,
 };
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
@@ -551,6 +551,24 @@ pub trait Store: Send + Sync + std::fmt::Debug + 'static {
     /// Decisions created at or after `since`, counted by intent and action; ordered by intent
     /// (no intent first) then action name.
     async fn decision_counts(&self, since: Timestamp) -> Result<Vec<DecisionCount>>;
+
+    // ---- voice calls ---------------------------------------------------------------------------
+    //
+    // One row per turn of a phone call, for analytics (what was recognised, where the latency went).
+    // No events: the turn's text reaches the conversation as ordinary messages.
+
+    /// Record one turn of a call. `NotFound("conversation")`; `Conflict` when the call already has
+    /// this turn number (a retried write must not count a turn twice). `created_at` is set by the
+    /// store.
+    async fn record_voice_turn(&self, new: NewVoiceTurn) -> Result<VoiceTurn>;
+    /// The turns of a call, by turn number; empty for an unknown call.
+    async fn voice_turns(&self, call_id: &str) -> Result<Vec<VoiceTurn>>;
+    /// Every turn of a conversation's calls: calls in the order their first turn was recorded, each
+    /// call's turns by turn number. `NotFound("conversation")`.
+    async fn conversation_voice_turns(
+        &self,
+        conversation: ConversationId,
+    ) -> Result<Vec<VoiceTurn>>;
 
     // ---- workflows ---------------------------------------------------------------------------
     //
