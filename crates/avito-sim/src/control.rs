@@ -19,6 +19,7 @@ pub(crate) fn routes() -> Router<Simulator> {
     Router::new()
         .route("/_sim/accounts", get(accounts))
         .route("/_sim/customer_writes", post(customer_writes))
+        .route("/_sim/customer_voice", post(customer_voice))
         .route("/_sim/app_reply", post(app_reply))
         .route("/_sim/system_message", post(system_message))
         .route("/_sim/accounts/{id}/chats", get(chats))
@@ -93,6 +94,36 @@ async fn customer_writes(State(sim): State<Simulator>, Json(b): Json<CustomerWri
         &customer,
         b.item_id,
         crate::Content::Text(b.text),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct CustomerVoice {
+    account: i64,
+    customer_id: i64,
+    customer_name: String,
+    item_id: Option<i64>,
+    /// The voice file as base64 (Opus in MP4 on the real service); served as it is, so a test can
+    /// send real audio through the whole download-and-transcribe path.
+    audio_base64: String,
+}
+
+async fn customer_voice(State(sim): State<Simulator>, Json(b): Json<CustomerVoice>) -> Response {
+    use base64::Engine as _;
+    let audio = match base64::engine::general_purpose::STANDARD.decode(b.audio_base64.trim()) {
+        Ok(a) if !a.is_empty() => a,
+        Ok(_) => return problem(StatusCode::BAD_REQUEST, "audio_base64 is empty"),
+        Err(e) => return problem(StatusCode::BAD_REQUEST, format!("audio_base64: {e}")),
+    };
+    let customer = CustomerSpec {
+        user_id: b.customer_id,
+        name: b.customer_name,
+    };
+    posted(sim.try_customer_sends(
+        b.account,
+        &customer,
+        b.item_id,
+        crate::Content::Voice(audio),
     ))
 }
 

@@ -79,6 +79,7 @@
 //! |---|---|---|
 //! | `GET /_sim/accounts` | | accounts with their credentials |
 //! | `POST /_sim/customer_writes` | `{"account","customer_id","customer_name","item_id"?,"text"}` | a customer message; returns `{"chat_id","message_id"}` |
+//! | `POST /_sim/customer_voice` | `{"account","customer_id","customer_name","item_id"?,"audio_base64"}` | a customer voice message whose file is these bytes (at most ~1.5 MB: the JSON body limit is 2 MB); returns `{"chat_id","message_id"}` |
 //! | `POST /_sim/app_reply` | `{"account","chat_id","text"}` | a human answers from the Avito app |
 //! | `POST /_sim/system_message` | `{"account","chat_id","text","flow_id"}` | a system message |
 //! | `GET /_sim/accounts/{id}/chats` | | chat ids of the account |

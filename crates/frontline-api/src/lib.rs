@@ -71,6 +71,7 @@ struct Inner {
     knowledge: Arc<Knowledge>,
     engine: Option<Arc<EngineBot>>,
     avito: Option<frontline_channels::avito::AvitoChannel>,
+    voice: Option<frontline_channels::voice::VoiceChannel>,
     hub: Hub,
     metrics: Arc<Metrics>,
     settings: ApiSettings,
@@ -100,6 +101,7 @@ impl AppState {
             knowledge,
             engine,
             avito: None,
+            voice: None,
             hub: Hub::new(1024),
             metrics,
             limiter: LoginLimiter::new(settings.login_max_failures, settings.login_window),
@@ -121,6 +123,20 @@ impl AppState {
 
     pub fn avito(&self) -> Option<&frontline_channels::avito::AvitoChannel> {
         self.0.avito.as_ref()
+    }
+
+    /// Configure voice lines and export the voice channel's metrics. Call before cloning the state.
+    pub fn with_voice(mut self, voice: frontline_channels::voice::VoiceChannel) -> Self {
+        let _ = self.0.metrics.voice.set(voice.clone());
+        match Arc::get_mut(&mut self.0) {
+            Some(inner) => inner.voice = Some(voice),
+            None => panic!("AppState::with_voice must be called before the state is shared"),
+        }
+        self
+    }
+
+    pub fn voice(&self) -> Option<&frontline_channels::voice::VoiceChannel> {
+        self.0.voice.as_ref()
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {
@@ -254,6 +270,7 @@ pub fn router(state: AppState) -> Router {
             "/accounts",
             get(admin::list_accounts).post(admin::create_account),
         )
+        .route("/voice/calls/{call_id}/turns", get(voice::call_turns))
         .route(
             "/accounts/{id}",
             get(admin::get_account)

@@ -16,8 +16,14 @@ use frontline_lifecycle::Stats;
 use frontline_store::JobKind;
 use prometheus_client::{
     collector::Collector,
-    encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric, text::encode},
-    metrics::{counter::ConstCounter, family::Family, gauge::Gauge, histogram::Histogram},
+    encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric, NoLabelSet, text::encode},
+    metrics::{
+        MetricType,
+        counter::ConstCounter,
+        family::Family,
+        gauge::{ConstGauge, Gauge},
+        histogram::Histogram,
+    },
     registry::Registry,
 };
 
@@ -40,6 +46,8 @@ pub struct Metrics {
     channel_deliveries_pending: Gauge,
     /// Set once the Avito channel is wired (`AppState::with_avito`).
     pub(crate) avito: Arc<std::sync::OnceLock<frontline_channels::avito::AvitoChannel>>,
+    /// Set once the voice channel is wired (`AppState::with_voice`).
+    pub(crate) voice: Arc<std::sync::OnceLock<frontline_channels::voice::VoiceChannel>>,
 }
 
 impl Metrics {
@@ -82,6 +90,8 @@ impl Metrics {
         registry.register_collector(Box::new(StatsCollector(stats)));
         let avito = Arc::new(std::sync::OnceLock::new());
         registry.register_collector(Box::new(AvitoCollector(avito.clone())));
+        let voice = Arc::new(std::sync::OnceLock::new());
+        registry.register_collector(Box::new(VoiceCollector(voice.clone())));
         Self {
             registry,
             requests,
@@ -90,6 +100,7 @@ impl Metrics {
             bot_queue_depth,
             channel_deliveries_pending,
             avito,
+            voice,
         }
     }
 }
@@ -210,6 +221,16 @@ impl Collector for AvitoCollector {
                 get(&s.sends_reconciled),
             ),
             (
+                "avito_voice_transcribed",
+                "Avito voice messages transcribed",
+                get(&s.voice_transcribed),
+            ),
+            (
+                "avito_voice_untranscribed",
+                "Avito voice messages that could not be transcribed (kept with the audio)",
+                get(&s.voice_untranscribed),
+            ),
+            (
                 "avito_token_requests",
                 "Requests to Avito's /token",
                 channel.client().token_requests(),
@@ -219,6 +240,106 @@ impl Collector for AvitoCollector {
             let m = encoder.encode_descriptor(name, help, None, c.metric_type())?;
             c.encode(m)?;
         }
+        Ok(())
+    }
+}
+
+/// The voice channel's counters and latency histograms, once the channel is wired.
+#[derive(Debug)]
+struct VoiceCollector(Arc<std::sync::OnceLock<frontline_channels::voice::VoiceChannel>>);
+
+impl Collector for VoiceCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        use frontline_channels::voice::service::Histogram as VoiceHistogram;
+        let Some(channel) = self.0.get() else {
+            return Ok(());
+        };
+        let s = channel.stats();
+        let get = |c: &std::sync::atomic::AtomicU64| c.load(std::sync::atomic::Ordering::Relaxed);
+        for (name, help, v) in [
+            ("voice_calls", "Calls taken", get(&s.calls_total)),
+            (
+                "voice_calls_refused",
+                "Calls refused (unknown or disabled line, wrong token)",
+                get(&s.calls_rejected),
+            ),
+            (
+                "voice_turns",
+                "Caller utterances (or DTMF entries) given to the engine",
+                get(&s.turns),
+            ),
+            (
+                "voice_barge_ins",
+                "Bot playback stopped because the caller spoke or typed",
+                get(&s.barge_ins),
+            ),
+            (
+                "voice_transfers",
+                "Calls transferred to operators",
+                get(&s.transfers_ok),
+            ),
+            (
+                "voice_transfers_failed",
+                "Transfers that failed (a callback was left for operators)",
+                get(&s.transfers_failed),
+            ),
+            (
+                "voice_recognition_failures",
+                "Utterances the recogniser failed on",
+                get(&s.recognition_failures),
+            ),
+            (
+                "voice_synthesis_failures",
+                "Texts the synthesiser failed on",
+                get(&s.synthesis_failures),
+            ),
+        ] {
+            let c = ConstCounter::new(v);
+            let m = encoder.encode_descriptor(name, help, None, c.metric_type())?;
+            c.encode(m)?;
+        }
+        let g = ConstGauge::new(get(&s.calls_active) as i64);
+        let m = encoder.encode_descriptor(
+            "voice_calls_active",
+            "Calls in progress",
+            None,
+            g.metric_type(),
+        )?;
+        g.encode(m)?;
+        let audio = ConstCounter::new(get(&s.recognised_audio_us) as f64 / 1e6);
+        let m = encoder.encode_descriptor(
+            "voice_recognised_audio_seconds",
+            "Speech given to the recogniser (with voice_recognition_seconds_sum: the real-time factor)",
+            None,
+            audio.metric_type(),
+        )?;
+        audio.encode(m)?;
+        let histogram =
+            |encoder: &mut DescriptorEncoder, name: &str, help: &str, h: &VoiceHistogram| {
+                let (sum, count, cumulative) = h.snapshot();
+                // The encoder accumulates: hand it per-bucket counts, +Inf last.
+                let mut buckets = Vec::with_capacity(cumulative.len() + 1);
+                let mut below = 0;
+                for (bound, c) in cumulative {
+                    buckets.push((bound, c.saturating_sub(below)));
+                    below = c;
+                }
+                buckets.push((f64::MAX, count.saturating_sub(below)));
+                let mut m = encoder.encode_descriptor(name, help, None, MetricType::Histogram)?;
+                m.encode_histogram::<NoLabelSet>(sum, count, &buckets, None)
+            };
+        histogram(
+            &mut encoder,
+            "voice_reply_latency_seconds",
+            "Caller's end of speech to the first frame of the bot's reply",
+            &s.reply_latency,
+        )?;
+        histogram(
+            &mut encoder,
+            "voice_recognition_seconds",
+            "Time to recognise one utterance",
+            &s.recognition_time,
+        )?;
         Ok(())
     }
 }

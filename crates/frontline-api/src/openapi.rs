@@ -44,6 +44,7 @@ use crate::{dto, error, realtime, routes};
         routes::admin::update_account,
         routes::admin::rotate_token,
         routes::admin::delete_account,
+        routes::voice::call_turns,
         routes::admin::list_operators,
         routes::admin::create_operator,
         routes::admin::update_operator,
@@ -103,6 +104,7 @@ use crate::{dto, error, realtime, routes};
         (name = "bot", description = "What the bot decided and why"),
         (name = "inbound", description = "The generic inbound API channel"),
         (name = "avito", description = "Avito accounts (admin) and Avito's webhook receiver"),
+        (name = "voice", description = "Phone calls: turns with what was heard, answered and how fast"),
         (name = "media", description = "Stored files: customers' images and voice messages, operators' uploads"),
         (name = "system", description = "Health and description"),
     )

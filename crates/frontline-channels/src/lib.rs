@@ -5,3 +5,4 @@
 pub mod api;
 pub mod avito;
 pub mod sealed;
+pub mod voice;

@@ -28,7 +28,106 @@ pub struct Config {
     pub llm: LlmConfig,
     pub demo: DemoConfig,
     pub avito: AvitoConfig,
+    pub voice: VoiceConfig,
     pub secrets: SecretsConfig,
+}
+
+/// The voice channel: phone lines are voice accounts; these are the server-wide parts.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct VoiceConfig {
+    pub enabled: bool,
+    /// Where Asterisk's `AudioSocket()` connects (`host:port`); empty: no AudioSocket listener.
+    /// AudioSocket carries no credentials: bind it where only the PBX can reach it.
+    pub audiosocket_listen: String,
+    /// The voice account whose line AudioSocket calls arrive on.
+    pub audiosocket_line: i64,
+    /// Where Twilio-style media streams connect (`host:port`; the WebSocket path is
+    /// `/lines/{account id}`); empty: no listener.
+    pub media_stream_listen: String,
+    /// `whisper` (offline, whisper.cpp), `openai` (an OpenAI-compatible `/audio/transcriptions`).
+    pub recognizer: String,
+    /// The ggml model for `whisper`; empty: `~/.cache/frontline/models/ggml-base-q8_0.bin`, where
+    /// `scripts/fetch-whisper-model` puts it.
+    pub whisper_model: String,
+    /// `espeak` (offline, espeak-ng) or `openai` (an OpenAI-compatible `/audio/speech`).
+    pub synthesizer: String,
+    pub espeak_program: String,
+    /// For the `openai` providers.
+    pub openai_base_url: String,
+    pub openai_api_key: Option<String>,
+    pub openai_stt_model: String,
+    pub openai_tts_model: String,
+    pub openai_voice: String,
+    pub request_timeout_secs: u64,
+    /// Transcribe voice messages of text channels (Avito) with the same recogniser, in this language.
+    pub transcribe_voice_messages: bool,
+    pub voice_message_language: String,
+}
+
+impl Default for VoiceConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            audiosocket_listen: String::new(),
+            audiosocket_line: 0,
+            media_stream_listen: String::new(),
+            recognizer: "whisper".into(),
+            whisper_model: String::new(),
+            synthesizer: "espeak".into(),
+            espeak_program: "espeak-ng".into(),
+            openai_base_url: "https://api.openai.com/v1".into(),
+            openai_api_key: None,
+            openai_stt_model: "whisper-1".into(),
+            openai_tts_model: "tts-1".into(),
+            openai_voice: "alloy".into(),
+            request_timeout_secs: 20,
+            transcribe_voice_messages: true,
+            voice_message_language: "ru".into(),
+        }
+    }
+}
+
+impl std::fmt::Debug for VoiceConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VoiceConfig")
+            .field("enabled", &self.enabled)
+            .field("audiosocket_listen", &self.audiosocket_listen)
+            .field("audiosocket_line", &self.audiosocket_line)
+            .field("media_stream_listen", &self.media_stream_listen)
+            .field("recognizer", &self.recognizer)
+            .field("whisper_model", &self.whisper_model)
+            .field("synthesizer", &self.synthesizer)
+            .field("openai_base_url", &self.openai_base_url)
+            .field("espeak_program", &self.espeak_program)
+            .field(
+                "openai_api_key",
+                &self.openai_api_key.as_ref().map(|_| "***"),
+            )
+            .field("openai_stt_model", &self.openai_stt_model)
+            .field("openai_tts_model", &self.openai_tts_model)
+            .field("openai_voice", &self.openai_voice)
+            .field("request_timeout_secs", &self.request_timeout_secs)
+            .field("transcribe_voice_messages", &self.transcribe_voice_messages)
+            .field("voice_message_language", &self.voice_message_language)
+            .finish()
+    }
+}
+
+impl VoiceConfig {
+    /// The whisper model file: as configured, or the fetch script's default place.
+    pub fn whisper_model_path(&self) -> PathBuf {
+        if !self.whisper_model.trim().is_empty() {
+            return PathBuf::from(self.whisper_model.trim());
+        }
+        let base = std::env::var_os("FRONTLINE_MODEL_DIR")
+            .map(PathBuf::from)
+            .or_else(|| {
+                std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/frontline/models"))
+            })
+            .unwrap_or_else(|| PathBuf::from("models"));
+        base.join("ggml-base-q8_0.bin")
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -94,6 +193,9 @@ pub struct DemoConfig {
     pub avito: bool,
     /// Average pause between two simulated customers.
     pub customer_interval_secs: u64,
+    /// Open a demo phone line on the demo workflow (AudioSocket and media-stream listeners on the
+    /// configured addresses, or 127.0.0.1:9092 / :9093 when none are).
+    pub voice: bool,
 }
 
 impl Default for DemoConfig {
@@ -102,6 +204,7 @@ impl Default for DemoConfig {
             shop: false,
             avito: false,
             customer_interval_secs: 20,
+            voice: false,
         }
     }
 }
@@ -245,6 +348,7 @@ impl Default for Config {
             llm: LlmConfig::default(),
             demo: DemoConfig::default(),
             avito: AvitoConfig::default(),
+            voice: VoiceConfig::default(),
             secrets: SecretsConfig::default(),
         }
     }
@@ -313,6 +417,7 @@ impl std::fmt::Debug for Config {
             .field("llm", &self.llm)
             .field("demo", &self.demo)
             .field("avito", &self.avito)
+            .field("voice", &self.voice)
             .field("secrets", &self.secrets)
             .finish()
     }
@@ -365,9 +470,15 @@ impl Config {
             .merge(
                 // Unknown keys are errors (a typo must not silently fall back to a default), so the
                 // variables that are not configuration are skipped: FRONTLINE_CONFIG names the file,
-                // FRONTLINE_TEST_* belong to the test harness.
+                // FRONTLINE_MODEL_DIR where scripts/fetch-whisper-model keeps models, FRONTLINE_TEST_*
+                // belong to the test harness, and `frontline call` reads FRONTLINE_LINE_TOKEN and
+                // FRONTLINE_PASSWORD.
                 Env::prefixed("FRONTLINE_").split("__").filter(|key| {
-                    key != "config" && !key.as_str().to_ascii_lowercase().starts_with("test_")
+                    let key = key.as_str().to_ascii_lowercase();
+                    !matches!(
+                        key.as_str(),
+                        "config" | "model_dir" | "line_token" | "password"
+                    ) && !key.starts_with("test_")
                 }),
             )
             .merge(Serialized::defaults(overrides));
@@ -404,6 +515,32 @@ impl Config {
             self.bot.timeout_secs >= 1,
             "bot.timeout_secs must be at least 1"
         );
+        if self.voice.enabled {
+            anyhow::ensure!(
+                matches!(self.voice.recognizer.as_str(), "whisper" | "openai"),
+                "voice.recognizer must be `whisper` or `openai`"
+            );
+            anyhow::ensure!(
+                matches!(self.voice.synthesizer.as_str(), "espeak" | "openai"),
+                "voice.synthesizer must be `espeak` or `openai`"
+            );
+            anyhow::ensure!(
+                matches!(
+                    self.voice.voice_message_language.as_str(),
+                    "ru" | "en" | "auto"
+                ),
+                "voice.voice_message_language must be ru, en or auto"
+            );
+            for (name, addr) in [
+                ("voice.audiosocket_listen", &self.voice.audiosocket_listen),
+                ("voice.media_stream_listen", &self.voice.media_stream_listen),
+            ] {
+                anyhow::ensure!(
+                    addr.is_empty() || addr.parse::<std::net::SocketAddr>().is_ok(),
+                    "{name} must be host:port (an IP address), or empty"
+                );
+            }
+        }
         if self.avito.enabled {
             anyhow::ensure!(
                 frontline_domain::is_http_url(&self.avito.api_url),
@@ -550,6 +687,9 @@ shop = false
 # Embed an Avito simulator with three demo accounts and simulated customers (demo only).
 avito = false
 customer_interval_secs = 20
+# Open a demo phone line on the demo workflow (127.0.0.1:9092 AudioSocket, :9093 media streams
+# unless [voice] says otherwise). `frontline demo` turns it on.
+voice = false
 
 [avito]
 # The Avito channel: connect accounts with POST /api/v1/avito/accounts (admin).
@@ -565,6 +705,34 @@ request_timeout_secs = 10
 context_ttl_secs = 600
 # Import the chat history when an account is connected.
 sync_on_connect = true
+
+[voice]
+# Phone lines are `voice` accounts (POST /api/v1/accounts with "kind": "voice" and its settings).
+enabled = true
+# Where Asterisk's AudioSocket() connects (host:port; empty: off). It carries no credentials: bind it
+# where only the PBX reaches it. Calls arrive on voice account `audiosocket_line` (0: the first).
+audiosocket_listen = ""
+audiosocket_line = 0
+# Where Twilio-style media streams connect (host:port; empty: off); path /lines/{account id}, with the
+# line's token as <Parameter name="token">.
+media_stream_listen = ""
+# `whisper` (offline whisper.cpp; model from scripts/fetch-whisper-model) or `openai`.
+recognizer = "whisper"
+# Empty: ~/.cache/frontline/models/ggml-base-q8_0.bin.
+whisper_model = ""
+# `espeak` (offline espeak-ng) or `openai`.
+synthesizer = "espeak"
+espeak_program = "espeak-ng"
+# Any OpenAI-compatible /audio/transcriptions and /audio/speech (FRONTLINE_VOICE__OPENAI_API_KEY).
+openai_base_url = "https://api.openai.com/v1"
+# openai_api_key = ""
+openai_stt_model = "whisper-1"
+openai_tts_model = "tts-1"
+openai_voice = "alloy"
+request_timeout_secs = 20
+# Transcribe voice messages of text channels (Avito) with the same recogniser.
+transcribe_voice_messages = true
+voice_message_language = "ru"
 
 [secrets]
 # The server key sealing channel secrets at rest: base64 of 32 bytes (FRONTLINE_SECRETS__KEY), or a
@@ -589,13 +757,17 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted_in_debug() {
-        let c = Config {
+        let mut c = Config {
             database_url: "postgres://app:hunter2@db/frontline".into(),
             bootstrap_admin: Some("admin:swordfish".into()),
             ..Config::default()
         };
+        c.voice.openai_api_key = Some("sk-opensesame".into());
         let s = format!("{c:?}");
-        assert!(!s.contains("hunter2") && !s.contains("swordfish"), "{s}");
+        assert!(
+            !s.contains("hunter2") && !s.contains("swordfish") && !s.contains("opensesame"),
+            "{s}"
+        );
         assert!(s.contains("postgres://app:***@db/frontline"), "{s}");
     }
 
@@ -636,6 +808,8 @@ mod tests {
         figment::Jail::expect_with(|jail| {
             jail.set_env("FRONTLINE_TEST_BACKEND", "postgres");
             jail.set_env("FRONTLINE_CONFIG", "elsewhere.toml");
+            jail.set_env("FRONTLINE_MODEL_DIR", "/srv/models");
+            jail.set_env("FRONTLINE_PASSWORD", "for frontline call");
             assert!(Config::load(None, Overrides::default()).is_ok());
             jail.set_env("FRONTLINE_DATABSE_URL", "typo");
             assert!(Config::load(None, Overrides::default()).is_err());

@@ -14,6 +14,14 @@ use frontline_channels::{
     api::CallbackSender,
     avito::{AvitoChannel, AvitoSettings, ClientSettings},
     sealed::Sealer,
+    voice::{
+        VoiceChannel, audiosocket, media_stream,
+        speech::{
+            Recognizer, Synthesizer, UnavailableRecognizer,
+            espeak::{Espeak, EspeakSettings},
+            openai::{OpenAiRecognizer, OpenAiSpeechSettings, OpenAiSynthesizer},
+        },
+    },
 };
 use frontline_domain::{AccountKind, Login, NewOperator, Password, Role, Timestamp};
 use frontline_engine::bot::{BotConfig, EngineBot, Knowledge, LlmStage, knowledge::to_import};
@@ -87,10 +95,145 @@ pub async fn create_operator(
 }
 
 /// Extra wiring for embedders and tests; production uses the defaults.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Wiring {
     /// Replaces the bot the configuration describes.
     pub bot: Option<Arc<dyn Bot>>,
+    /// Replaces the speech recogniser the configuration describes (calls and voice messages).
+    pub recognizer: Option<Arc<dyn Recognizer>>,
+    /// Replaces the speech synthesiser the configuration describes.
+    pub synthesizer: Option<Arc<dyn Synthesizer>>,
+    /// Already bound listeners for the voice adapters, used instead of `voice.*_listen`.
+    pub audiosocket_listener: Option<TcpListener>,
+    pub media_stream_listener: Option<TcpListener>,
+}
+
+/// Where the voice adapters listen, once started.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct VoiceAddrs {
+    pub audiosocket: Option<std::net::SocketAddr>,
+    pub media_stream: Option<std::net::SocketAddr>,
+}
+
+/// The recogniser the configuration describes. A missing model is not fatal: calls are told they
+/// were not understood (and DTMF still works) while the log says how to get the model.
+fn build_recognizer(config: &Config) -> Arc<dyn Recognizer> {
+    let c = &config.voice;
+    match c.recognizer.as_str() {
+        "openai" => match OpenAiRecognizer::new(openai_speech(config)) {
+            Ok(r) => Arc::new(r),
+            Err(e) => Arc::new(UnavailableRecognizer::new(e.to_string())),
+        },
+        _ => whisper_recognizer(config),
+    }
+}
+
+#[cfg(feature = "whisper")]
+fn whisper_recognizer(config: &Config) -> Arc<dyn Recognizer> {
+    use frontline_channels::voice::speech::whisper::{WhisperRecognizer, WhisperSettings};
+    let path = config.voice.whisper_model_path();
+    let started = std::time::Instant::now();
+    match WhisperRecognizer::load(WhisperSettings::new(&path)) {
+        Ok(r) => {
+            info!(model = %path.display(), load_ms = started.elapsed().as_millis() as u64, "speech recognition ready");
+            Arc::new(r)
+        }
+        Err(e) => {
+            warn!(error = %e, "speech recognition unavailable; run scripts/fetch-whisper-model");
+            Arc::new(UnavailableRecognizer::new(e.to_string()))
+        }
+    }
+}
+
+#[cfg(not(feature = "whisper"))]
+fn whisper_recognizer(_config: &Config) -> Arc<dyn Recognizer> {
+    let why = "this build has no whisper support (built without the `whisper` feature)";
+    warn!("speech recognition unavailable: {why}");
+    Arc::new(UnavailableRecognizer::new(why.into()))
+}
+
+fn build_synthesizer(config: &Config) -> anyhow::Result<Arc<dyn Synthesizer>> {
+    let c = &config.voice;
+    Ok(match c.synthesizer.as_str() {
+        "openai" => {
+            Arc::new(OpenAiSynthesizer::new(openai_speech(config)).context("voice.synthesizer")?)
+        }
+        _ => Arc::new(Espeak::new(EspeakSettings {
+            program: c.espeak_program.clone().into(),
+            ..EspeakSettings::default()
+        })),
+    })
+}
+
+fn openai_speech(config: &Config) -> OpenAiSpeechSettings {
+    let c = &config.voice;
+    OpenAiSpeechSettings {
+        base_url: c.openai_base_url.clone(),
+        api_key: c.openai_api_key.clone().filter(|k| !k.trim().is_empty()),
+        stt_model: c.openai_stt_model.clone(),
+        tts_model: c.openai_tts_model.clone(),
+        voice: c.openai_voice.clone(),
+        timeout: Duration::from_secs(c.request_timeout_secs.max(1)),
+        ..OpenAiSpeechSettings::default()
+    }
+}
+
+async fn bind_voice(
+    configured: &str,
+    given: Option<TcpListener>,
+    demo_default: Option<&str>,
+) -> anyhow::Result<Option<TcpListener>> {
+    if given.is_some() {
+        return Ok(given);
+    }
+    if configured.is_empty() {
+        let Some(default) = demo_default else {
+            return Ok(None);
+        };
+        // The demo's usual port, or any free one when another demo holds it (the address is
+        // printed either way).
+        let listener = match TcpListener::bind(default).await {
+            Ok(l) => l,
+            Err(_) => TcpListener::bind("127.0.0.1:0")
+                .await
+                .context("binding the demo voice listener")?,
+        };
+        return Ok(Some(listener));
+    }
+    Ok(Some(TcpListener::bind(configured).await.with_context(
+        || format!("binding the voice listener on {configured}"),
+    )?))
+}
+
+/// The demo phone line: a voice account on the demo workflow, created once.
+async fn demo_voice_line(store: &dyn Store) -> anyhow::Result<frontline_domain::AccountId> {
+    if let Some(a) = store
+        .list_accounts()
+        .await?
+        .into_iter()
+        .find(|a| a.kind == AccountKind::Voice)
+    {
+        return Ok(a.id);
+    }
+    let account = store
+        .create_account(frontline_domain::NewAccount {
+            kind: AccountKind::Voice,
+            name: "Демо-линия (телефон)".into(),
+            callback_url: None,
+            inbound_token_hash: None,
+            settings: Some("{}".into()),
+            sealed_secrets: None,
+        })
+        .await?;
+    if let Some(w) = store
+        .list_workflows()
+        .await?
+        .into_iter()
+        .find(|w| w.published_version.is_some())
+    {
+        store.set_account_workflow(account.id, Some(w.id)).await?;
+    }
+    Ok(account.id)
 }
 
 /// The knowledge index over the stored articles, after seeding the demo shop's into an empty store
@@ -229,13 +372,39 @@ pub async fn launch_with(
             config.outbox.callback_timeout_secs,
         ))),
     );
+    let recognizer: Option<Arc<dyn Recognizer>> = match wiring.recognizer {
+        Some(r) => Some(r),
+        None if config.voice.enabled => Some(build_recognizer(&config)),
+        None => None,
+    };
     let avito = if config.avito.enabled {
         let sealer = server_key(&config)?;
-        let avito = AvitoChannel::new(lifecycle.clone(), sealer, avito_settings(&config, addr));
+        let mut avito = AvitoChannel::new(lifecycle.clone(), sealer, avito_settings(&config, addr));
+        if let Some(r) = recognizer
+            .clone()
+            .filter(|_| config.voice.transcribe_voice_messages)
+        {
+            let language =
+                Some(config.voice.voice_message_language.clone()).filter(|l| l != "auto");
+            avito = avito.with_recognizer(r, language);
+        }
         channels = channels.with(AccountKind::Avito, Arc::new(avito.clone()));
         Some(avito)
     } else {
         None
+    };
+    let voice = match (&recognizer, config.voice.enabled) {
+        (Some(r), true) => {
+            let synthesizer = match wiring.synthesizer {
+                Some(s) => s,
+                None => build_synthesizer(&config)?,
+            };
+            let v = VoiceChannel::new(lifecycle.clone(), r.clone(), synthesizer)
+                .with_sealer(server_key(&config)?);
+            channels = channels.with(AccountKind::Voice, Arc::new(v.clone()));
+            Some(v)
+        }
+        _ => None,
     };
     let worker_settings = WorkerSettings {
         poll_interval: Duration::from_millis(config.outbox.poll_interval_ms),
@@ -258,6 +427,70 @@ pub async fn launch_with(
         Some(a) => a.spawn(shutdown.clone()),
         None => tokio::task::JoinSet::new(),
     };
+    let mut voice_addrs = VoiceAddrs::default();
+    if let Some(v) = &voice {
+        let demo = config.demo.voice;
+        let mut line = frontline_domain::AccountId(config.voice.audiosocket_line);
+        if demo && line.0 == 0 {
+            // The demo line runs the demo workflow, which is seeded below: make sure it exists.
+            if config.demo.shop {
+                seed_demo_workflow(&*store, addr).await?;
+            }
+            line = demo_voice_line(&*store).await?;
+        }
+        let mut tasks = v.spawn(shutdown.clone());
+        channel_workers.spawn(async move { while tasks.join_next().await.is_some() {} });
+        if let Some(l) = bind_voice(
+            &config.voice.audiosocket_listen,
+            wiring.audiosocket_listener,
+            demo.then_some("127.0.0.1:9092"),
+        )
+        .await?
+        {
+            voice_addrs.audiosocket = Some(l.local_addr()?);
+            channel_workers.spawn(audiosocket::serve(l, line, v.sink(), shutdown.clone()));
+        }
+        if let Some(l) = bind_voice(
+            &config.voice.media_stream_listen,
+            wiring.media_stream_listener,
+            demo.then_some("127.0.0.1:9093"),
+        )
+        .await?
+        {
+            voice_addrs.media_stream = Some(l.local_addr()?);
+            let (sink, stop) = (v.sink(), shutdown.clone());
+            channel_workers.spawn(async move {
+                if let Err(e) = media_stream::serve(l, sink, stop).await {
+                    warn!(error = %e, "media-stream listener stopped");
+                }
+            });
+        }
+        info!(
+            audiosocket = ?voice_addrs.audiosocket,
+            media_stream = ?voice_addrs.media_stream,
+            line = line.0,
+            recognizer = v.recognizer().name(),
+            "voice channel ready"
+        );
+        if demo {
+            if let Some(a) = voice_addrs.audiosocket {
+                println!(
+                    "demo phone line: AudioSocket on {a} (frontline call --audiosocket {a} --wav FILE)"
+                );
+            }
+            if let Some(a) = voice_addrs.media_stream {
+                println!(
+                    "demo phone line: media stream on ws://{a}/lines/{} (frontline call --media-stream ws://{a}/lines/{} --wav FILE)",
+                    line.0, line.0
+                );
+            }
+            let v = v.clone();
+            tokio::spawn(async move {
+                v.prerender(&frontline_channels::voice::line::LineSettings::default())
+                    .await
+            });
+        }
+    }
     let mut state = AppState::new(
         lifecycle,
         knowledge.clone(),
@@ -273,6 +506,9 @@ pub async fn launch_with(
     );
     if let Some(a) = avito.clone() {
         state = state.with_avito(a);
+    }
+    if let Some(v) = voice.clone() {
+        state = state.with_voice(v);
     }
     let dispatcher = frontline_api::spawn_background(&state);
     let kb_sync = tokio::spawn(follow_knowledge(

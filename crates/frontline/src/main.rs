@@ -5,6 +5,10 @@ use std::{io::Read, path::PathBuf};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use frontline::{Config, config::Overrides};
+use frontline_channels::voice::{
+    audio::{Pcm, read_wav},
+    caller::{Caller, CallerOptions, Transport},
+};
 use frontline_domain::Role;
 use tokio_util::sync::CancellationToken;
 use tracing_subscriber::{EnvFilter, fmt, prelude::*};
@@ -45,6 +49,44 @@ enum Command {
         listen: Option<String>,
         #[arg(long)]
         database_url: Option<String>,
+    },
+    /// Call a phone line as a caller would: play WAV utterances in real time over AudioSocket or a
+    /// media stream and print one JSON line per bot turn (what the bot recognised and answered,
+    /// with --server; the end-of-speech → first-audio latency always).
+    Call {
+        /// An AudioSocket listener, e.g. 127.0.0.1:9092.
+        #[arg(
+            long,
+            conflicts_with = "media_stream",
+            required_unless_present = "media_stream"
+        )]
+        audiosocket: Option<std::net::SocketAddr>,
+        /// A media-stream URL, e.g. ws://127.0.0.1:9093/lines/1.
+        #[arg(long)]
+        media_stream: Option<String>,
+        /// Utterances to say, in order (any rate, 16-bit PCM WAV).
+        #[arg(long, required = true, num_args = 1..)]
+        wav: Vec<PathBuf>,
+        /// Keys to press after the utterances (DTMF), e.g. 123456#.
+        #[arg(long)]
+        dtmf: Option<String>,
+        /// The caller's number (media streams).
+        #[arg(long)]
+        from: Option<String>,
+        /// The line's token (media streams).
+        #[arg(long, env = "FRONTLINE_LINE_TOKEN")]
+        token: Option<String>,
+        /// The frontline server, to read what the bot recognised and answered, e.g.
+        /// http://127.0.0.1:8080.
+        #[arg(long)]
+        server: Option<String>,
+        #[arg(long, default_value = "admin")]
+        login: String,
+        #[arg(long, env = "FRONTLINE_PASSWORD", default_value = "admin12345")]
+        password: String,
+        /// Bot silence that ends its turn.
+        #[arg(long, default_value_t = 700)]
+        gap_ms: u64,
     },
     /// Print a commented example configuration.
     PrintConfig,
@@ -138,8 +180,15 @@ enum OperatorCommand {
 }
 
 fn init_logging(config: &Config) {
-    let filter = EnvFilter::try_from_env("RUST_LOG")
-        .unwrap_or_else(|_| EnvFilter::new(config.log.level.clone()));
+    let filter = EnvFilter::try_from_env("RUST_LOG").unwrap_or_else(|_| {
+        // whisper.cpp logs every model load and decode at info.
+        let level = &config.log.level;
+        if level.contains("whisper_rs") {
+            EnvFilter::new(level.clone())
+        } else {
+            EnvFilter::new(format!("{level},whisper_rs=warn"))
+        }
+    });
     let registry = tracing_subscriber::registry().with(filter);
     if config.log.format == "json" {
         registry.with(fmt::layer().json()).init();
@@ -175,6 +224,36 @@ async fn main() -> anyhow::Result<()> {
             )?;
             serve(config).await
         }
+        Command::Call {
+            audiosocket,
+            media_stream,
+            wav,
+            dtmf,
+            from,
+            token,
+            server,
+            login,
+            password,
+            gap_ms,
+        } => {
+            let transport = match (audiosocket, media_stream) {
+                (Some(a), _) => Transport::AudioSocket(a),
+                (None, Some(url)) => Transport::MediaStream(url),
+                (None, None) => anyhow::bail!("give --audiosocket or --media-stream"),
+            };
+            call(CallArgs {
+                transport,
+                wavs: wav,
+                dtmf,
+                from,
+                token,
+                server,
+                login,
+                password,
+                gap: std::time::Duration::from_millis(gap_ms),
+            })
+            .await
+        }
         Command::Demo {
             listen,
             database_url,
@@ -193,6 +272,7 @@ async fn main() -> anyhow::Result<()> {
             }
             config.demo.shop = true;
             config.demo.avito = true;
+            config.demo.voice = true;
             config.bot.mode = "engine".into();
             config
                 .bootstrap_admin
@@ -419,6 +499,147 @@ fn eval_intents(command: EvalCommand) -> anyhow::Result<()> {
     };
     println!("{}", report.to_json());
     Ok(())
+}
+
+#[derive(Debug)]
+struct CallArgs {
+    transport: Transport,
+    wavs: Vec<PathBuf>,
+    dtmf: Option<String>,
+    from: Option<String>,
+    token: Option<String>,
+    server: Option<String>,
+    login: String,
+    password: String,
+    gap: std::time::Duration,
+}
+
+/// `frontline call`: the caller side of a phone call, for people and scripts.
+async fn call(args: CallArgs) -> anyhow::Result<()> {
+    use std::time::Duration;
+    let mut utterances = Vec::new();
+    for path in &args.wavs {
+        let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+        let pcm = read_wav(&bytes).with_context(|| format!("{}", path.display()))?;
+        utterances.push((path.display().to_string(), pcm));
+    }
+    let caller = Caller::connect(
+        args.transport,
+        CallerOptions {
+            from: args.from,
+            token: args.token,
+            ..CallerOptions::default()
+        },
+    )
+    .await?;
+    let wait = Duration::from_secs(60);
+    let greeting = caller.bot_turn(caller.started(), args.gap, wait).await?;
+    println!(
+        "{}",
+        serde_json::json!({
+            "call_id": caller.call_id(),
+            "greeting_ms": greeting.audio.duration_ms(),
+            "connect_to_greeting_ms": greeting.first_audio.duration_since(caller.started()).as_millis() as u64,
+        })
+    );
+    let mut turns = Vec::new();
+    let mut inputs: Vec<(String, Pcm)> = utterances;
+    let keys = args.dtmf.unwrap_or_default();
+    for (name, pcm) in inputs.drain(..) {
+        let end = caller.say(&pcm).await?;
+        let reply = caller.bot_turn(end, args.gap, wait).await;
+        turns.push((name, pcm.duration_ms(), end, reply));
+    }
+    if !keys.is_empty() {
+        let start = std::time::Instant::now();
+        for key in keys.chars() {
+            caller.dtmf(key);
+        }
+        let reply = caller.bot_turn(start, args.gap, wait).await;
+        turns.push((format!("dtmf:{keys}"), 0, start, reply));
+    }
+    // Let a last reply finish, then hang up: the server stores the call's turns at its end.
+    let _ = caller.hangup().await;
+    let server_turns = match &args.server {
+        Some(server) => fetch_turns(
+            server,
+            &args.login,
+            &args.password,
+            caller.call_id(),
+            turns.len(),
+        )
+        .await
+        .unwrap_or_else(|e| {
+            eprintln!("could not read the turns from {server}: {e:#}");
+            Vec::new()
+        }),
+        None => Vec::new(),
+    };
+    for (i, (input, speech_ms, end, reply)) in turns.into_iter().enumerate() {
+        let st = server_turns.get(i);
+        let (latency, reply_ms) = match &reply {
+            Ok(r) => (
+                Some(r.first_audio.saturating_duration_since(end).as_millis() as u64),
+                Some(r.audio.duration_ms()),
+            ),
+            Err(_) => (None, None),
+        };
+        println!(
+            "{}",
+            serde_json::json!({
+                "turn": i + 1,
+                "input": input,
+                "speech_ms": speech_ms,
+                "recognised": st.map(|t| t["recognised"].clone()),
+                "answer": st.map(|t| t["answer"].clone()),
+                "intent": st.map(|t| t["intent"].clone()),
+                "end_of_speech_to_first_audio_ms": latency,
+                "reply_audio_ms": reply_ms,
+                "server_recognition_ms": st.map(|t| t["recognition_ms"].clone()),
+                "server_engine_ms": st.map(|t| t["engine_ms"].clone()),
+            })
+        );
+    }
+    Ok(())
+}
+
+async fn fetch_turns(
+    server: &str,
+    login: &str,
+    password: &str,
+    call_id: &str,
+    expected: usize,
+) -> anyhow::Result<Vec<serde_json::Value>> {
+    let http = reqwest::Client::new();
+    let base = server.trim_end_matches('/');
+    let token = http
+        .post(format!("{base}/api/v1/auth/login"))
+        .json(&serde_json::json!({"login": login, "password": password}))
+        .send()
+        .await?
+        .error_for_status()?
+        .json::<serde_json::Value>()
+        .await?["token"]
+        .as_str()
+        .context("no token in the login answer")?
+        .to_owned();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let r = http
+            .get(format!("{base}/api/v1/voice/calls/{call_id}/turns"))
+            .bearer_auth(&token)
+            .send()
+            .await?;
+        if r.status().is_success() {
+            let turns: Vec<serde_json::Value> = r.json().await?;
+            if turns.len() >= expected || std::time::Instant::now() > deadline {
+                return Ok(turns);
+            }
+        } else if std::time::Instant::now() > deadline {
+            anyhow::bail!("{}", r.status());
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
 }
 
 async fn shutdown_signal() {

@@ -740,6 +740,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/voice/calls/{call_id}/turns": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The turns of a call by the telephony side's call id (AudioSocket UUID or Twilio `CallSid`),
+         *     in order. Turns are stored as they complete; the last one when the call ends.
+         */
+        get: operations["call_turns"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/webhooks/avito/{account_id}/{secret}": {
         parameters: {
             query?: never;
@@ -1071,6 +1091,14 @@ export interface components {
             name: string;
             /** @description For `api` accounts: where outbound messages are POSTed. */
             callback_url?: string | null;
+            /**
+             * @description For `voice` accounts (phone lines): the line's settings — `language` (ru, en, auto),
+             *     `greeting`, `reprompt`, `goodbye`, `not_heard`, `transfer_notice`, `transfer_failed`,
+             *     `reprompt_after_secs`, `max_reprompts`, `dtmf_timeout_ms`, `barge_in`, `vad` {`silence_ms`,
+             *     `min_speech_ms`, `max_utterance_ms`, `start_ms`} and `transfer` ({"kind": "twilio" |
+             *     "webhook" | "asterisk_ami", …}; its credentials are sealed and never returned).
+             */
+            settings?: Record<string, never> | null;
         };
         CreateOperatorRequest: {
             login: string;
@@ -1464,6 +1492,8 @@ export interface components {
             enabled?: boolean | null;
             /** @description A new callback URL; an empty string removes it. */
             callback_url?: string | null;
+            /** @description New settings of a `voice` line (replacing the old ones; see `CreateAccountRequest`). */
+            settings?: Record<string, never> | null;
         };
         UpdateOperatorRequest: {
             display_name?: string | null;
@@ -1479,6 +1509,35 @@ export interface components {
             mime: string;
             /** Format: int64 */
             size: number;
+        };
+        /** @description One turn of a phone call: what the caller said, what the bot answered, and how fast. */
+        VoiceTurn: {
+            /** Format: int64 */
+            conversation_id: number;
+            call_id: string;
+            /** Format: int32 */
+            turn: number;
+            /** @description What the recogniser heard (or the DTMF digits). */
+            recognised: string;
+            answer?: string | null;
+            intent?: string | null;
+            /** Format: int64 */
+            speech_ms: number;
+            /**
+             * Format: int64
+             * @description The caller's end of speech to the first frame of the reply.
+             */
+            end_of_speech_to_audio_ms?: number | null;
+            /** Format: int64 */
+            recognition_ms: number;
+            /** Format: int64 */
+            engine_ms?: number | null;
+            /** Format: int64 */
+            synthesis_ms?: number | null;
+            /** @description The caller interrupted the reply. */
+            barge_in: boolean;
+            dtmf: boolean;
+            created_at: string;
         };
         WebhookHealth: {
             /** @description This account's subscription is among Avito's list. */
@@ -3608,6 +3667,43 @@ export interface operations {
             };
             /** @description Invalid token */
             401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    call_turns: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                call_id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VoiceTurn"][];
+                };
+            };
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };

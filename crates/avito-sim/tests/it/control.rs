@@ -108,3 +108,65 @@ async fn drive_a_conversation_over_http() {
             .all(|r| !r.path.starts_with("/_sim"))
     );
 }
+
+#[tokio::test]
+async fn a_voice_message_carries_the_bytes_given_over_http() {
+    use base64::Engine as _;
+    let env = spawn().await;
+    let audio = b"\0\0\0\x20ftypisom real opus would be here".to_vec();
+    let post = |body: Value| {
+        env.http
+            .post(env.url("/_sim/customer_voice"))
+            .json(&body)
+            .send()
+    };
+    let (status, posted) = status_json(
+        post(
+            json!({"account": SHOP, "customer_id": 5002, "customer_name": "Пётр",
+                    "item_id": ITEM,
+                    "audio_base64": base64::engine::general_purpose::STANDARD.encode(&audio)}),
+        )
+        .await
+        .unwrap(),
+    )
+    .await;
+    assert_eq!(status, 200, "{posted}");
+    let chat = posted["chat_id"].as_str().unwrap();
+
+    let token = env.token(SHOP).await;
+    let (_, list) = status_json(
+        env.get(
+            &token,
+            &format!("/messenger/v3/accounts/{SHOP}/chats/{chat}/messages/"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(list[0]["type"], "voice", "{list}");
+    let voice_id = list[0]["content"]["voice"]["voice_id"].as_str().unwrap();
+    let (_, urls) = status_json(
+        env.get(
+            &token,
+            &format!("/messenger/v1/accounts/{SHOP}/getVoiceFiles?voice_ids={voice_id}"),
+        )
+        .await,
+    )
+    .await;
+    let url = urls["voices_urls"][voice_id].as_str().unwrap();
+    let served = env.http.get(url).send().await.unwrap();
+    assert_eq!(served.headers()["content-type"], "audio/mp4");
+    assert_eq!(served.bytes().await.unwrap().to_vec(), audio);
+
+    for bad in ["", "not base64!"] {
+        let (status, body) = status_json(
+            post(
+                json!({"account": SHOP, "customer_id": 5002, "customer_name": "Пётр",
+                        "audio_base64": bad}),
+            )
+            .await
+            .unwrap(),
+        )
+        .await;
+        assert_eq!(status, 400, "{bad:?}: {body}");
+    }
+}

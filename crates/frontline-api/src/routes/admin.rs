@@ -15,6 +15,15 @@ use crate::{
     routes::required_text,
 };
 
+fn line_error(e: frontline_channels::voice::service::LineError) -> ApiError {
+    match e {
+        frontline_channels::voice::service::LineError::Invalid(why) => {
+            ApiError::validation("settings", why)
+        }
+        frontline_channels::voice::service::LineError::Store(e) => e.into(),
+    }
+}
+
 fn check_url(url: &str) -> Result<(), ApiError> {
     if !frontline_domain::is_http_url(url) {
         return Err(ApiError::validation(
@@ -73,7 +82,20 @@ pub async fn create_account(
     if let Some(url) = &req.callback_url {
         check_url(url)?;
     }
-    let token = (kind == AccountKind::Api).then(new_token);
+    if req.settings.is_some() && kind != AccountKind::Voice {
+        return Err(ApiError::validation(
+            "settings",
+            "only voice lines take settings",
+        ));
+    }
+    let voice = match kind {
+        AccountKind::Voice => Some(state.voice().ok_or_else(|| {
+            ApiError::validation("kind", "the voice channel is disabled on this server")
+        })?),
+        _ => None,
+    };
+    // Voice lines get a token too: media streams must present it as a <Parameter>.
+    let token = matches!(kind, AccountKind::Api | AccountKind::Voice).then(new_token);
     let account = state
         .store()
         .create_account(NewAccount {
@@ -85,6 +107,22 @@ pub async fn create_account(
             sealed_secrets: None,
         })
         .await?;
+    let account = match (voice, &req.settings) {
+        (Some(voice), settings) => {
+            let settings = settings.clone().unwrap_or_else(|| serde_json::json!({}));
+            if let Err(e) = voice.configure_line(account.id, &settings).await {
+                // The line was just created: do not leave a half-configured one behind.
+                let _ = state.store().delete_account(account.id).await;
+                return Err(line_error(e));
+            }
+            state
+                .store()
+                .account(account.id)
+                .await?
+                .ok_or(ApiError::NotFound("account"))?
+        }
+        (None, _) => account,
+    };
     tracing::info!(account = account.id.0, kind = %kind, "account created");
     Ok((
         StatusCode::CREATED,
@@ -147,6 +185,26 @@ pub async fn update_account(
             Some(Some(u))
         }
     };
+    if let Some(settings) = &req.settings {
+        let a = state
+            .store()
+            .account(AccountId(id))
+            .await?
+            .ok_or(ApiError::NotFound("account"))?;
+        if a.kind != AccountKind::Voice {
+            return Err(ApiError::validation(
+                "settings",
+                "only voice lines take settings",
+            ));
+        }
+        let voice = state.voice().ok_or_else(|| {
+            ApiError::validation("settings", "the voice channel is disabled on this server")
+        })?;
+        voice
+            .configure_line(a.id, settings)
+            .await
+            .map_err(line_error)?;
+    }
     let a = state
         .store()
         .update_account(
@@ -186,9 +244,9 @@ pub async fn rotate_token(
         .account(AccountId(id))
         .await?
         .ok_or(ApiError::NotFound("account"))?;
-    if a.kind != AccountKind::Api {
+    if !matches!(a.kind, AccountKind::Api | AccountKind::Voice) {
         return Err(ApiError::Conflict(
-            "only api accounts have inbound tokens".into(),
+            "only api accounts and voice lines have inbound tokens".into(),
         ));
     }
     let token = new_token();

@@ -8,6 +8,7 @@ pub mod inbound;
 pub mod knowledge;
 pub mod quick_replies;
 pub mod system;
+pub mod voice;
 pub mod workflows;
 
 use crate::error::ApiError;

@@ -3,7 +3,7 @@
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
     sync::{
-        Arc, Mutex,
+        Arc, Mutex, RwLock,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -13,7 +13,8 @@ use async_trait::async_trait;
 use frontline_domain::{
     Account, AccountId, AccountKind, AccountPatch, Attachment, AttachmentKind, Author,
     ConversationView, CustomerProfile, DeliveryStatus, Direction, ExternalReply, HandoffContext,
-    HandoffReason, InboundMessage, Lead, Listing, MediaId, NewAccount, NewMedia, Timestamp,
+    HandoffReason, InboundMessage, Lead, Listing, MAX_MESSAGE_CHARS, MediaId, NewAccount, NewMedia,
+    Timestamp,
 };
 use frontline_lifecycle::{ChannelSender, Delivery, Lifecycle, LifecycleError, SendError, Sent};
 use frontline_store::{ImportedMessage, Store, StoreError};
@@ -29,7 +30,14 @@ use super::{
     split::{MAX_CHARS, split_text},
     wire,
 };
-use crate::sealed::{SealError, Sealer};
+use crate::{
+    sealed::{SealError, Sealer},
+    voice::{
+        audio::RECOGNITION_RATE,
+        decode::{DecodeError, DecodeSettings, decode_to_pcm},
+        speech::{Recognizer, SpeechError},
+    },
+};
 
 /// Where stored media is served; attachments of Avito messages point here.
 pub const MEDIA_PATH: &str = "/api/v1/media/";
@@ -52,6 +60,15 @@ pub struct AvitoSettings {
     pub delivery_lease: Duration,
     /// Processing attempts of one delivery before it is given up (and logged).
     pub delivery_max_attempts: i32,
+    /// How voice messages are decoded for the recogniser ([`AvitoChannel::with_recognizer`]).
+    pub voice_decode: DecodeSettings,
+    /// The most one voice message may spend waiting for its turn, decoding and being recognised;
+    /// past it the message goes on untranscribed. Capped at half of `delivery_lease`, so a slow
+    /// recogniser cannot make another worker take the delivery over.
+    pub transcription_timeout: Duration,
+    /// Voice messages transcribed at once: a batch processes up to 64 chats concurrently, and a
+    /// local recogniser is CPU-bound.
+    pub max_concurrent_transcriptions: usize,
 }
 
 impl Default for AvitoSettings {
@@ -65,6 +82,9 @@ impl Default for AvitoSettings {
             sync_on_connect: true,
             delivery_lease: Duration::from_secs(60),
             delivery_max_attempts: 10,
+            voice_decode: DecodeSettings::default(),
+            transcription_timeout: Duration::from_secs(30),
+            max_concurrent_transcriptions: 2,
         }
     }
 }
@@ -171,6 +191,10 @@ pub struct AvitoStats {
     pub ignored: AtomicU64,
     pub poller_recovered: AtomicU64,
     pub sends_reconciled: AtomicU64,
+    pub voice_transcribed: AtomicU64,
+    /// Voice messages a recogniser was set for but that stayed audio only (decoding or
+    /// recognition failed, timed out, or heard no words).
+    pub voice_untranscribed: AtomicU64,
 }
 
 fn bump(c: &AtomicU64) {
@@ -304,7 +328,33 @@ struct Inner {
     watermarks: Mutex<HashMap<AccountId, i64>>,
     wake: Notify,
     stats: AvitoStats,
+    /// Set by [`AvitoChannel::with_recognizer`]; without it voice messages stay audio only.
+    voice: RwLock<Option<Arc<VoiceRecognition>>>,
+    transcriptions: tokio::sync::Semaphore,
 }
+
+/// The recogniser voice messages are transcribed with.
+#[derive(Debug)]
+struct VoiceRecognition {
+    recognizer: Arc<dyn Recognizer>,
+    /// ISO 639-1, or `None` to let the recogniser detect it.
+    language: Option<String>,
+}
+
+/// Why a voice message stayed untranscribed (logged, never surfaced: the message goes on).
+#[derive(Debug, thiserror::Error)]
+enum VoiceError {
+    #[error(transparent)]
+    Decode(#[from] DecodeError),
+    #[error(transparent)]
+    Speech(#[from] SpeechError),
+    #[error("transcription took longer than {0:?}")]
+    OverBudget(Duration),
+}
+
+/// What a transcribed voice message's text starts with, so operators (and exports) can tell the
+/// recogniser's words from typed ones.
+const TRANSCRIPT_MARK: &str = "🎤 ";
 
 impl std::fmt::Debug for AvitoChannel {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -325,6 +375,7 @@ impl AvitoChannel {
                 let _ = rotated_tx.send((account, token));
             },
         ));
+        let permits = settings.max_concurrent_transcriptions.max(1);
         let channel = AvitoChannel(Arc::new(Inner {
             lifecycle,
             store,
@@ -335,10 +386,29 @@ impl AvitoChannel {
             watermarks: Mutex::default(),
             wake: Notify::new(),
             stats: AvitoStats::default(),
+            voice: RwLock::new(None),
+            transcriptions: tokio::sync::Semaphore::new(permits),
         }));
         let weak = Arc::downgrade(&channel.0);
         tokio::spawn(store_rotated_tokens(weak, rotated_rx));
         channel
+    }
+
+    /// Transcribe customers' voice messages with `recognizer`, so the bot answers their words and
+    /// operators can read them; the audio stays attached. `language` is an ISO 639-1 code, or
+    /// `None` to let the recogniser detect it.
+    pub fn with_recognizer(
+        self,
+        recognizer: Arc<dyn Recognizer>,
+        language: Option<String>,
+    ) -> Self {
+        info!(recognizer = recognizer.name(), language = ?language, "avito voice messages will be transcribed");
+        *self.0.voice.write().unwrap_or_else(|p| p.into_inner()) =
+            Some(Arc::new(VoiceRecognition {
+                recognizer,
+                language,
+            }));
+        self
     }
 
     async fn save_refresh_token(&self, id: AccountId, token: String) -> Result<(), ServiceError> {
@@ -1031,33 +1101,7 @@ impl AvitoChannel {
                 let Some(voice) = &c.voice else {
                     return ("[голосовое сообщение]".into(), Vec::new());
                 };
-                let mut attachment = None;
-                if fetch {
-                    match self
-                        .0
-                        .client
-                        .voice_urls(&acct.auth, std::slice::from_ref(&voice.voice_id))
-                        .await
-                    {
-                        Ok(urls) => {
-                            if let Some(url) = urls.get(&voice.voice_id) {
-                                attachment = self
-                                    .fetch_into_media(acct, url, AttachmentKind::Voice, "voice.mp4")
-                                    .await;
-                            }
-                        }
-                        Err(e) => {
-                            warn!(voice = %voice.voice_id, error = %e, "voice URL unavailable")
-                        }
-                    }
-                }
-                match attachment {
-                    Some(a) => (String::new(), vec![a]),
-                    None => (
-                        format!("[голосовое сообщение {}: не загружено]", voice.voice_id),
-                        Vec::new(),
-                    ),
-                }
+                self.render_voice(acct, &voice.voice_id, fetch).await
             }
             "link" => {
                 let l = c.link.as_ref();
@@ -1119,6 +1163,105 @@ impl AvitoChannel {
         }
     }
 
+    /// A voice message: its audio fetched into the media store (the URL expires, A4 #9) and, when a
+    /// recogniser is set, its words as the text. Without words the text stays empty (the bot asks
+    /// the customer to write) or, when not even the audio could be fetched, says so.
+    async fn render_voice(
+        &self,
+        acct: &Loaded,
+        voice_id: &str,
+        fetch: bool,
+    ) -> (String, Vec<Attachment>) {
+        let mut downloaded = None;
+        if fetch {
+            match self
+                .0
+                .client
+                .voice_urls(&acct.auth, &[voice_id.to_string()])
+                .await
+            {
+                Ok(urls) => match urls.get(voice_id) {
+                    Some(url) => downloaded = self.download(acct, url).await,
+                    None => warn!(voice = %voice_id, "avito gave no URL for a voice message"),
+                },
+                Err(e) => warn!(voice = %voice_id, error = %e, "voice URL unavailable"),
+            }
+        }
+        let Some((bytes, mime)) = downloaded else {
+            return (
+                format!("[голосовое сообщение {voice_id}: не загружено]"),
+                Vec::new(),
+            );
+        };
+        let words = self.transcribe(acct, voice_id, &bytes).await;
+        let attachment = self
+            .keep_media(acct, bytes, mime, AttachmentKind::Voice, "voice.mp4")
+            .await;
+        match (words, attachment) {
+            (Some(words), attachment) => (
+                format!("{TRANSCRIPT_MARK}{words}"),
+                attachment.into_iter().collect(),
+            ),
+            (None, Some(a)) => (String::new(), vec![a]),
+            (None, None) => (
+                format!("[голосовое сообщение {voice_id}: не загружено]"),
+                Vec::new(),
+            ),
+        }
+    }
+
+    /// The words of a voice message, when a recogniser is set and hears some within the time
+    /// budget. Every failure only logs: the message goes on as audio, never lost or held up.
+    async fn transcribe(&self, acct: &Loaded, voice_id: &str, audio: &[u8]) -> Option<String> {
+        let recognition = self
+            .0
+            .voice
+            .read()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()?;
+        let budget = self
+            .0
+            .settings
+            .transcription_timeout
+            .min(self.0.settings.delivery_lease / 2);
+        let started = Instant::now();
+        let work = async {
+            // The semaphore is never closed, so this only waits for a turn.
+            let _turn = self.0.transcriptions.acquire().await;
+            let pcm = decode_to_pcm(audio, RECOGNITION_RATE, &self.0.settings.voice_decode).await?;
+            let heard = recognition
+                .recognizer
+                .transcribe(&pcm, recognition.language.as_deref())
+                .await?;
+            Ok::<_, VoiceError>((pcm.duration_ms(), heard))
+        };
+        let outcome = tokio::time::timeout(budget, work)
+            .await
+            .unwrap_or(Err(VoiceError::OverBudget(budget)));
+        let elapsed_ms = started.elapsed().as_millis() as u64;
+        let recognizer = recognition.recognizer.name();
+        match outcome {
+            Ok((audio_ms, heard)) if !heard.text.trim().is_empty() => {
+                bump(&self.0.stats.voice_transcribed);
+                info!(account = acct.id().0, voice = %voice_id, recognizer, audio_ms, elapsed_ms, language = ?heard.language, "voice message transcribed");
+                // Room for the mark within the message limit; a recogniser never writes that much
+                // for a voice message, but a runaway one must not make the message unstorable.
+                let limit = MAX_MESSAGE_CHARS - TRANSCRIPT_MARK.chars().count();
+                Some(heard.text.trim().chars().take(limit).collect())
+            }
+            Ok((audio_ms, _)) => {
+                bump(&self.0.stats.voice_untranscribed);
+                warn!(account = acct.id().0, voice = %voice_id, recognizer, audio_ms, elapsed_ms, "voice message recognised as no words; kept as audio");
+                None
+            }
+            Err(e) => {
+                bump(&self.0.stats.voice_untranscribed);
+                warn!(account = acct.id().0, voice = %voice_id, recognizer, elapsed_ms, error = %e, "voice message not transcribed; kept as audio");
+                None
+            }
+        }
+    }
+
     async fn fetch_into_media(
         &self,
         acct: &Loaded,
@@ -1126,13 +1269,29 @@ impl AvitoChannel {
         kind: AttachmentKind,
         name: &str,
     ) -> Option<Attachment> {
-        let (bytes, mime) = match self.0.client.fetch_media(&acct.auth, url).await {
-            Ok(x) => x,
+        let (bytes, mime) = self.download(acct, url).await?;
+        self.keep_media(acct, bytes, mime, kind, name).await
+    }
+
+    async fn download(&self, acct: &Loaded, url: &str) -> Option<(Vec<u8>, Option<String>)> {
+        match self.0.client.fetch_media(&acct.auth, url).await {
+            Ok(x) => Some(x),
             Err(e) => {
                 warn!(account = acct.id().0, error = %e, "media download failed; keeping the link");
-                return None;
+                None
             }
-        };
+        }
+    }
+
+    /// Stores downloaded media; `None` (logged) when the store refuses it.
+    async fn keep_media(
+        &self,
+        acct: &Loaded,
+        bytes: Vec<u8>,
+        mime: Option<String>,
+        kind: AttachmentKind,
+        name: &str,
+    ) -> Option<Attachment> {
         let mime = mime
             .map(|m| m.split(';').next().unwrap_or_default().trim().to_string())
             .filter(|m| m.contains('/'))

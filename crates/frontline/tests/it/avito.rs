@@ -11,18 +11,18 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, eventually, spawn_app_with};
 
-const WAIT: Duration = Duration::from_secs(20);
-const SELLER: i64 = 7_000_001;
-const ITEM: i64 = 4_341_979_279; // above i32, as real listing ids are
+pub(crate) const WAIT: Duration = Duration::from_secs(20);
+pub(crate) const SELLER: i64 = 7_000_001;
+pub(crate) const ITEM: i64 = 4_341_979_279; // above i32, as real listing ids are
 
-fn customer(id: i64, name: &str) -> CustomerSpec {
+pub(crate) fn customer(id: i64, name: &str) -> CustomerSpec {
     CustomerSpec {
         user_id: id,
         name: name.into(),
     }
 }
 
-async fn simulator() -> Simulator {
+pub(crate) async fn simulator() -> Simulator {
     let sim = Simulator::spawn(SimConfig {
         webhook_retry_delay: Duration::from_millis(200),
         ..SimConfig::default()
@@ -50,16 +50,22 @@ async fn simulator() -> Simulator {
 async fn app_for(sim: &Simulator, change: impl FnOnce(&mut Config)) -> TestApp {
     let base = sim.base_url();
     spawn_app_with(move |c| {
-        c.avito.api_url = base;
-        c.avito.request_timeout_secs = 1;
-        c.avito.poll_interval_secs = 0;
-        c.avito.sync_on_connect = false;
+        use_simulator(c, base);
         change(c);
     })
     .await
 }
 
-async fn connect(app: &TestApp) -> i64 {
+/// Point the server's Avito channel at the simulator at `base`, webhooks only (no poller, no
+/// history import), with a short request timeout.
+pub(crate) fn use_simulator(c: &mut Config, base: String) {
+    c.avito.api_url = base;
+    c.avito.request_timeout_secs = 1;
+    c.avito.poll_interval_secs = 0;
+    c.avito.sync_on_connect = false;
+}
+
+pub(crate) async fn connect(app: &TestApp) -> i64 {
     let (status, body) = app
         .post(
             &app.admin_token,
@@ -72,7 +78,7 @@ async fn connect(app: &TestApp) -> i64 {
     body["account"]["id"].as_i64().unwrap()
 }
 
-async fn conversation_by_chat(app: &TestApp, chat: &str) -> Value {
+pub(crate) async fn conversation_by_chat(app: &TestApp, chat: &str) -> Value {
     eventually(WAIT, || async {
         let (_, body) = app
             .get(&app.admin_token, "/api/v1/conversations?limit=200")
@@ -86,7 +92,7 @@ async fn conversation_by_chat(app: &TestApp, chat: &str) -> Value {
     .await
 }
 
-async fn messages(app: &TestApp, conversation: i64) -> Vec<Value> {
+pub(crate) async fn messages(app: &TestApp, conversation: i64) -> Vec<Value> {
     let (status, body) = app
         .get(
             &app.admin_token,
@@ -105,7 +111,7 @@ async fn wait_messages(app: &TestApp, conversation: i64, n: usize) -> Vec<Value>
     .await
 }
 
-async fn wait_sent(sim: &Simulator, n: usize) -> Vec<avito_sim::SimMessage> {
+pub(crate) async fn wait_sent(sim: &Simulator, n: usize) -> Vec<avito_sim::SimMessage> {
     eventually(WAIT, || async {
         let sent = sim.sent_via_api(SELLER);
         (sent.len() >= n).then_some(sent)

@@ -89,6 +89,37 @@ pub async fn spawn_app_with(change: impl FnOnce(&mut Config)) -> TestApp {
     spawn_with_config(url, dir, config).await
 }
 
+/// [`spawn_app_with`] with extra wiring (a recogniser, pre-bound voice listeners, …).
+pub async fn spawn_app_wired(
+    change: impl FnOnce(&mut Config),
+    wiring: frontline::Wiring,
+) -> TestApp {
+    let (url, dir) = fresh_database_url().await;
+    let mut config = test_config(&url);
+    change(&mut config);
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().unwrap();
+    let shutdown = CancellationToken::new();
+    let handle = tokio::spawn(frontline::launch_with(
+        config.clone(),
+        listener,
+        shutdown.clone(),
+        wiring,
+    ));
+    let mut app = TestApp {
+        addr,
+        http: reqwest::Client::new(),
+        admin_token: String::new(),
+        database_url: url,
+        config,
+        shutdown,
+        handle: Some(handle),
+        _dir: dir,
+    };
+    app.admin_token = app.login(ADMIN.0, ADMIN.1).await;
+    app
+}
+
 async fn spawn_on(url: String, dir: Option<Arc<tempfile::TempDir>>) -> TestApp {
     let config = test_config(&url);
     spawn_with_config(url, dir, config).await

@@ -6,11 +6,13 @@
 mod api_channel;
 mod auth;
 mod avito;
+mod avito_voice;
 mod bot;
 mod cli;
 mod errors;
 mod helpers;
 mod inbox;
 mod stream;
+mod voice;
 mod web;
 mod workflows;

@@ -1,0 +1,584 @@
+//! The voice channel as the rest of frontline sees it: it takes calls from the adapters, runs each
+//! in its own task ([`super::call`]), speaks the outbox's deliveries into live calls (the
+//! lifecycle's [`ChannelSender`] port), and tells calls when their conversation changes lead.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::Duration,
+};
+
+use async_trait::async_trait;
+use frontline_domain::{AccountId, AccountKind, AccountPatch, ConversationId, EventKind};
+use frontline_lifecycle::{ChannelSender, Delivery, Lifecycle, SendError, Sent};
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+use subtle::ConstantTimeEq;
+use tokio::{sync::mpsc, task::JoinSet};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use crate::sealed::Sealer;
+
+use super::{
+    call::{self, CallCommand, CallDeps, LineContext},
+    leg::{Leg, LegCommand, Telephony},
+    line::LineSettings,
+    speech::{CachedSynthesizer, Recognizer, Synthesizer},
+    transfer::{AsteriskAmiTransfer, TransferSettings},
+};
+
+/// Live calls by conversation.
+#[derive(Debug, Default)]
+pub struct Calls {
+    inner: Mutex<HashMap<ConversationId, mpsc::Sender<CallCommand>>>,
+}
+
+impl Calls {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<ConversationId, mpsc::Sender<CallCommand>>> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn insert(&self, conversation: ConversationId, tx: mpsc::Sender<CallCommand>) {
+        self.lock().insert(conversation, tx);
+    }
+
+    pub fn remove(&self, conversation: ConversationId) {
+        self.lock().remove(&conversation);
+    }
+
+    pub fn get(&self, conversation: ConversationId) -> Option<mpsc::Sender<CallCommand>> {
+        self.lock().get(&conversation).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// A latency histogram in seconds with fixed buckets, for `/metrics`.
+#[derive(Debug)]
+pub struct Histogram {
+    bounds: &'static [f64],
+    buckets: Vec<AtomicU64>,
+    sum_us: AtomicU64,
+    count: AtomicU64,
+}
+
+/// Buckets around the ~800 ms voice-to-voice target.
+pub const LATENCY_BUCKETS: &[f64] = &[0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0];
+
+impl Histogram {
+    fn new(bounds: &'static [f64]) -> Self {
+        Self {
+            bounds,
+            buckets: bounds.iter().map(|_| AtomicU64::new(0)).collect(),
+            sum_us: AtomicU64::new(0),
+            count: AtomicU64::new(0),
+        }
+    }
+
+    pub fn observe(&self, d: Duration) {
+        let secs = d.as_secs_f64();
+        for (bound, bucket) in self.bounds.iter().zip(&self.buckets) {
+            if secs <= *bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        self.sum_us
+            .fetch_add(d.as_micros() as u64, Ordering::Relaxed);
+        self.count.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// (sum in seconds, count, cumulative (upper bound, count) pairs).
+    pub fn snapshot(&self) -> (f64, u64, Vec<(f64, u64)>) {
+        (
+            self.sum_us.load(Ordering::Relaxed) as f64 / 1e6,
+            self.count.load(Ordering::Relaxed),
+            self.bounds
+                .iter()
+                .zip(&self.buckets)
+                .map(|(b, c)| (*b, c.load(Ordering::Relaxed)))
+                .collect(),
+        )
+    }
+}
+
+/// Counters and timings of the voice channel, exported on `/metrics`.
+#[derive(Debug)]
+pub struct VoiceStats {
+    pub calls_total: AtomicU64,
+    pub calls_active: AtomicU64,
+    pub calls_rejected: AtomicU64,
+    pub turns: AtomicU64,
+    pub barge_ins: AtomicU64,
+    pub transfers_ok: AtomicU64,
+    pub transfers_failed: AtomicU64,
+    pub recognition_failures: AtomicU64,
+    pub synthesis_failures: AtomicU64,
+    /// Caller's end of speech → first reply audio frame sent.
+    pub reply_latency: Histogram,
+    /// Time to recognise one utterance.
+    pub recognition_time: Histogram,
+    /// Seconds of speech recognised (with `recognition_time`'s sum: the real-time factor).
+    pub recognised_audio_us: AtomicU64,
+    notes: AtomicU64,
+}
+
+impl Default for VoiceStats {
+    fn default() -> Self {
+        Self {
+            calls_total: AtomicU64::new(0),
+            calls_active: AtomicU64::new(0),
+            calls_rejected: AtomicU64::new(0),
+            turns: AtomicU64::new(0),
+            barge_ins: AtomicU64::new(0),
+            transfers_ok: AtomicU64::new(0),
+            transfers_failed: AtomicU64::new(0),
+            recognition_failures: AtomicU64::new(0),
+            synthesis_failures: AtomicU64::new(0),
+            reply_latency: Histogram::new(LATENCY_BUCKETS),
+            recognition_time: Histogram::new(LATENCY_BUCKETS),
+            recognised_audio_us: AtomicU64::new(0),
+            notes: AtomicU64::new(0),
+        }
+    }
+}
+
+impl VoiceStats {
+    pub fn get(c: &AtomicU64) -> u64 {
+        c.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn call_started(&self) {
+        self.calls_total.fetch_add(1, Ordering::Relaxed);
+        self.calls_active.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn call_ended(&self) {
+        self.calls_active.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn turn(&self) {
+        self.turns.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn barge_in(&self) {
+        self.barge_ins.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn transfer(&self, ok: bool) {
+        let c = if ok {
+            &self.transfers_ok
+        } else {
+            &self.transfers_failed
+        };
+        c.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn recognition(&self, took: Duration, audio: Duration) {
+        self.recognition_time.observe(took);
+        self.recognised_audio_us
+            .fetch_add(audio.as_micros() as u64, Ordering::Relaxed);
+    }
+
+    pub(crate) fn recognition_failed(&self) {
+        self.recognition_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn synthesis_failed(&self) {
+        self.synthesis_failures.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn reply_latency(&self, d: Duration) {
+        self.reply_latency.observe(d);
+    }
+
+    pub(crate) fn next_note(&self) -> u64 {
+        self.notes.fetch_add(1, Ordering::Relaxed)
+    }
+}
+
+/// Why a line's settings were refused.
+#[derive(Debug, thiserror::Error)]
+pub enum LineError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("storing the line: {0}")]
+    Store(#[from] frontline_store::StoreError),
+}
+
+fn transfer_context(line: AccountId) -> String {
+    format!("voice-transfer:{}", line.0)
+}
+
+/// The voice channel: cheap to clone.
+#[derive(Debug, Clone)]
+pub struct VoiceChannel {
+    sealer: Option<Arc<Sealer>>,
+    deps: Arc<CallDeps>,
+    sink: mpsc::Sender<Leg>,
+    legs: Arc<Mutex<Option<mpsc::Receiver<Leg>>>>,
+}
+
+impl VoiceChannel {
+    pub fn new(
+        lifecycle: Lifecycle,
+        recognizer: Arc<dyn Recognizer>,
+        synthesizer: Arc<dyn Synthesizer>,
+    ) -> Self {
+        let (sink, legs) = mpsc::channel(64);
+        Self {
+            sealer: None,
+            deps: Arc::new(CallDeps {
+                lifecycle,
+                recognizer,
+                synthesizer: Arc::new(CachedSynthesizer::new(synthesizer, 256)),
+                calls: Arc::default(),
+                stats: Arc::default(),
+                recognition_slots: Arc::new(tokio::sync::Semaphore::new(
+                    std::thread::available_parallelism().map_or(2, |n| n.get()),
+                )),
+            }),
+            sink,
+            legs: Arc::new(Mutex::new(Some(legs))),
+        }
+    }
+
+    /// Seal lines' transfer credentials (Twilio token, AMI secret) with the server key.
+    pub fn with_sealer(mut self, sealer: Sealer) -> Self {
+        self.sealer = Some(Arc::new(sealer));
+        self
+    }
+
+    /// Check and store a line's settings: the transfer part, which holds credentials, sealed with
+    /// the server key; the rest as plain JSON.
+    pub async fn configure_line(
+        &self,
+        line: AccountId,
+        settings: &serde_json::Value,
+    ) -> Result<(), LineError> {
+        let mut plain = settings.clone();
+        let transfer = plain
+            .as_object_mut()
+            .ok_or_else(|| LineError::Invalid("settings must be a JSON object".into()))?
+            .remove("transfer")
+            .filter(|t| !t.is_null());
+        let text = plain.to_string();
+        LineSettings::parse(Some(&text)).map_err(|e| LineError::Invalid(e.to_string()))?;
+        let sealed = match &transfer {
+            None => None,
+            Some(t) => {
+                TransferSettings::deserialize(t)
+                    .map_err(|e| LineError::Invalid(format!("transfer: {e}")))?
+                    .build()
+                    .map_err(|e| LineError::Invalid(format!("transfer: {e}")))?;
+                let sealer = self.sealer.as_ref().ok_or_else(|| {
+                    LineError::Invalid("no server key to seal the transfer credentials".into())
+                })?;
+                Some(sealer.seal(&transfer_context(line), t.to_string().as_bytes()))
+            }
+        };
+        self.deps
+            .lifecycle
+            .store()
+            .update_account(
+                line,
+                AccountPatch {
+                    settings: Some(Some(text)),
+                    sealed_secrets: Some(sealed),
+                    ..AccountPatch::default()
+                },
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Where adapters hand their calls.
+    pub fn sink(&self) -> mpsc::Sender<Leg> {
+        self.sink.clone()
+    }
+
+    pub fn stats(&self) -> &Arc<VoiceStats> {
+        &self.deps.stats
+    }
+
+    pub fn recognizer(&self) -> &Arc<dyn Recognizer> {
+        &self.deps.recognizer
+    }
+
+    pub fn active_calls(&self) -> usize {
+        self.deps.calls.len()
+    }
+
+    /// Render a line's fixed prompts ahead of its first call.
+    pub async fn prerender(&self, settings: &LineSettings) {
+        let lang = settings.fixed_language().unwrap_or("ru");
+        for text in [
+            &settings.greeting,
+            &settings.reprompt,
+            &settings.goodbye,
+            &settings.not_heard,
+            &settings.transfer_notice,
+            &settings.transfer_failed,
+        ] {
+            if text.trim().is_empty() {
+                continue;
+            }
+            if let Err(e) = self.deps.synthesizer.speak(text, lang).await {
+                warn!(error = %e, "pre-rendering a prompt failed");
+                return;
+            }
+        }
+    }
+
+    /// Start taking calls and following lead changes. Calls in progress end when `shutdown` fires.
+    pub fn spawn(&self, shutdown: CancellationToken) -> JoinSet<()> {
+        let mut set = JoinSet::new();
+        let legs = self.legs.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(legs) = legs {
+            set.spawn(accept_calls(
+                self.deps.clone(),
+                self.sealer.clone(),
+                legs,
+                shutdown.clone(),
+            ));
+        }
+        set.spawn(follow_leads(self.deps.clone(), shutdown));
+        set
+    }
+}
+
+/// Check a line and start the call, or hang up with the reason in the log.
+async fn accept_calls(
+    deps: Arc<CallDeps>,
+    sealer: Option<Arc<Sealer>>,
+    mut legs: mpsc::Receiver<Leg>,
+    shutdown: CancellationToken,
+) {
+    let mut calls = JoinSet::new();
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => break,
+            leg = legs.recv() => {
+                let Some(mut leg) = leg else { break };
+                match line_for(&deps, sealer.as_deref(), &mut leg).await {
+                    Ok(line) => {
+                        calls.spawn(call::run(leg, line, deps.clone(), shutdown.clone()));
+                    }
+                    Err(why) => {
+                        warn!(call = %leg.start.call_id, line = leg.start.line.0, %why, "call refused");
+                        deps.stats.calls_rejected.fetch_add(1, Ordering::Relaxed);
+                        let _ = leg.commands.send(LegCommand::Hangup).await;
+                    }
+                }
+            }
+            Some(_) = calls.join_next(), if !calls.is_empty() => {}
+        }
+    }
+    while calls.join_next().await.is_some() {}
+}
+
+async fn line_for(
+    deps: &CallDeps,
+    sealer: Option<&Sealer>,
+    leg: &mut Leg,
+) -> Result<LineContext, String> {
+    let store = deps.lifecycle.store();
+    let account = if leg.start.line.0 == 0 {
+        // Line 0: the first enabled voice account (a server with one phone line needs no ids).
+        store
+            .list_accounts()
+            .await
+            .map_err(|e| format!("loading the lines: {e}"))?
+            .into_iter()
+            .find(|a| a.kind == AccountKind::Voice && a.enabled)
+            .ok_or("no voice line is configured")?
+    } else {
+        store
+            .account(leg.start.line)
+            .await
+            .map_err(|e| format!("loading the line: {e}"))?
+            .ok_or("no such line")?
+    };
+    leg.start.line = account.id;
+    if account.kind != AccountKind::Voice {
+        return Err(format!("account {} is not a voice line", account.id.0));
+    }
+    if !account.enabled {
+        return Err("the line is disabled".into());
+    }
+    // A media stream proves it belongs to the line with the line's token as a <Parameter>.
+    // AudioSocket has no way to carry one: its listener must only be reachable by the PBX.
+    if let (Telephony::MediaStream { custom, .. }, Some(expected)) =
+        (&leg.start.telephony, account.inbound_token_hash.as_deref())
+    {
+        let given = custom.get("token").map(String::as_str).unwrap_or_default();
+        let hash = hex::encode(Sha256::digest(given.as_bytes()));
+        if !bool::from(hash.as_bytes().ct_eq(expected.as_bytes())) {
+            return Err("wrong or missing line token".into());
+        }
+    }
+    let settings = LineSettings::parse(account.settings.as_deref())
+        .map_err(|e| format!("line settings: {e}"))?;
+    // Transfer settings hold credentials: sealed when the line was configured through the API;
+    // plain `transfer` in the settings is accepted for lines written by hand.
+    let transfer_json = match (&account.sealed_secrets, sealer) {
+        (Some(sealed), Some(sealer)) => {
+            let bytes = sealer
+                .open(&transfer_context(account.id), sealed)
+                .map_err(|e| format!("opening the line's transfer settings: {e}"))?;
+            Some(
+                serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .map_err(|e| format!("line transfer settings: {e}"))?,
+            )
+        }
+        (Some(_), None) => {
+            return Err(
+                "the line's transfer settings are sealed and no server key is loaded".into(),
+            );
+        }
+        (None, _) => settings.transfer.clone(),
+    };
+    let transfer = match transfer_json {
+        None => None,
+        Some(json) => Some(
+            serde_json::from_value::<TransferSettings>(json)
+                .map_err(|e| format!("line transfer settings: {e}"))?,
+        ),
+    };
+    // AudioSocket does not carry the caller's number; a line with AMI asks Asterisk for it.
+    if let (Some(TransferSettings::AsteriskAmi(ami)), Telephony::AudioSocket { uuid }, None) =
+        (&transfer, &leg.start.telephony, &leg.start.from)
+    {
+        let lookup = async {
+            AsteriskAmiTransfer::new(ami.clone())
+                .map_err(|e| e.to_string())?
+                .lookup_caller(uuid)
+                .await
+                .map_err(|e| e.to_string())
+        };
+        match tokio::time::timeout(Duration::from_secs(2), lookup).await {
+            Ok(Ok(number)) => leg.start.from = number,
+            Ok(Err(e)) => {
+                warn!(call = %leg.start.call_id, error = %e, "caller lookup over AMI failed")
+            }
+            Err(_) => warn!(call = %leg.start.call_id, "caller lookup over AMI timed out"),
+        }
+    }
+    let transferer = match transfer {
+        None => None,
+        Some(t) => Some(
+            t.build()
+                .map_err(|e| format!("line transfer settings: {e}"))?,
+        ),
+    };
+    Ok(LineContext {
+        account,
+        settings,
+        transferer,
+    })
+}
+
+/// Tell live calls when their conversation's lead changes. Polls the event log while calls are
+/// live (the lifecycle's wake-ups are taken by the realtime dispatcher).
+async fn follow_leads(deps: Arc<CallDeps>, shutdown: CancellationToken) {
+    let store = deps.lifecycle.store().clone();
+    let mut after = None;
+    loop {
+        tokio::select! {
+            () = shutdown.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_millis(100)) => {}
+        }
+        if deps.calls.is_empty() {
+            after = None;
+            continue;
+        }
+        let from = match after {
+            Some(seq) => seq,
+            None => match store.event_bounds().await {
+                Ok(b) => {
+                    after = Some(b.latest);
+                    continue;
+                }
+                Err(e) => {
+                    warn!(error = %e, "reading the event log failed");
+                    continue;
+                }
+            },
+        };
+        let events = match store.events_after(from, 500).await {
+            Ok(events) => events,
+            Err(e) => {
+                warn!(error = %e, "reading the event log failed");
+                continue;
+            }
+        };
+        for event in events {
+            after = Some(event.seq);
+            if event.kind != EventKind::LeadChanged {
+                continue;
+            }
+            let Some(tx) = deps.calls.get(event.conversation_id) else {
+                continue;
+            };
+            let Some(id) = event.handoff_id else { continue };
+            match store.handoff(id).await {
+                Ok(Some(handoff)) => {
+                    info!(conversation = event.conversation_id.0, to = %handoff.to, "lead changed during a call");
+                    let _ = tx.send(CallCommand::LeadChanged(handoff)).await;
+                }
+                Ok(None) => {}
+                Err(e) => warn!(error = %e, "reading a handoff failed"),
+            }
+        }
+    }
+}
+
+#[async_trait]
+impl ChannelSender for VoiceChannel {
+    /// Speak a message into its live call. A call that has ended cannot hear it: that is final,
+    /// and the message shows as failed in the conversation.
+    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError> {
+        let conversation = delivery.conversation.conversation.id;
+        let Some(call) = self.deps.calls.get(conversation) else {
+            return Err(SendError::Permanent {
+                reason: "the call has ended".into(),
+            });
+        };
+        let (done, rx) = tokio::sync::oneshot::channel();
+        let say = CallCommand::Say {
+            text: delivery.message.text.clone(),
+            author: delivery.message.author,
+            done,
+        };
+        if call.send(say).await.is_err() {
+            return Err(SendError::Permanent {
+                reason: "the call has ended".into(),
+            });
+        }
+        match tokio::time::timeout(Duration::from_secs(20), rx).await {
+            Ok(Ok(Ok(()))) => Ok(Sent::default()),
+            Ok(Ok(Err(reason))) => Err(SendError::Retryable {
+                reason: format!("speech synthesis: {reason}"),
+                retry_after: None,
+            }),
+            Ok(Err(_)) => Err(SendError::Permanent {
+                reason: "the call ended before the message was spoken".into(),
+            }),
+            Err(_) => Err(SendError::Retryable {
+                reason: "the call did not take the message in 20 s".into(),
+                retry_after: None,
+            }),
+        }
+    }
+}
