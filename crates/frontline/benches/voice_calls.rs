@@ -15,7 +15,7 @@ use std::{
 
 use frontline::{Config, Wiring, config::BotSettings};
 use frontline_channels::voice::{
-    audio::{PHONE_RATE, Pcm, read_wav},
+    audio::{PHONE_RATE, Pcm, read_wav, trim_silence},
     caller::{Caller, CallerOptions, Transport},
 };
 use serde_json::json;
@@ -210,7 +210,11 @@ async fn main() -> anyhow::Result<()> {
         let path = format!("{fixtures}/{name}");
         let bytes = std::fs::read(&path)
             .map_err(|e| anyhow::anyhow!("{path}: {e} (run scripts/voice-fixtures)"))?;
-        utterances.push(read_wav(&bytes)?.resampled(PHONE_RATE));
+        // Without the file's own silence, so "end of speech" is where the voice ends.
+        utterances.push(trim_silence(
+            &read_wav(&bytes)?.resampled(PHONE_RATE),
+            100.0,
+        ));
     }
     println!(
         "voice pipeline: AudioSocket, Whisper base q8_0 (1 thread per utterance), demo engine, espeak-ng; VAD silence 500 ms; {} cores",

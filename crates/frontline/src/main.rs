@@ -6,7 +6,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use frontline::{Config, config::Overrides};
 use frontline_channels::voice::{
-    audio::{Pcm, read_wav},
+    audio::{Pcm, read_wav, trim_silence},
     caller::{Caller, CallerOptions, Transport},
 };
 use frontline_domain::Role;
@@ -521,6 +521,8 @@ async fn call(args: CallArgs) -> anyhow::Result<()> {
     for path in &args.wavs {
         let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
         let pcm = read_wav(&bytes).with_context(|| format!("{}", path.display()))?;
+        // The file's own leading and trailing silence would blur "end of speech".
+        let pcm = trim_silence(&pcm, 100.0);
         utterances.push((path.display().to_string(), pcm));
     }
     let caller = Caller::connect(

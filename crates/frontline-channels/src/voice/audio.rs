@@ -213,6 +213,20 @@ pub fn write_wav(pcm: &Pcm) -> Vec<u8> {
     out
 }
 
+/// The clip without its leading and trailing silence (20 ms frames below `threshold` RMS), so a
+/// caller's "end of speech" is where the voice ends, not where the file does.
+pub fn trim_silence(pcm: &Pcm, threshold: f64) -> Pcm {
+    let frame = (pcm.rate as usize / 50).max(1);
+    let frames: Vec<&[i16]> = pcm.samples.chunks(frame).collect();
+    let loud = |f: &&[i16]| rms(f) >= threshold;
+    let (Some(first), Some(last)) = (frames.iter().position(loud), frames.iter().rposition(loud))
+    else {
+        return Pcm::new(pcm.rate, Vec::new());
+    };
+    let end = ((last + 1) * frame).min(pcm.samples.len());
+    Pcm::new(pcm.rate, pcm.samples[first * frame..end].to_vec())
+}
+
 /// Root-mean-square level of a frame, 0..=32767.
 pub fn rms(samples: &[i16]) -> f64 {
     if samples.is_empty() {
@@ -277,6 +291,22 @@ mod tests {
         assert_eq!(
             read_wav(b"nope"),
             Err(AudioError::NotWav("missing RIFF/WAVE header"))
+        );
+    }
+
+    #[test]
+    fn silence_is_trimmed_at_both_ends_only() {
+        let mut samples = vec![0i16; 800];
+        samples.extend(tone(8_000, 300.0, 100));
+        samples.extend(vec![0i16; 160]);
+        samples.extend(tone(8_000, 300.0, 100));
+        samples.extend(vec![3i16; 1600]);
+        let trimmed = trim_silence(&Pcm::new(8_000, samples), 100.0);
+        assert_eq!(trimmed.samples.len(), 800 + 160 + 800);
+        assert!(
+            trim_silence(&Pcm::new(8_000, vec![0; 100]), 100.0)
+                .samples
+                .is_empty()
         );
     }
 

@@ -11,7 +11,7 @@ use std::{
 
 use axum::{Json, Router, routing::post};
 use frontline_channels::voice::{
-    audio::{PHONE_RATE, Pcm, read_wav},
+    audio::{PHONE_RATE, Pcm, read_wav, trim_silence},
     caller::{Caller, CallerOptions, EndedBy, Transport},
     speech::scripted::ScriptedRecognizer,
 };
@@ -30,7 +30,7 @@ fn speech(text: &str) -> Pcm {
         .output()
         .expect("espeak-ng is installed (scripts/ensure-voice-deps)");
     assert!(out.status.success(), "espeak-ng failed");
-    read_wav(&out.stdout).unwrap().resampled(PHONE_RATE)
+    trim_silence(&read_wav(&out.stdout).unwrap().resampled(PHONE_RATE), 100.0)
 }
 
 /// The webhook a PBX integration would expose for transfers.
@@ -151,13 +151,14 @@ async fn whole_call(media: bool) {
     .unwrap();
     let call_id = caller.call_id().to_owned();
 
-    // The greeting starts; the caller talks over it half a second in.
+    // The greeting starts; the caller talks over it half a second in. (The speech is rendered
+    // first: a blocking espeak-ng run here would stall the caller's clock and compress its audio.)
+    let question = speech("Где мой заказ?");
     let greeting_at = caller
         .bot_audio_start(caller.started(), WAIT)
         .await
         .unwrap();
     tokio::time::sleep_until((greeting_at + Duration::from_millis(500)).into()).await;
-    let question = speech("Где мой заказ?");
     let talk_at = Instant::now();
     let said = caller.say(&question);
     caller
@@ -433,23 +434,8 @@ async fn a_media_stream_without_the_line_token_is_refused() {
     assert_eq!(body["error"]["field"], "settings");
 }
 
-/// The offline recogniser on real speech, through the whole call. Needs the model
-/// (`scripts/fetch-whisper-model`) and fixtures (`scripts/voice-fixtures`); the README test command
-/// provides both and sets FRONTLINE_TEST_REQUIRE_SPEECH=1 so that their absence fails.
-#[cfg(feature = "whisper")]
-#[tokio::test]
-async fn real_speech_is_recognised() {
-    let (Ok(model), Ok(fixtures)) = (
-        std::env::var("FRONTLINE_TEST_WHISPER_MODEL"),
-        std::env::var("FRONTLINE_TEST_VOICE_FIXTURES"),
-    ) else {
-        assert!(
-            std::env::var("FRONTLINE_TEST_REQUIRE_SPEECH").is_err(),
-            "FRONTLINE_TEST_WHISPER_MODEL and FRONTLINE_TEST_VOICE_FIXTURES must be set"
-        );
-        eprintln!("no Whisper model or fixtures: skipped (scripts/test runs it)");
-        return;
-    };
+/// A server whose recogniser is Whisper with `model`, and one voice line on AudioSocket.
+async fn whisper_line(model: String) -> (TestApp, std::net::SocketAddr) {
     let a = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let audiosocket = a.local_addr().unwrap();
     let app = spawn_app_wired(
@@ -472,8 +458,29 @@ async fn real_speech_is_recognised() {
         )
         .await;
     assert_eq!(status, 201);
+    (app, audiosocket)
+}
+
+/// The offline recogniser on real speech, through the whole call. Needs the model
+/// (`scripts/fetch-whisper-model`) and fixtures (`scripts/voice-fixtures`); the README test command
+/// provides both and sets FRONTLINE_TEST_REQUIRE_SPEECH=1 so that their absence fails.
+#[cfg(feature = "whisper")]
+#[tokio::test]
+async fn real_speech_is_recognised() {
+    let (Ok(model), Ok(fixtures)) = (
+        std::env::var("FRONTLINE_TEST_WHISPER_MODEL"),
+        std::env::var("FRONTLINE_TEST_VOICE_FIXTURES"),
+    ) else {
+        assert!(
+            std::env::var("FRONTLINE_TEST_REQUIRE_SPEECH").is_err(),
+            "FRONTLINE_TEST_WHISPER_MODEL and FRONTLINE_TEST_VOICE_FIXTURES must be set"
+        );
+        eprintln!("no Whisper model or fixtures: skipped (scripts/test runs it)");
+        return;
+    };
+    let (app, audiosocket) = whisper_line(model).await;
     let wav = std::fs::read(format!("{fixtures}/ru_order_status.wav")).unwrap();
-    let utterance = read_wav(&wav).unwrap().resampled(PHONE_RATE);
+    let utterance = trim_silence(&read_wav(&wav).unwrap().resampled(PHONE_RATE), 100.0);
     let caller = Caller::connect(
         Transport::AudioSocket(audiosocket),
         CallerOptions::default(),
@@ -510,28 +517,7 @@ async fn real_speech_is_recognised() {
 
 #[tokio::test]
 async fn a_missing_model_is_reported_and_calls_still_work_by_keypad() {
-    let a = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let audiosocket = a.local_addr().unwrap();
-    let app = spawn_app_wired(
-        |c| {
-            c.bot.mode = "engine".into();
-            c.avito.enabled = false;
-            c.voice.whisper_model = "/nonexistent/ggml-base-q8_0.bin".into();
-        },
-        frontline::Wiring {
-            audiosocket_listener: Some(a),
-            ..frontline::Wiring::default()
-        },
-    )
-    .await;
-    let (status, _) = app
-        .post(
-            &app.admin_token,
-            "/api/v1/accounts",
-            json!({"kind": "voice", "name": "Линия", "settings": {"greeting": "Здравствуйте!"}}),
-        )
-        .await;
-    assert_eq!(status, 201);
+    let (app, audiosocket) = whisper_line("/nonexistent/ggml-base-q8_0.bin".into()).await;
     let caller = Caller::connect(
         Transport::AudioSocket(audiosocket),
         CallerOptions::default(),
