@@ -559,3 +559,56 @@ async fn a_missing_model_is_reported_and_calls_still_work_by_keypad() {
         "{metrics}"
     );
 }
+
+/// `frontline call` as a person would run it: a WAV, then keys; one JSON line per bot turn with
+/// what the server recognised and answered.
+#[tokio::test]
+async fn frontline_call_prints_one_json_line_per_turn() {
+    let recognizer = Arc::new(ScriptedRecognizer::new(["Где мой заказ?"]));
+    let v = voice_app(
+        Some(recognizer),
+        json!({"greeting": "Здравствуйте!", "reprompt_after_secs": 60}),
+    )
+    .await;
+    let dir = tempfile::tempdir().unwrap();
+    let wav = dir.path().join("question.wav");
+    std::fs::write(
+        &wav,
+        frontline_channels::voice::audio::write_wav(&speech("Где мой заказ?")),
+    )
+    .unwrap();
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
+        .args(["call", "--audiosocket", &v.audiosocket.to_string(), "--wav"])
+        .arg(&wav)
+        .args(["--dtmf", "123456#", "--server", &v.app.url(""), "--login"])
+        .arg(crate::helpers::ADMIN.0)
+        .args(["--password", crate::helpers::ADMIN.1])
+        .env_remove("FRONTLINE_PASSWORD")
+        .output()
+        .await
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let lines: Vec<Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    assert!(lines[0]["greeting_ms"].as_u64().unwrap() > 300, "{stdout}");
+    assert_eq!(lines[1]["recognised"], "Где мой заказ?", "{stdout}");
+    assert_eq!(lines[1]["intent"], "order_status", "{stdout}");
+    assert!(lines[1]["answer"].as_str().unwrap().len() > 10, "{stdout}");
+    assert!(
+        lines[1]["end_of_speech_to_first_audio_ms"]
+            .as_u64()
+            .unwrap()
+            > 400,
+        "{stdout}"
+    );
+    assert_eq!(lines[2]["input"], "dtmf:123456#");
+    assert_eq!(lines[2]["recognised"], "123456", "{stdout}");
+}
