@@ -211,6 +211,13 @@ impl TestApp {
         .await
     }
 
+    /// `/metrics` as text.
+    pub async fn metrics(&self) -> String {
+        let r = self.http.get(self.url("/metrics")).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        r.text().await.unwrap()
+    }
+
     pub async fn login(&self, login: &str, password: &str) -> String {
         let r = self
             .http

@@ -18,7 +18,10 @@ use frontline_channels::voice::{
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
-use crate::helpers::{TestApp, eventually, spawn_app_wired};
+use crate::{
+    avito::{conversation_by_chat, messages},
+    helpers::{TestApp, eventually, spawn_app_wired},
+};
 
 const WAIT: Duration = Duration::from_secs(20);
 const GAP: Duration = Duration::from_millis(600);
@@ -94,31 +97,6 @@ async fn voice_app(recognizer: Option<Arc<ScriptedRecognizer>>, settings: Value)
         audiosocket,
         media_stream,
     }
-}
-
-async fn conversation_of(app: &TestApp, call_id: &str) -> Value {
-    eventually(WAIT, || async {
-        let (_, list) = app
-            .get(&app.admin_token, "/api/v1/conversations?limit=50")
-            .await;
-        list["items"].as_array().and_then(|items| {
-            items
-                .iter()
-                .find(|c| c["external_chat_id"] == call_id)
-                .cloned()
-        })
-    })
-    .await
-}
-
-async fn messages(app: &TestApp, conversation: i64) -> Vec<Value> {
-    let (_, body) = app
-        .get(
-            &app.admin_token,
-            &format!("/api/v1/conversations/{conversation}/messages?limit=100"),
-        )
-        .await;
-    body["items"].as_array().cloned().unwrap_or_default()
 }
 
 /// The whole call, over either adapter.
@@ -211,7 +189,7 @@ async fn whole_call(media: bool) {
         question.duration_ms()
     );
 
-    let conv = conversation_of(&v.app, &call_id).await;
+    let conv = conversation_by_chat(&v.app, &call_id).await;
     let id = conv["id"].as_i64().unwrap();
     assert_eq!(conv["account"]["id"].as_i64(), Some(v.line));
     if media {
@@ -257,7 +235,7 @@ async fn whole_call(media: bool) {
     assert!(briefing.contains("123456"), "briefing: {briefing}");
     assert_eq!(caller.wait_end(WAIT).await.unwrap(), EndedBy::Bot);
 
-    let conv = conversation_of(&v.app, &call_id).await;
+    let conv = conversation_by_chat(&v.app, &call_id).await;
     assert_eq!(conv["lead"], "operator", "{conv}");
     let (_, handoffs) = v
         .app
@@ -305,16 +283,7 @@ async fn whole_call(media: bool) {
     assert_eq!(turns[1]["recognised"], "123456");
     assert_eq!(turns[1]["dtmf"], true);
 
-    let metrics = v
-        .app
-        .http
-        .get(v.app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = v.app.metrics().await;
     for needle in [
         "voice_calls_total 1",
         "voice_barge_ins_total 1",
@@ -362,7 +331,7 @@ async fn a_hang_up_ends_the_call_cleanly_and_a_failed_transfer_leaves_a_callback
     assert!(end > greeting.last_audio);
     // Handoff message, then the failure notice, then the bot hangs up.
     assert_eq!(caller.wait_end(WAIT).await.unwrap(), EndedBy::Bot);
-    let conv = conversation_of(&v.app, &call_id).await;
+    let conv = conversation_by_chat(&v.app, &call_id).await;
     assert_eq!(conv["lead"], "operator");
     assert_eq!(conv["status"], "open");
     let id = conv["id"].as_i64().unwrap();
@@ -390,7 +359,7 @@ async fn a_hang_up_ends_the_call_cleanly_and_a_failed_transfer_leaves_a_callback
     caller.bot_turn(caller.started(), GAP, WAIT).await.unwrap();
     caller.hangup().await.unwrap();
     let conv = eventually(WAIT, || async {
-        let c = conversation_of(&v.app, &call_id).await;
+        let c = conversation_by_chat(&v.app, &call_id).await;
         (c["status"] == "resolved").then_some(c)
     })
     .await;
@@ -500,7 +469,7 @@ async fn real_speech_is_recognised() {
         answer.first_audio.duration_since(end).as_millis()
     );
     let conv = eventually(WAIT, || async {
-        let c = conversation_of(&app, &call_id).await;
+        let c = conversation_by_chat(&app, &call_id).await;
         c["intent"].is_string().then_some(c)
     })
     .await;
@@ -537,7 +506,7 @@ async fn a_missing_model_is_reported_and_calls_still_work_by_keypad() {
         caller.dtmf(key);
     }
     caller.bot_turn(typed, GAP, WAIT).await.unwrap();
-    let conv = conversation_of(&app, &call_id).await;
+    let conv = conversation_by_chat(&app, &call_id).await;
     let texts: Vec<String> = messages(&app, conv["id"].as_i64().unwrap())
         .await
         .iter()
@@ -545,15 +514,7 @@ async fn a_missing_model_is_reported_and_calls_still_work_by_keypad() {
         .map(|m| m["text"].as_str().unwrap_or_default().to_owned())
         .collect();
     assert_eq!(texts, vec!["123456".to_owned()]);
-    let metrics = app
-        .http
-        .get(app.url("/metrics"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let metrics = app.metrics().await;
     assert!(
         metrics.contains("voice_recognition_failures_total 1"),
         "{metrics}"
