@@ -1,8 +1,8 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import './i18n';
-import './styles.css';
-import { App } from './App';
+import './shared/i18n';
+import './app/styles.css';
+import { App } from './app/App';
 
 createRoot(document.getElementById('root') as HTMLElement).render(
   <StrictMode>

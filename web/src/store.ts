@@ -1,6 +1,6 @@
-//! The app state (zustand): session, preferences, the conversation map, the open chat, the stream.
+// The app state (zustand): session, preferences, the conversation map, the open chat, the stream.
 import { create } from 'zustand';
-import { api, ApiError, setSessionEndedHandler, unwrap } from './api/client';
+import { api, ApiError, setSessionEndedHandler, unwrap } from './shared/api/client';
 import type {
   Account,
   Conversation,
@@ -12,15 +12,15 @@ import type {
   QuickReply,
   ConversationsQuery,
   StreamEvent,
-} from './api/types';
-import { normalizePreferences } from './api/types';
-import { alertFor } from './lib/alerts';
-import { accountIdsParam, patchConversation, upsertConversations, type ConvMap, type Tab } from './lib/conversations';
-import { mergeMessages, reconcilePending, settlePending, type PendingMessage } from './lib/messages';
-import { RealtimeConnection, type ConnectionState } from './lib/realtime';
-import { clearDraft } from './lib/drafts';
-import { notifyAlert } from './notify';
-import i18n from './i18n';
+} from './shared/api/types';
+import { normalizePreferences } from './shared/api/types';
+import { alertFor } from './inbox/alerts/alerts';
+import { accountIdsParam, patchConversation, upsertConversations, type ConvMap, type Tab } from './inbox/list/conversations';
+import { mergeMessages, reconcilePending, settlePending, type PendingMessage } from './inbox/chat/messages';
+import { RealtimeConnection, type ConnectionState } from './shared/realtime/realtime';
+import { clearDraft } from './inbox/chat/drafts';
+import { notifyAlert } from './inbox/alerts/notify';
+import i18n from './shared/i18n';
 
 export type AuthState = 'loading' | 'login' | 'ready' | 'expired';
 

@@ -1,0 +1,285 @@
+import { CheckIcon, ClipIcon, ClockIcon, DoubleCheckIcon, WarnIcon } from '../../shared/ui/Icons';
+import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useTranslation } from 'react-i18next';
+import type { Conversation, Handoff, Message } from '../../shared/api/types';
+import type { PendingMessage, TimelineItem } from './messages';
+import { useApp, errorText, type ChatState } from '../../store';
+import { buildTimeline } from './messages';
+import { formatClock, formatSize } from '../../shared/format/time';
+import { reasonLabel } from '../../shared/i18n/labels';
+import i18n from '../../shared/i18n';
+
+export function handoffText(h: Handoff, t: (k: string, o?: Record<string, unknown>) => string, operatorName?: string): string {
+  const name = operatorName ?? (h.actor.operator_id != null ? `#${h.actor.operator_id}` : '');
+  if (h.to === 'operator') {
+    if (h.actor.kind === 'bot' || h.actor.kind === 'system') return t('handoff.toOperator', { reason: reasonLabel(t, (k) => i18n.exists(k), h.reason) });
+    if (h.actor.kind === 'external') return t('handoff.externalTook');
+    if (h.actor.kind === 'operator') return t('handoff.operatorTook', { name });
+    return t('handoff.toOperator', { reason: reasonLabel(t, (k) => i18n.exists(k), h.reason) });
+  }
+  if (h.actor.kind === 'operator') return t('handoff.operatorToBot', { name });
+  return t('handoff.toBot');
+}
+
+const StatusLine = memo(function StatusLine(props: { m: Message }) {
+  const { t } = useTranslation();
+  const [busy, setBusy] = useState(false);
+  const [err, setErr] = useState<string | null>(null);
+  const s = props.m.status;
+  const icon = s === 'queued' ? <ClockIcon /> : s === 'sent' ? <CheckIcon /> : s === 'failed' ? <WarnIcon /> : <DoubleCheckIcon />;
+  return (
+    <span className={'message-status st-' + props.m.status} data-testid="message-status" title={props.m.error ?? ''}>
+      <span className="st-icon" aria-hidden="true">{icon}</span> {t('status.' + props.m.status)}
+      {props.m.status === 'failed' && (
+        <button
+          type="button"
+          className="retry-btn"
+          data-testid="message-retry"
+          disabled={busy}
+          onClick={() => {
+            setBusy(true);
+            useApp
+              .getState()
+              .retry(props.m.id)
+              .then(() => setErr(null))
+              .catch((e: unknown) => setErr(errorText(e)))
+              .finally(() => setBusy(false));
+          }}
+        >
+          {t('chat.retry')}
+        </button>
+      )}
+      {err && <span className="error-inline"> {err}</span>}
+    </span>
+  );
+});
+
+interface BubbleProps {
+  m: Message;
+  meId: number | undefined;
+  meName: string;
+  assigneeId: number | undefined;
+  assigneeName: string | undefined;
+  highlight: boolean;
+}
+
+/** One message. Memoised on primitive props: a new page or event re-renders only the rows it changed. */
+const Bubble = memo(function Bubble(props: BubbleProps) {
+  const { t } = useTranslation();
+  const m = props.m;
+  const kind = m.author.kind;
+  const author =
+    kind === 'bot'
+      ? t('chat.bot')
+      : kind === 'external'
+        ? t('chat.external')
+        : kind === 'operator'
+          ? m.author.operator_id != null && m.author.operator_id === props.meId
+            ? props.meName
+            : props.assigneeName !== undefined && props.assigneeId === m.author.operator_id
+              ? props.assigneeName
+              : t('chat.operator')
+          : kind === 'system'
+            ? t('chat.system')
+            : null;
+  return (
+    <div
+      className={'message ' + (m.direction === 'in' ? 'in' : 'out') + (props.highlight ? ' highlight' : '')}
+      data-testid="message"
+      data-message-id={m.id}
+      data-direction={m.direction}
+      data-author={kind}
+      data-status={m.status}
+      id={`msg-${m.id}`}
+    >
+      <div className="bubble">
+        {author && <div className={'author author-' + kind}>{author}</div>}
+        {m.attachments.map((a, i) =>
+          a.type === 'image' ? (
+            <a key={i} href={a.url} target="_blank" rel="noreferrer" className="att-image" title={t('chat.openImage')}>
+              <img src={a.url} alt={a.name ?? ''} loading="lazy" />
+            </a>
+          ) : (
+            <a key={i} href={a.url} target="_blank" rel="noreferrer" className="att-file" download={a.name ?? undefined}>
+              <ClipIcon size={14} /> {a.name ?? a.url} {a.size != null && <span className="att-size">{formatSize(a.size)}</span>}
+            </a>
+          ),
+        )}
+        {m.text && (
+          <div className="message-text" data-testid="message-text">
+            {m.text}
+          </div>
+        )}
+        <div className="message-foot">
+          <span className="message-time">{formatClock(m.created_at)}</span>
+          {m.direction === 'out' && <StatusLine m={m} />}
+        </div>
+        {m.status === 'failed' && m.error && <div className="error-inline">{m.error}</div>}
+      </div>
+    </div>
+  );
+});
+
+const HandoffEvent = memo(function HandoffEvent(props: { h: Handoff; operatorName: string | undefined }) {
+  const { t } = useTranslation();
+  return (
+    <div className="system-event" data-testid="system-event">
+      <span>
+        {handoffText(props.h, t, props.operatorName)} · {formatClock(props.h.created_at)}
+      </span>
+    </div>
+  );
+});
+
+const PendingBubble = memo(function PendingBubble(props: { p: PendingMessage }) {
+  const { t } = useTranslation();
+  return (
+    <div className="message out pending" data-testid="message" data-direction="out" data-author="operator" data-status="sending">
+      <div className="bubble">
+        <div className="message-text" data-testid="message-text">
+          {props.p.text}
+        </div>
+        <div className="message-foot">
+          <span className="message-status" data-testid="message-status">
+            <ClockIcon /> {t('status.sending')}
+          </span>
+        </div>
+      </div>
+    </div>
+  );
+});
+
+/** A guess for rows not measured yet (the real height replaces it once the row is drawn). */
+function estimateRow(item: TimelineItem | undefined): number {
+  if (!item) return 60;
+  if (item.kind === 'handoff') return 40;
+  if (item.kind === 'pending') return 56 + Math.floor(item.pending.text.length / 60) * 20;
+  const m = item.message;
+  return 54 + (m.author.kind !== 'customer' && m.direction === 'out' ? 18 : 0) + Math.floor(m.text.length / 60) * 20 + m.attachments.length * 40;
+}
+
+/**
+ * Rows drawn beyond each edge of the view. Generous on purpose: a page of older messages (50) put
+ * above the view is drawn as the reader scrolls into it, without blank frames; still a few dozen
+ * rows in the DOM however long the history.
+ */
+const OVERSCAN = 25;
+const LOAD_OLDER_AT = 300;
+
+/**
+ * The history of the open chat, virtualised: only the rows near the view are in the DOM. Older
+ * pages are prepended with the reading position kept (`anchorTo: 'end'`); a view at the newest
+ * message follows new ones (`followOnAppend`); a search hit is scrolled to by index.
+ */
+export function MessageList(props: { chat: ChatState; conv: Conversation }) {
+  const { t } = useTranslation();
+  const { chat, conv } = props;
+  const me = useApp((s) => s.me);
+  const focusMessageId = useApp((s) => s.focusMessageId);
+  const [highlight, setHighlight] = useState<number | null>(null);
+  const ref = useRef<HTMLDivElement>(null);
+  const openedAtEnd = useRef(false);
+  const timeline = useMemo(() => buildTimeline(chat.messages, chat.handoffs, chat.pending, chat.hasMore), [chat.messages, chat.handoffs, chat.pending, chat.hasMore]);
+
+  const virtualizer = useVirtualizer({
+    count: timeline.length,
+    getScrollElement: () => ref.current,
+    estimateSize: useCallback((i: number) => estimateRow(timeline[i]), [timeline]),
+    getItemKey: useCallback((i: number) => timeline[i]?.key ?? i, [timeline]),
+    overscan: OVERSCAN,
+    paddingStart: 12,
+    paddingEnd: 12,
+    anchorTo: 'end',
+    followOnAppend: true,
+    scrollEndThreshold: 60,
+  });
+
+  const meId = me?.id;
+  const meName = me?.display_name ?? '';
+  const assigneeId = conv.assignee?.id;
+  const assigneeName = conv.assignee?.display_name;
+
+  const loadOlderIfNear = () => {
+    const el = ref.current;
+    const c = useApp.getState().chat;
+    if (!el || !c || !c.loaded || !c.hasMore || c.loadingOlder) return;
+    // Near the top, or a history shorter than the view (no scrollbar to reach the top with).
+    if (el.scrollTop < LOAD_OLDER_AT || el.scrollHeight <= el.clientHeight + 50) void useApp.getState().loadOlder();
+  };
+
+  // On open: show the newest message (unless a search hit is to be shown).
+  useLayoutEffect(() => {
+    if (!chat.loaded || openedAtEnd.current || timeline.length === 0) return;
+    openedAtEnd.current = true;
+    if (useApp.getState().focusMessageId == null) virtualizer.scrollToEnd();
+  }, [chat.loaded, timeline.length, virtualizer]);
+
+  // After each page (or a first page shorter than the view) see whether the next one is wanted.
+  useEffect(() => {
+    if (focusMessageId == null) loadOlderIfNear();
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [chat.loaded, chat.hasMore, chat.loadingOlder, timeline.length, focusMessageId]);
+
+  // A search hit: load older pages until the message is there, then show and highlight it.
+  useEffect(() => {
+    if (focusMessageId == null || !chat.loaded) return;
+    const index = timeline.findIndex((it) => it.kind === 'message' && it.message.id === focusMessageId);
+    if (index >= 0) {
+      virtualizer.scrollToIndex(index, { align: 'center' });
+      setHighlight(focusMessageId);
+      useApp.getState().clearFocus();
+      return;
+    }
+    if (chat.hasMore && !chat.loadingOlder) void useApp.getState().loadOlder();
+    else if (!chat.hasMore) useApp.getState().clearFocus();
+  }, [focusMessageId, chat.loaded, timeline, chat.hasMore, chat.loadingOlder, virtualizer]);
+
+  useEffect(() => {
+    if (highlight == null) return;
+    const id = setTimeout(() => setHighlight(null), 2500);
+    return () => clearTimeout(id);
+  }, [highlight]);
+
+  const items = virtualizer.getVirtualItems();
+
+  return (
+    <div className="message-list-wrap">
+      {chat.loadingOlder && <div className="list-loading older">{t('chat.loadingOlder')}</div>}
+      <div className="message-list" data-testid="message-list" ref={ref} onScroll={loadOlderIfNear}>
+        {!chat.loaded && <div className="list-loading">{t('chat.loading')}</div>}
+        {chat.loaded && timeline.length === 0 && <div className="list-empty">{t('chat.empty')}</div>}
+        <div className="message-rows" style={{ height: virtualizer.getTotalSize() }}>
+          {items.map((vi) => {
+            const item = timeline[vi.index];
+            if (!item) return null;
+            let row;
+            if (item.kind === 'message') {
+              row = (
+                <Bubble
+                  m={item.message}
+                  meId={meId}
+                  meName={meName}
+                  assigneeId={assigneeId}
+                  assigneeName={assigneeName}
+                  highlight={highlight === item.message.id}
+                />
+              );
+            } else if (item.kind === 'handoff') {
+              const h = item.handoff;
+              const name = h.actor.operator_id === meId ? meName : h.actor.operator_id === assigneeId ? assigneeName : undefined;
+              row = <HandoffEvent h={h} operatorName={name} />;
+            } else {
+              row = <PendingBubble p={item.pending} />;
+            }
+            return (
+              <div key={vi.key} className="message-row" data-index={vi.index} ref={virtualizer.measureElement} style={{ transform: `translateY(${vi.start}px)` }}>
+                {row}
+              </div>
+            );
+          })}
+        </div>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,72 @@
+import { useEffect, useMemo, useRef } from 'react';
+import { useVirtualizer } from '@tanstack/react-virtual';
+import { useTranslation } from 'react-i18next';
+import { useApp } from '../../store';
+import { tabView } from './conversations';
+import { ChatRow } from './ChatRow';
+
+const ROW_HEIGHT = 84;
+
+export function ChatList() {
+  const { t } = useTranslation();
+  const conversations = useApp((s) => s.conversations);
+  const tab = useApp((s) => s.tab);
+  const me = useApp((s) => s.me);
+  const hidden = useApp((s) => s.prefs.hidden_account_ids);
+  const paging = useApp((s) => s.paging[s.tab]);
+  const activeId = useApp((s) => s.activeId);
+  const listError = useApp((s) => s.listError);
+  const authors = useApp((s) => s.authors);
+  const rows = useMemo(
+    () => tabView(conversations, tab, me?.id ?? -1, new Set(hidden)),
+    [conversations, tab, me, hidden],
+  );
+  const parentRef = useRef<HTMLDivElement>(null);
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => parentRef.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 8,
+    getItemKey: (i) => rows[i]?.id ?? i,
+  });
+  const items = virtualizer.getVirtualItems();
+  const lastIndex = items[items.length - 1]?.index ?? -1;
+
+  useEffect(() => {
+    if (!paging.loaded && !paging.loading) void useApp.getState().loadTab(tab, true);
+  }, [paging.loaded, paging.loading, tab]);
+
+  useEffect(() => {
+    if (paging.loaded && !paging.done && !paging.loading && lastIndex >= rows.length - 20) {
+      void useApp.getState().loadTab(tab);
+    }
+  }, [lastIndex, rows.length, paging, tab]);
+
+  const open = (id: number) => void useApp.getState().openChat(id);
+
+  return (
+    <div className="chat-list" data-testid="chat-list" ref={parentRef}>
+      {rows.length === 0 && (
+        <div className="list-empty">{listError ?? (paging.loading || !paging.loaded ? t('list.loading') : t('list.empty'))}</div>
+      )}
+      <div style={{ height: virtualizer.getTotalSize(), position: 'relative' }}>
+        {items.map((vi) => {
+          const c = rows[vi.index];
+          if (!c) return null;
+          return (
+            <ChatRow
+              key={c.id}
+              conversation={c}
+              meId={me?.id}
+              lastAuthor={c.last_message ? authors.get(c.last_message.id) : undefined}
+              active={c.id === activeId}
+              onOpen={open}
+              style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${vi.start}px)` }}
+            />
+          );
+        })}
+      </div>
+      {paging.loading && rows.length > 0 && <div className="list-loading">{t('list.loading')}</div>}
+    </div>
+  );
+}

@@ -1,0 +1,19 @@
+import { describe, expect, it } from 'vitest';
+import { sanitizeSnippet } from './sanitize';
+
+describe('sanitizeSnippet', () => {
+  it('keeps mark and the server’s escaping', () => {
+    expect(sanitizeSnippet('где мой <mark>заказ</mark> &lt;b&gt;')).toBe('где мой <mark>заказ</mark> &lt;b&gt;');
+  });
+  it('neutralises any other tag or attribute', () => {
+    const out = sanitizeSnippet('<img src=x onerror=alert(1)><mark class="x">a</mark><script>x</script>');
+    expect(out).not.toMatch(/<img|<script|<mark /);
+    expect(out).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(out).toContain('&lt;script&gt;');
+  });
+  it('allows only the exact mark tags', () => {
+    const el = document.createElement('div');
+    el.innerHTML = sanitizeSnippet('a <mark>b</mark> <b>c</b> <MARK>d</MARK>');
+    expect([...el.querySelectorAll('*')].map((e) => e.tagName)).toEqual(['MARK']);
+  });
+});
