@@ -83,3 +83,33 @@ test('phone: screenshots of the «Бот» list, search and accounts', async ({ 
   await expect(page.getByTestId('account-checkbox')).toHaveCount(2);
   await shot(page, 'phone-07-accounts-panel');
 });
+
+test('phone: the chat is a page of its own: back returns to the list, a reload keeps the chat', async ({ page, state, api, sim }) => {
+  const chat = await handedOverChat(api, sim, { first: 'Тамара' });
+  const base = state.server.url;
+  await login(page, base, state.admin);
+  await openTab(page, 'mine');
+  const list = page.getByTestId('chat-list');
+  const win = page.getByTestId('chat-window');
+
+  await row(page, chat.conversation.id).tap();
+  await expect(win).toHaveAttribute('data-conversation-id', String(chat.conversation.id));
+  await expect(page).toHaveURL(`${base}/inbox/mine/${chat.conversation.id}`);
+  // The browser's back button is the list.
+  await page.goBack();
+  await expect(page).toHaveURL(`${base}/inbox/mine`);
+  await expect(list).toBeVisible();
+  await expect(win).toHaveCount(0);
+  await page.goForward();
+  await expect(win).toHaveAttribute('data-conversation-id', String(chat.conversation.id));
+  await expect(list).toBeHidden();
+
+  // A reload stays in the chat, full-screen; the app's back button then returns to the list.
+  await page.reload();
+  await expect(win).toHaveAttribute('data-conversation-id', String(chat.conversation.id));
+  await expect(list).toHaveCount(0);
+  await page.getByTestId('chat-back').tap();
+  await expect(page).toHaveURL(`${base}/inbox/mine`);
+  await expect(list).toBeVisible();
+  await expect(row(page, chat.conversation.id)).toBeVisible();
+});

@@ -1,67 +1,75 @@
-import { useEffect, useState } from 'react';
+// The app shell: the router, the sign-in gate and the routes. Signed out, the login form shows at
+// whatever URL was opened, so a deep link opens once the operator has signed in.
+import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useApp } from '../store';
-import { Login, SessionExpired } from './Login';
-import { Sidebar } from '../inbox/list/Sidebar';
-import { ChatWindow, InfoPanel } from '../inbox/chat/ChatWindow';
+import { BrowserRouter, matchPath, useLocation, useNavigate } from 'react-router';
+import { useSession } from '../shared/session/store';
 import { preloadSound, setNotificationOpenHandler } from '../inbox/alerts/notify';
-
-function useMedia(query: string): boolean {
-  const [match, setMatch] = useState(() => typeof window.matchMedia === 'function' && window.matchMedia(query).matches);
-  useEffect(() => {
-    if (typeof window.matchMedia !== 'function') return;
-    const mq = window.matchMedia(query);
-    const on = () => setMatch(mq.matches);
-    on();
-    mq.addEventListener('change', on);
-    return () => mq.removeEventListener('change', on);
-  }, [query]);
-  return match;
-}
+import { conversationPathFrom, INBOX_ROUTE, resolveInboxUrl } from '../inbox/url';
+import { Login, SessionExpired } from './Login';
+import { AppRoutes } from './routes';
 
 export function App() {
+  // No transitions: the search box is bound to the URL, and a controlled input must see its new
+  // value in the same render as the keystroke (a transition would defer it and move the caret).
+  return (
+    <BrowserRouter useTransitions={false}>
+      <OpenFromNotification />
+      <ForgetUrlOnLogout />
+      <SignInGate />
+    </BrowserRouter>
+  );
+}
+
+function SignInGate() {
   const { t } = useTranslation();
-  const auth = useApp((s) => s.auth);
-  const activeId = useApp((s) => s.activeId);
+  const auth = useSession((s) => s.auth);
   const [relogin, setRelogin] = useState(false);
-  const phone = useMedia('(max-width: 767px)');
-  const wide = useMedia('(min-width: 1280px)');
 
   useEffect(() => {
     preloadSound();
-    setNotificationOpenHandler((id) => void useApp.getState().openChat(id));
-    void useApp.getState().boot();
+    void useSession.getState().boot();
   }, []);
 
   useEffect(() => {
     if (auth === 'ready') setRelogin(false);
   }, [auth]);
 
-  // Back on the tab: what is open has been read.
-  useEffect(() => {
-    const on = () => {
-      const id = useApp.getState().activeId;
-      if (document.visibilityState === 'visible' && id != null) useApp.getState().markRead(id);
-    };
-    document.addEventListener('visibilitychange', on);
-    return () => document.removeEventListener('visibilitychange', on);
-  }, []);
-
   if (auth === 'loading') return <div className="splash">{t('list.loading')}</div>;
   if (auth === 'login' || (auth === 'expired' && relogin)) return <Login />;
   if (auth === 'expired') return <SessionExpired onRelogin={() => setRelogin(true)} />;
+  return <AppRoutes />;
+}
 
-  const showList = !phone || activeId == null;
-  const showChat = !phone || activeId != null;
-  return (
-    <div className={'layout' + (phone ? ' phone' : '') + (wide ? ' wide' : '')}>
-      {showList && <Sidebar />}
-      {showChat && (
-        <main className="chat-area">
-          <ChatWindow phone={phone} cardsInline={!wide} />
-        </main>
-      )}
-      {wide && activeId != null && <InfoPanel />}
-    </div>
-  );
+/** A click on a system notification opens its conversation, wherever the app is. */
+function OpenFromNotification() {
+  const navigate = useNavigate();
+  const location = useLocation();
+  const role = useSession((s) => s.me?.role);
+  const current = useRef({ navigate, location, role });
+  useEffect(() => {
+    current.current = { navigate, location, role };
+  });
+  useEffect(() => {
+    setNotificationOpenHandler((id) => {
+      const { navigate, location, role } = current.current;
+      const match = matchPath(INBOX_ROUTE, location.pathname);
+      const here = match ? resolveInboxUrl(match.params, location.search, role) : null;
+      navigate(conversationPathFrom(here, id));
+    });
+    return () => setNotificationOpenHandler(null);
+  }, []);
+  return null;
+}
+
+/** Signing out leaves the URL of the last screen: the next operator to sign in starts at the inbox. */
+function ForgetUrlOnLogout() {
+  const navigate = useNavigate();
+  const auth = useSession((s) => s.auth);
+  const previous = useRef(auth);
+  useEffect(() => {
+    if (previous.current === 'ready' && auth === 'login') navigate('/', { replace: true });
+    previous.current = auth;
+  }, [auth, navigate]);
+  return null;
 }

@@ -1,6 +1,8 @@
+// Signing in, and the notice shown when the server ended the session behind the app's back.
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { useApp, errorText } from '../store';
+import { errorText } from '../shared/api/errors';
+import { useSession } from '../shared/session/store';
 
 export function Login() {
   const { t } = useTranslation();
@@ -17,7 +19,7 @@ export function Login() {
           e.preventDefault();
           setBusy(true);
           setError(null);
-          useApp
+          useSession
             .getState()
             .login(login.trim(), password)
             .catch((err: unknown) => setError(errorText(err)))

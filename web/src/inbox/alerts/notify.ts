@@ -15,7 +15,7 @@ export function preloadSound(): void {
 }
 
 let openHandler: ((conversationId: number) => void) | null = null;
-export function setNotificationOpenHandler(fn: (conversationId: number) => void): void {
+export function setNotificationOpenHandler(fn: ((conversationId: number) => void) | null): void {
   openHandler = fn;
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it, vi, afterEach } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/react';
 import { Composer } from './Composer';
 import { loadDraft } from './drafts';
+import type { Upload } from './uploads';
 
 afterEach(() => {
   cleanup();
@@ -9,9 +10,22 @@ afterEach(() => {
 });
 
 describe('Composer', () => {
-  const setup = (onSend = vi.fn().mockResolvedValue(undefined), online = true) => {
-    render(<Composer conversationId={9} online={online} quickReplies={[{ id: 1, title: 'Привет', text: 'Здравствуйте, {customer_name}! {tracking}', shared: true, owner_id: null, created_at: '' }]} placeholderValues={{ customer_name: 'Мария' }} onSend={onSend} />);
-    return { onSend, input: screen.getByTestId('composer-input') as HTMLTextAreaElement };
+  const setup = (onSend = vi.fn().mockResolvedValue(undefined), online = true, uploads: Upload[] = []) => {
+    const onAttach = vi.fn();
+    const onRemoveUpload = vi.fn();
+    render(
+      <Composer
+        conversationId={9}
+        online={online}
+        quickReplies={[{ id: 1, title: 'Привет', text: 'Здравствуйте, {customer_name}! {tracking}', shared: true, owner_id: null, created_at: '' }]}
+        placeholderValues={{ customer_name: 'Мария' }}
+        uploads={uploads}
+        onAttach={onAttach}
+        onRemoveUpload={onRemoveUpload}
+        onSend={onSend}
+      />,
+    );
+    return { onSend, onAttach, onRemoveUpload, input: screen.getByTestId('composer-input') as HTMLTextAreaElement };
   };
 
   it('Enter sends, Shift+Enter does not', async () => {
@@ -49,5 +63,27 @@ describe('Composer', () => {
     await waitFor(() => expect(input.value).toBe('Здравствуйте, Мария! {tracking}'));
     expect(input.value.slice(input.selectionStart, input.selectionEnd)).toBe('{tracking}');
     expect(screen.queryByTestId('quick-replies-panel')).toBeNull();
+  });
+
+  it('hands chosen files to the store and sends the uploaded ones; a file on its way holds the send', async () => {
+    const image = { type: 'image' as const, url: '/api/v1/media/1', name: 'фото.png', mime: 'image/png', size: 10 };
+    const going: Upload = { key: 'a', name: 'счёт.pdf', progress: 0.42, error: null, attachment: null };
+    const done: Upload = { key: 'b', name: 'фото.png', progress: 1, error: null, attachment: image };
+    const failed: Upload = { key: 'c', name: 'большой.mov', progress: 0, error: 'Файл слишком большой.', attachment: null };
+
+    const first = setup(undefined, true, [going, done]);
+    const file = new File(['x'], 'фото.png', { type: 'image/png' });
+    fireEvent.change(screen.getByTestId('composer-file'), { target: { files: [file] } });
+    expect(first.onAttach).toHaveBeenCalledWith([file]);
+    expect(screen.getByText(/счёт\.pdf: 42%/)).toBeTruthy();
+    expect((screen.getByTestId('composer-send') as HTMLButtonElement).disabled).toBe(true);
+    cleanup();
+
+    const { onSend, onRemoveUpload } = setup(undefined, true, [done, failed]);
+    expect(screen.getByText(/Не удалось загрузить большой\.mov: Файл слишком большой\./)).toBeTruthy();
+    fireEvent.click(screen.getAllByRole('button', { name: 'Убрать' })[1]!);
+    expect(onRemoveUpload).toHaveBeenCalledWith('c');
+    fireEvent.click(screen.getByTestId('composer-send'));
+    await waitFor(() => expect(onSend).toHaveBeenCalledWith('', [image]));
   });
 });

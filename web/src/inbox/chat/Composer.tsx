@@ -1,26 +1,24 @@
-import { BoltIcon, ClipIcon, SendIcon } from '../../shared/ui/Icons';
+// The composer: the draft (kept per conversation), files being attached, the ⚡ quick replies, and
+// sending with Enter (Shift+Enter for a new line). It holds only what is being typed; uploads and
+// sends are the store's, handed in by the chat window.
 import { useEffect, useLayoutEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../../shared/api/errors';
 import type { Attachment, QuickReply } from '../../shared/api/types';
-import { uploadMedia } from '../../shared/api/client';
+import { BoltIcon, ClipIcon, SendIcon } from '../../shared/ui/Icons';
 import { loadDraft, saveDraft } from './drafts';
-import { fillPlaceholders } from './placeholders';
-import { errorText } from '../../store';
 import { QuickRepliesPanel } from './QuickReplies';
-
-interface Upload {
-  key: string;
-  name: string;
-  progress: number;
-  error: string | null;
-  attachment: Attachment | null;
-}
+import { insertQuickReply } from './quickReplies';
+import { isUploading, readyAttachments, type Upload } from './uploads';
 
 export interface ComposerProps {
   conversationId: number;
   online: boolean;
   quickReplies: QuickReply[];
   placeholderValues: Record<string, string>;
+  uploads: readonly Upload[];
+  onAttach: (files: File[]) => void;
+  onRemoveUpload: (key: string) => void;
   onSend: (text: string, attachments: Attachment[]) => Promise<void>;
 }
 
@@ -28,7 +26,6 @@ export function Composer(props: ComposerProps) {
   const { t } = useTranslation();
   const { conversationId } = props;
   const [text, setText] = useState(() => loadDraft(conversationId));
-  const [uploads, setUploads] = useState<Upload[]>([]);
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [qrOpen, setQrOpen] = useState(false);
@@ -51,8 +48,9 @@ export function Composer(props: ComposerProps) {
     }
   }, [text]);
 
-  const ready = uploads.filter((u) => u.attachment).map((u) => u.attachment as Attachment);
-  const uploading = uploads.some((u) => !u.attachment && !u.error);
+  const { uploads } = props;
+  const ready = readyAttachments(uploads);
+  const uploading = isUploading(uploads);
   const canSend = props.online && !sending && !uploading && (text.trim() !== '' || ready.length > 0);
 
   async function send() {
@@ -63,7 +61,6 @@ export function Composer(props: ComposerProps) {
     try {
       await props.onSend(body.trim(), ready);
       setText((cur) => (cur === body ? '' : cur));
-      setUploads([]);
     } catch (e) {
       setError(t('composer.sendFailed', { error: errorText(e) }));
     } finally {
@@ -74,35 +71,12 @@ export function Composer(props: ComposerProps) {
 
   function pickQuick(q: QuickReply) {
     const el = area.current;
-    const filled = fillPlaceholders(q.text, props.placeholderValues);
     const start = el?.selectionStart ?? text.length;
     const end = el?.selectionEnd ?? text.length;
-    const next = text.slice(0, start) + filled.text + text.slice(end);
-    pendingSelection.current = filled.unfilled
-      ? [start + filled.unfilled[0], start + filled.unfilled[1]]
-      : [start + filled.text.length, start + filled.text.length];
-    setText(next);
+    const next = insertQuickReply(text, start, end, q.text, props.placeholderValues);
+    pendingSelection.current = next.selection;
+    setText(next.text);
     setQrOpen(false);
-  }
-
-  function addFiles(files: FileList | null) {
-    if (!files) return;
-    for (const f of Array.from(files)) {
-      const key = `${Date.now()}-${Math.random()}`;
-      setUploads((u) => [...u, { key, name: f.name, progress: 0, error: null, attachment: null }]);
-      uploadMedia(f, (p) => setUploads((u) => u.map((x) => (x.key === key ? { ...x, progress: p } : x))))
-        .then((r) => {
-          const attachment: Attachment = {
-            type: r.mime.startsWith('image/') ? 'image' : 'file',
-            url: r.url,
-            name: f.name,
-            mime: r.mime,
-            size: r.size,
-          };
-          setUploads((u) => u.map((x) => (x.key === key ? { ...x, progress: 1, attachment } : x)));
-        })
-        .catch((e: unknown) => setUploads((u) => u.map((x) => (x.key === key ? { ...x, error: errorText(e) } : x))));
-    }
   }
 
   return (
@@ -116,7 +90,7 @@ export function Composer(props: ComposerProps) {
                 : u.attachment
                   ? u.name
                   : t('composer.uploading', { name: u.name, percent: Math.round(u.progress * 100) })}
-              <button type="button" className="text-btn" aria-label={t('composer.removeAttachment')} onClick={() => setUploads((x) => x.filter((y) => y.key !== u.key))}>
+              <button type="button" className="text-btn" aria-label={t('composer.removeAttachment')} onClick={() => props.onRemoveUpload(u.key)}>
                 ×
               </button>
             </span>
@@ -140,7 +114,7 @@ export function Composer(props: ComposerProps) {
           hidden
           data-testid="composer-file"
           onChange={(e) => {
-            addFiles(e.target.files);
+            if (e.target.files) props.onAttach(Array.from(e.target.files));
             e.target.value = '';
           }}
         />

@@ -1,26 +1,16 @@
-import { CheckIcon, ClipIcon, ClockIcon, DoubleCheckIcon, WarnIcon } from '../../shared/ui/Icons';
+// The history of the open chat: bubbles with their delivery status (and retry), handoffs as events,
+// sends in flight; virtualised, paged upwards, scrolled to a search hit.
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useTranslation } from 'react-i18next';
+import { errorText } from '../../shared/api/errors';
 import type { Conversation, Handoff, Message } from '../../shared/api/types';
-import type { PendingMessage, TimelineItem } from './messages';
-import { useApp, errorText, type ChatState } from '../../store';
-import { buildTimeline } from './messages';
 import { formatClock, formatSize } from '../../shared/format/time';
-import { reasonLabel } from '../../shared/i18n/labels';
-import i18n from '../../shared/i18n';
-
-export function handoffText(h: Handoff, t: (k: string, o?: Record<string, unknown>) => string, operatorName?: string): string {
-  const name = operatorName ?? (h.actor.operator_id != null ? `#${h.actor.operator_id}` : '');
-  if (h.to === 'operator') {
-    if (h.actor.kind === 'bot' || h.actor.kind === 'system') return t('handoff.toOperator', { reason: reasonLabel(t, (k) => i18n.exists(k), h.reason) });
-    if (h.actor.kind === 'external') return t('handoff.externalTook');
-    if (h.actor.kind === 'operator') return t('handoff.operatorTook', { name });
-    return t('handoff.toOperator', { reason: reasonLabel(t, (k) => i18n.exists(k), h.reason) });
-  }
-  if (h.actor.kind === 'operator') return t('handoff.operatorToBot', { name });
-  return t('handoff.toBot');
-}
+import { useSession } from '../../shared/session/store';
+import { CheckIcon, ClipIcon, ClockIcon, DoubleCheckIcon, WarnIcon } from '../../shared/ui/Icons';
+import { useInbox, type ChatState } from '../store';
+import { buildTimeline, type PendingMessage } from './messages';
+import { authorLabel, estimateRow, handoffText } from './timelineRows';
 
 const StatusLine = memo(function StatusLine(props: { m: Message }) {
   const { t } = useTranslation();
@@ -39,7 +29,7 @@ const StatusLine = memo(function StatusLine(props: { m: Message }) {
           disabled={busy}
           onClick={() => {
             setBusy(true);
-            useApp
+            useInbox
               .getState()
               .retry(props.m.id)
               .then(() => setErr(null))
@@ -69,20 +59,7 @@ const Bubble = memo(function Bubble(props: BubbleProps) {
   const { t } = useTranslation();
   const m = props.m;
   const kind = m.author.kind;
-  const author =
-    kind === 'bot'
-      ? t('chat.bot')
-      : kind === 'external'
-        ? t('chat.external')
-        : kind === 'operator'
-          ? m.author.operator_id != null && m.author.operator_id === props.meId
-            ? props.meName
-            : props.assigneeName !== undefined && props.assigneeId === m.author.operator_id
-              ? props.assigneeName
-              : t('chat.operator')
-          : kind === 'system'
-            ? t('chat.system')
-            : null;
+  const author = authorLabel(m, props, t);
   return (
     <div
       className={'message ' + (m.direction === 'in' ? 'in' : 'out') + (props.highlight ? ' highlight' : '')}
@@ -122,11 +99,11 @@ const Bubble = memo(function Bubble(props: BubbleProps) {
 });
 
 const HandoffEvent = memo(function HandoffEvent(props: { h: Handoff; operatorName: string | undefined }) {
-  const { t } = useTranslation();
+  const { t, i18n } = useTranslation();
   return (
     <div className="system-event" data-testid="system-event">
       <span>
-        {handoffText(props.h, t, props.operatorName)} · {formatClock(props.h.created_at)}
+        {handoffText(props.h, t, (k) => i18n.exists(k), props.operatorName)} · {formatClock(props.h.created_at)}
       </span>
     </div>
   );
@@ -150,15 +127,6 @@ const PendingBubble = memo(function PendingBubble(props: { p: PendingMessage }) 
   );
 });
 
-/** A guess for rows not measured yet (the real height replaces it once the row is drawn). */
-function estimateRow(item: TimelineItem | undefined): number {
-  if (!item) return 60;
-  if (item.kind === 'handoff') return 40;
-  if (item.kind === 'pending') return 56 + Math.floor(item.pending.text.length / 60) * 20;
-  const m = item.message;
-  return 54 + (m.author.kind !== 'customer' && m.direction === 'out' ? 18 : 0) + Math.floor(m.text.length / 60) * 20 + m.attachments.length * 40;
-}
-
 /**
  * Rows drawn beyond each edge of the view. Generous on purpose: a page of older messages (50) put
  * above the view is drawn as the reader scrolls into it, without blank frames; still a few dozen
@@ -175,8 +143,8 @@ const LOAD_OLDER_AT = 300;
 export function MessageList(props: { chat: ChatState; conv: Conversation }) {
   const { t } = useTranslation();
   const { chat, conv } = props;
-  const me = useApp((s) => s.me);
-  const focusMessageId = useApp((s) => s.focusMessageId);
+  const me = useSession((s) => s.me);
+  const focusMessageId = useInbox((s) => s.focusMessageId);
   const [highlight, setHighlight] = useState<number | null>(null);
   const ref = useRef<HTMLDivElement>(null);
   const openedAtEnd = useRef(false);
@@ -202,17 +170,17 @@ export function MessageList(props: { chat: ChatState; conv: Conversation }) {
 
   const loadOlderIfNear = () => {
     const el = ref.current;
-    const c = useApp.getState().chat;
+    const c = useInbox.getState().chat;
     if (!el || !c || !c.loaded || !c.hasMore || c.loadingOlder) return;
     // Near the top, or a history shorter than the view (no scrollbar to reach the top with).
-    if (el.scrollTop < LOAD_OLDER_AT || el.scrollHeight <= el.clientHeight + 50) void useApp.getState().loadOlder();
+    if (el.scrollTop < LOAD_OLDER_AT || el.scrollHeight <= el.clientHeight + 50) void useInbox.getState().loadOlder();
   };
 
   // On open: show the newest message (unless a search hit is to be shown).
   useLayoutEffect(() => {
     if (!chat.loaded || openedAtEnd.current || timeline.length === 0) return;
     openedAtEnd.current = true;
-    if (useApp.getState().focusMessageId == null) virtualizer.scrollToEnd();
+    if (useInbox.getState().focusMessageId == null) virtualizer.scrollToEnd();
   }, [chat.loaded, timeline.length, virtualizer]);
 
   // After each page (or a first page shorter than the view) see whether the next one is wanted.
@@ -228,11 +196,11 @@ export function MessageList(props: { chat: ChatState; conv: Conversation }) {
     if (index >= 0) {
       virtualizer.scrollToIndex(index, { align: 'center' });
       setHighlight(focusMessageId);
-      useApp.getState().clearFocus();
+      useInbox.getState().clearFocus();
       return;
     }
-    if (chat.hasMore && !chat.loadingOlder) void useApp.getState().loadOlder();
-    else if (!chat.hasMore) useApp.getState().clearFocus();
+    if (chat.hasMore && !chat.loadingOlder) void useInbox.getState().loadOlder();
+    else if (!chat.hasMore) useInbox.getState().clearFocus();
   }, [focusMessageId, chat.loaded, timeline, chat.hasMore, chat.loadingOlder, virtualizer]);
 
   useEffect(() => {

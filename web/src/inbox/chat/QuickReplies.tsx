@@ -1,16 +1,15 @@
+// The ⚡ panel: a searchable list of templates, picked with the mouse or the arrows and Enter.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { QuickReply } from '../../shared/api/types';
+import { filterQuickReplies } from './quickReplies';
 
 export function QuickRepliesPanel(props: { replies: QuickReply[]; onPick: (q: QuickReply) => void; onClose: () => void }) {
   const { t } = useTranslation();
   const [q, setQ] = useState('');
   const [sel, setSel] = useState(0);
   const input = useRef<HTMLInputElement>(null);
-  const list = useMemo(() => {
-    const s = q.trim().toLowerCase();
-    return s ? props.replies.filter((r) => r.title.toLowerCase().includes(s) || r.text.toLowerCase().includes(s)) : props.replies;
-  }, [q, props.replies]);
+  const list = useMemo(() => filterQuickReplies(props.replies, q), [q, props.replies]);
   useEffect(() => input.current?.focus(), []);
   useEffect(() => setSel(0), [q]);
   return (

@@ -82,3 +82,16 @@ export function reconcilePending(pending: readonly PendingMessage[], m: Message)
 export function settlePending(pending: readonly PendingMessage[], localId: string): PendingMessage[] {
   return pending.filter((p) => p.localId !== localId);
 }
+
+/**
+ * A lead change the stream brought, on the open chat: the handoff joins the history once, and the
+ * briefing pinned above the composer follows it (a handoff to the bot takes it away).
+ */
+export function addHandoff(
+  chat: { handoffs: readonly Handoff[]; briefing: Handoff | null },
+  h: Handoff,
+): { handoffs: Handoff[]; briefing: Handoff | null } {
+  const handoffs = chat.handoffs.some((x) => x.id === h.id) ? (chat.handoffs as Handoff[]) : [...chat.handoffs, h];
+  const briefing = h.to === 'operator' && h.briefing ? h : h.to === 'bot' ? null : chat.briefing;
+  return { handoffs, briefing };
+}

@@ -1,22 +1,27 @@
-import { useEffect, useMemo, useRef } from 'react';
+// The tab's list, virtualised (a few dozen rows in the DOM for thousands of chats); the next page
+// loads as the end comes into view.
+import { memo, useEffect, useMemo, useRef } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useTranslation } from 'react-i18next';
-import { useApp } from '../../store';
-import { tabView } from './conversations';
+import { useSession } from '../../shared/session/store';
+import { useInboxNav } from '../InboxUrl';
+import { useInbox } from '../store';
 import { ChatRow } from './ChatRow';
+import { tabView } from './conversations';
 
 const ROW_HEIGHT = 84;
 
-export function ChatList() {
+export const ChatList = memo(function ChatList() {
   const { t } = useTranslation();
-  const conversations = useApp((s) => s.conversations);
-  const tab = useApp((s) => s.tab);
-  const me = useApp((s) => s.me);
-  const hidden = useApp((s) => s.prefs.hidden_account_ids);
-  const paging = useApp((s) => s.paging[s.tab]);
-  const activeId = useApp((s) => s.activeId);
-  const listError = useApp((s) => s.listError);
-  const authors = useApp((s) => s.authors);
+  const nav = useInboxNav();
+  const conversations = useInbox((s) => s.conversations);
+  const tab = useInbox((s) => s.tab);
+  const paging = useInbox((s) => s.paging[s.tab]);
+  const activeId = useInbox((s) => s.activeId);
+  const listError = useInbox((s) => s.listError);
+  const authors = useInbox((s) => s.authors);
+  const me = useSession((s) => s.me);
+  const hidden = useSession((s) => s.prefs.hidden_account_ids);
   const rows = useMemo(
     () => tabView(conversations, tab, me?.id ?? -1, new Set(hidden)),
     [conversations, tab, me, hidden],
@@ -33,16 +38,14 @@ export function ChatList() {
   const lastIndex = items[items.length - 1]?.index ?? -1;
 
   useEffect(() => {
-    if (!paging.loaded && !paging.loading) void useApp.getState().loadTab(tab, true);
+    if (!paging.loaded && !paging.loading) void useInbox.getState().loadTab(tab, true);
   }, [paging.loaded, paging.loading, tab]);
 
   useEffect(() => {
     if (paging.loaded && !paging.done && !paging.loading && lastIndex >= rows.length - 20) {
-      void useApp.getState().loadTab(tab);
+      void useInbox.getState().loadTab(tab);
     }
   }, [lastIndex, rows.length, paging, tab]);
-
-  const open = (id: number) => void useApp.getState().openChat(id);
 
   return (
     <div className="chat-list" data-testid="chat-list" ref={parentRef}>
@@ -60,7 +63,7 @@ export function ChatList() {
               meId={me?.id}
               lastAuthor={c.last_message ? authors.get(c.last_message.id) : undefined}
               active={c.id === activeId}
-              onOpen={open}
+              onOpen={nav.openConversation}
               style={{ position: 'absolute', top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${vi.start}px)` }}
             />
           );
@@ -69,4 +72,4 @@ export function ChatList() {
       {paging.loading && rows.length > 0 && <div className="list-loading">{t('list.loading')}</div>}
     </div>
   );
-}
+});

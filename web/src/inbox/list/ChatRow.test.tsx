@@ -1,6 +1,6 @@
 import { describe, expect, it, vi, afterEach } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
-import { ChatRow, previewPrefix } from './ChatRow';
+import { ChatRow } from './ChatRow';
 import { conv } from '../../shared/test/fixtures';
 
 afterEach(cleanup);
@@ -30,17 +30,6 @@ describe('ChatRow', () => {
     expect(screen.getByTestId('chat-row-avatar').textContent).toBe('К3');
     fireEvent.click(row);
     expect(onOpen).toHaveBeenCalledWith(3);
-  });
-
-  it('the preview prefix follows the author when known, else the lead and assignee', () => {
-    const out = { id: 1, text: 'Передаю оператору', direction: 'out' as const, at: '2026-01-01T00:00:00.000Z' };
-    expect(previewPrefix(conv(1, { lead: 'operator', last_message: out }), 7)).toBeNull();
-    expect(previewPrefix(conv(1, { lead: 'bot', last_message: out }), 7)).toEqual({ kind: 'bot' });
-    expect(previewPrefix(conv(1, { lead: 'operator', assignee: { id: 7, display_name: 'Я' }, last_message: out }), 7)).toEqual({ kind: 'you' });
-    expect(previewPrefix(conv(1, { lead: 'operator', assignee: { id: 8, display_name: 'Ольга' }, last_message: out }), 7)).toEqual({ kind: 'operator', name: 'Ольга' });
-    expect(previewPrefix(conv(1, { lead: 'operator', assignee: { id: 7, display_name: 'Я' }, last_message: out }), 7, { kind: 'bot', operator_id: null })).toEqual({ kind: 'bot' });
-    expect(previewPrefix(conv(1, { lead: 'bot', last_message: out }), 7, { kind: 'external', operator_id: null })).toEqual({ kind: 'external' });
-    expect(previewPrefix(conv(1, { last_message: { ...out, direction: 'in' } }), 7)).toBeNull();
   });
 
   it('bot chats show «Бот:» for outbound and no unread badge when read', () => {

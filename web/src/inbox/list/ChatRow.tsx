@@ -1,35 +1,12 @@
+// One row of the list: the customer, the last message with who wrote it, the time, the unread count,
+// who leads and the listing's thumbnail. Memoised: a new event re-renders only the rows it changed.
 import { memo } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Conversation, Message } from '../../shared/api/types';
 import { activityAt } from './conversations';
+import { previewPrefix } from './preview';
 import { formatListTime } from '../../shared/format/time';
 import { Avatar } from '../../shared/ui/Avatar';
-
-export type Prefix = { kind: 'you' | 'bot' | 'external' } | { kind: 'operator'; name: string } | null;
-
-/**
- * «Вы:» / «Бот:» before an outbound preview. The row's last_message has no author: it is known when
- * the message was seen (realtime or history); otherwise a bot-led chat was last answered by the bot,
- * an assigned operator-led one by its operator, and an unassigned operator-led one is left unmarked.
- */
-export function previewPrefix(c: Conversation, meId: number, author?: Message['author']): Prefix {
-  const lm = c.last_message;
-  if (!lm || lm.direction !== 'out') return null;
-  if (author) {
-    if (author.kind === 'bot' || author.kind === 'system') return { kind: 'bot' };
-    if (author.kind === 'external') return { kind: 'external' };
-    if (author.kind === 'operator') {
-      if (author.operator_id === meId) return { kind: 'you' };
-      if (c.assignee && author.operator_id === c.assignee.id) return { kind: 'operator', name: c.assignee.display_name };
-      return { kind: 'you' };
-    }
-  }
-  if (c.lead === 'bot') return { kind: 'bot' };
-  if (c.assignee) return c.assignee.id === meId ? { kind: 'you' } : { kind: 'operator', name: c.assignee.display_name };
-  // Operator-led and unassigned: the bot's handoff message or an operator's reply; rather no prefix
-  // than a wrong one.
-  return null;
-}
 
 export const ChatRow = memo(function ChatRow(props: {
   conversation: Conversation;

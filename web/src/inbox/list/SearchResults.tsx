@@ -1,76 +1,35 @@
-import { useEffect, useState } from 'react';
+// The search results in place of the list: the count, the Бот / Оператор filter, the hits with the
+// matches highlighted, more on demand. What is searched is the URL's; the hits are the store's.
 import { useTranslation } from 'react-i18next';
-import { api, unwrap } from '../../shared/api/client';
-import type { SearchHit, SearchQuery } from '../../shared/api/types';
-import { useApp, errorText } from '../../store';
-import { accountIdsParam, upsertConversations } from './conversations';
+import type { SearchHit } from '../../shared/api/types';
 import { sanitizeSnippet } from '../../shared/format/sanitize';
 import { formatDateTime } from '../../shared/format/time';
 import { Avatar } from '../../shared/ui/Avatar';
+import { useInboxNav, useInboxUrl } from '../InboxUrl';
+import { useInbox } from '../store';
+import { SEARCH_MIN_CHARS } from '../store/search';
+import type { SearchLead } from '../url';
 
-const LIMIT = 20;
-
-function openHit(h: SearchHit) {
-  useApp.setState((s) => ({ conversations: upsertConversations(s.conversations, [h.conversation]) }));
-  void useApp.getState().openChat(h.conversation_id, h.message_id);
-}
-
-export function SearchResults(props: { query: string; raw: string }) {
+export function SearchResults() {
   const { t } = useTranslation();
-  const [lead, setLead] = useState<'bot' | 'operator' | null>(null);
-  const [hits, setHits] = useState<SearchHit[]>([]);
-  const [total, setTotal] = useState<number | null>(null);
-  const [loading, setLoading] = useState(false);
-  const [error, setError] = useState<string | null>(null);
-  const accounts = useApp((s) => s.accounts);
-  const hidden = useApp((s) => s.prefs.hidden_account_ids);
-  const q = props.query;
-
-  async function run(offset: number, signal: { cancelled: boolean }) {
-    setLoading(true);
-    const query: SearchQuery = { q, limit: LIMIT, offset };
-    if (lead) query.lead = lead;
-    const ids = accountIdsParam(accounts.map((a) => a.id), new Set(hidden));
-    if (ids !== undefined) query.account_ids = ids;
-    try {
-      const r = await unwrap(api.GET('/api/v1/search', { params: { query } }));
-      if (signal.cancelled) return;
-      setTotal(r.total_conversations);
-      setHits((h) => (offset === 0 ? r.hits : [...h, ...r.hits]));
-      setError(null);
-    } catch (e) {
-      if (!signal.cancelled) setError(errorText(e));
-    } finally {
-      if (!signal.cancelled) setLoading(false);
-    }
-  }
-
-  useEffect(() => {
-    const signal = { cancelled: false };
-    if (q.length >= 2) void run(0, signal);
-    else {
-      setHits([]);
-      setTotal(null);
-    }
-    return () => {
-      signal.cancelled = true;
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps
-  }, [q, lead, accounts, hidden]);
-
-  const toggle = (l: 'bot' | 'operator') => setLead((cur) => (cur === l ? null : l));
+  const { q, by } = useInboxUrl();
+  const nav = useInboxNav();
+  const { hits, total, loading, error } = useInbox((s) => s.search);
+  const typed = q.trim();
+  const toggle = (l: SearchLead) => nav.setSearchLead(by === l ? null : l);
+  const open = (h: SearchHit) => nav.openSearchHit(h);
 
   return (
     <div className="search-results" data-testid="search-results">
       <div className="search-head">
         <span className="search-count" data-testid="search-count">
-          {props.raw.length < 2 ? t('search.minChars') : total === null ? t('search.searching') : t('search.found', { count: total })}
+          {typed.length < SEARCH_MIN_CHARS ? t('search.minChars') : total === null ? t('search.searching') : t('search.found', { count: total })}
         </span>
         <div className="search-filters">
-          <button type="button" className={'filter' + (lead === 'bot' ? ' on' : '')} data-testid="search-filter-bot" aria-pressed={lead === 'bot' ? 'true' : 'false'} onClick={() => toggle('bot')}>
+          <button type="button" className={'filter' + (by === 'bot' ? ' on' : '')} data-testid="search-filter-bot" aria-pressed={by === 'bot' ? 'true' : 'false'} onClick={() => toggle('bot')}>
             {t('search.filterBot')}
           </button>
-          <button type="button" className={'filter' + (lead === 'operator' ? ' on' : '')} data-testid="search-filter-operator" aria-pressed={lead === 'operator' ? 'true' : 'false'} onClick={() => toggle('operator')}>
+          <button type="button" className={'filter' + (by === 'operator' ? ' on' : '')} data-testid="search-filter-operator" aria-pressed={by === 'operator' ? 'true' : 'false'} onClick={() => toggle('operator')}>
             {t('search.filterOperator')}
           </button>
         </div>
@@ -86,8 +45,8 @@ export function SearchResults(props: { query: string; raw: string }) {
             data-testid="search-hit"
             data-conversation-id={h.conversation_id}
             data-message-id={h.message_id}
-            onClick={() => openHit(h)}
-            onKeyDown={(e) => e.key === 'Enter' && openHit(h)}
+            onClick={() => open(h)}
+            onKeyDown={(e) => e.key === 'Enter' && open(h)}
           >
             <Avatar name={h.conversation.customer.name} url={h.conversation.customer.avatar_url} seed={h.conversation.customer.id} size={40} />
             <div className="search-hit-main">
@@ -103,7 +62,7 @@ export function SearchResults(props: { query: string; raw: string }) {
           </div>
         ))}
         {total !== null && hits.length < total && hits.length > 0 && (
-          <button type="button" className="more-btn" disabled={loading} onClick={() => void run(hits.length, { cancelled: false })}>
+          <button type="button" className="more-btn" disabled={loading} onClick={() => useInbox.getState().searchMore()}>
             {t('search.more')}
           </button>
         )}

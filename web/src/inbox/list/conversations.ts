@@ -1,5 +1,5 @@
 // The conversation list: one map of every known conversation, and the tabs as filtered, ordered views.
-import type { Conversation } from '../../shared/api/types';
+import type { Conversation, Message } from '../../shared/api/types';
 
 export type Tab = 'bot' | 'mine' | 'all';
 
@@ -68,4 +68,36 @@ export function patchConversation(map: ConvMap, id: number, patch: Partial<Conve
   const next = new Map(map);
   next.set(id, { ...c, ...patch });
   return next;
+}
+
+/**
+ * A message the stream brought, as the list row's preview and unread count: `null` when the row
+ * already shows it or a newer one. Customer messages count as unread unless the chat is open.
+ */
+export function newMessagePatch(
+  c: Conversation,
+  m: Pick<Message, 'id' | 'text' | 'direction' | 'created_at'>,
+  openId: number | null,
+): Partial<Conversation> | null {
+  if (c.last_message?.id === m.id) return null;
+  if (c.last_message && c.last_message.at > m.created_at) return null;
+  return {
+    last_message: { id: m.id, text: m.text, direction: m.direction, at: m.created_at },
+    unread_count: m.direction === 'in' && openId !== c.id ? c.unread_count + 1 : c.unread_count,
+  };
+}
+
+/** How many chats with unread messages each tab holds (the count on the tab). */
+export function unreadByTab(map: ConvMap, tabs: readonly Tab[], operatorId: number, hiddenAccounts: ReadonlySet<number>): Record<Tab, number> {
+  const out: Record<Tab, number> = { bot: 0, mine: 0, all: 0 };
+  for (const c of map.values()) {
+    if (c.unread_count === 0 || hiddenAccounts.has(c.account.id)) continue;
+    for (const tab of tabs) if (inTab(c, tab, operatorId)) out[tab] += 1;
+  }
+  return out;
+}
+
+/** The hidden accounts after the operator ticks or unticks one («Аккаунты (N)»). */
+export function toggleHidden(hidden: readonly number[], accountId: number): number[] {
+  return hidden.includes(accountId) ? hidden.filter((x) => x !== accountId) : [...hidden, accountId];
 }

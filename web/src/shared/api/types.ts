@@ -14,6 +14,7 @@ export type SearchHit = S['SearchHit'];
 export type QuickReply = S['QuickReply'];
 export type Account = S['Account'];
 export type Operator = S['Operator'];
+export type Role = S['Role'];
 export type LoginResponse = S['LoginResponse'];
 /** Preferences as the server sends them (every field has a server-side default). */
 export type Preferences = Required<S['Preferences']>;

@@ -1,6 +1,7 @@
 import { describe, expect, it, afterEach } from 'vitest';
 import { cleanup, render, screen } from '@testing-library/react';
-import { CustomerCard } from './ChatWindow';
+import { CustomerCard, cardsSummary } from './Cards';
+import i18n from '../../shared/i18n';
 import { conv } from '../../shared/test/fixtures';
 
 afterEach(cleanup);
@@ -15,5 +16,15 @@ describe('CustomerCard', () => {
     expect(card.querySelector('[data-slot="delivery_window"] dt')?.textContent).toBe('delivery window');
     expect(card.textContent).not.toContain('order_status');
     expect(card.textContent).not.toContain('order_number');
+  });
+
+  it('the phone strip sums up the listing, the price and the topic, else names the customer', () => {
+    const t = i18n.getFixedT('ru');
+    const exists = (k: string) => i18n.exists(k, { lng: 'ru' });
+    const listing = { external_id: 'l', title: 'Диван', price: '10 000 ₽', url: null, image_url: null };
+    expect(cardsSummary(conv(1, { listing, intent: 'order_status' }), t, exists)).toBe('Диван · 10 000 ₽ · Тема: Статус заказа');
+    expect(cardsSummary(conv(1, { listing: { ...listing, price: null } }), t, exists)).toBe('Диван');
+    expect(cardsSummary(conv(1), t, exists)).toBe('Клиент 1');
+    expect(cardsSummary(conv(1, { customer: { id: 1, external_id: 'u', name: null, avatar_url: null, phone: null } }), t, exists)).toBe('Клиент');
   });
 });
