@@ -1,13 +1,17 @@
-// The controls in the list's header: sound, system notifications, the language and signing out.
-// Sound and language are preferences kept on the server; the notification permission is the browser's.
+// The controls in the list's header: the way to the administration area (admins only), sound,
+// system notifications, the language and signing out. Sound and language are preferences kept on
+// the server; the notification permission is the browser's.
 import { memo, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
+import { Link } from 'react-router';
+import { isAdmin } from '../../shared/session/auth';
 import { useSession } from '../../shared/session/store';
-import { BellIcon, BellOffIcon, SpeakerIcon, SpeakerOffIcon } from '../../shared/ui/Icons';
+import { BellIcon, BellOffIcon, GearIcon, SpeakerIcon, SpeakerOffIcon } from '../../shared/ui/Icons';
 
 export const HeaderControls = memo(function HeaderControls() {
   const { t, i18n } = useTranslation();
   const sound = useSession((s) => s.prefs.sound);
+  const admin = useSession((s) => isAdmin(s.me));
   const savePrefs = useSession((s) => s.savePrefs);
   const supported = typeof Notification !== 'undefined';
   const [perm, setPerm] = useState<NotificationPermission>(supported ? Notification.permission : 'denied');
@@ -29,6 +33,11 @@ export const HeaderControls = memo(function HeaderControls() {
   const lang = i18n.language === 'en' ? 'en' : 'ru';
   return (
     <div className="header-controls">
+      {admin && (
+        <Link to="/admin" className="icon-btn" data-testid="admin-link" title={t('nav.admin')} aria-label={t('nav.admin')}>
+          <GearIcon />
+        </Link>
+      )}
       <button
         type="button"
         className="icon-btn"
