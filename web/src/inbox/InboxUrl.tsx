@@ -76,7 +76,12 @@ export function InboxUrlProvider(props: { children: ReactNode }) {
       if (path !== inboxPath(now)) navigate(path, how);
     };
     return {
-      openConversation: (id) => go({ conversationId: id }, { state: { fromList: true } }),
+      // The store is told first, so the chat starts loading with the click; `followUrl` then
+      // finds it open already.
+      openConversation: (id) => {
+        if (useInbox.getState().activeId !== id) void useInbox.getState().openChat(id);
+        go({ conversationId: id }, { state: { fromList: true } });
+      },
       openSearchHit: (hit) => {
         useInbox.getState().openSearchHit(hit);
         go({ conversationId: hit.conversation_id }, { state: { fromList: true } });
