@@ -8,7 +8,7 @@ import type { Attachment, QuickReply } from '../../shared/api/types';
 import { BoltIcon, ClipIcon, SendIcon } from '../../shared/ui/Icons';
 import { loadDraft, saveDraft } from './drafts';
 import { QuickRepliesPanel } from './QuickReplies';
-import { insertQuickReply } from './quickReplies';
+import { insertQuickReply } from './quickReplyTemplates';
 import { isUploading, readyAttachments, type Upload } from './uploads';
 
 export interface ComposerProps {

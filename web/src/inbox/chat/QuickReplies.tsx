@@ -2,7 +2,7 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { QuickReply } from '../../shared/api/types';
-import { filterQuickReplies } from './quickReplies';
+import { filterQuickReplies } from './quickReplyTemplates';
 
 export function QuickRepliesPanel(props: { replies: QuickReply[]; onPick: (q: QuickReply) => void; onClose: () => void }) {
   const { t } = useTranslation();

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { QuickReply } from '../../shared/api/types';
-import { filterQuickReplies, insertQuickReply } from './quickReplies';
+import { filterQuickReplies, insertQuickReply } from './quickReplyTemplates';
 
 const reply = (id: number, title: string, text: string): QuickReply => ({ id, title, text, shared: true, owner_id: null, created_at: '' });
 
