@@ -79,6 +79,37 @@ pub struct FlowState {
     pub updated_at: Timestamp,
 }
 
+/// What one bot turn does to the conversation's place in a workflow.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub enum FlowChange {
+    /// Not in a workflow, or the turn did not touch it.
+    #[default]
+    Keep,
+    /// The conversation waits in the workflow (an Ask node): remember where.
+    Save {
+        workflow_id: WorkflowId,
+        version: i32,
+        /// The interpreter's state (JSON).
+        state: String,
+    },
+    /// The workflow finished, handed off, or the customer asked for a person: start over next time.
+    Clear,
+}
+
+/// Which version a conversation runs of the workflow its account chose: the one it stands in when it
+/// is mid-way through this workflow (a conversation finishes on the version it started on), else the
+/// published one; `None` when nothing is published. Returns the version and, when continuing, the
+/// stored interpreter state.
+pub fn flow_position<'a>(
+    workflow: &Workflow,
+    stored: Option<&'a FlowState>,
+) -> Option<(i32, Option<&'a str>)> {
+    match stored {
+        Some(s) if s.workflow_id == workflow.id => Some((s.version, Some(s.state.as_str()))),
+        _ => workflow.published_version.map(|v| (v, None)),
+    }
+}
+
 /// An external system Action nodes call: its base URL and the headers (API keys) sent with every
 /// request, kept here once instead of in each workflow document.
 #[derive(Debug, Clone, PartialEq)]
@@ -90,4 +121,49 @@ pub struct Integration {
     pub headers: BTreeMap<String, String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+#[cfg(test)]
+mod flow_tests {
+    use super::*;
+
+    fn workflow(id: i64, published: Option<i32>) -> Workflow {
+        Workflow {
+            id: WorkflowId(id),
+            name: "w".into(),
+            draft: "{}".into(),
+            tests: "[]".into(),
+            published_version: published,
+            created_at: Timestamp(0),
+            updated_at: Timestamp(0),
+        }
+    }
+
+    fn state(workflow: i64, version: i32) -> FlowState {
+        FlowState {
+            conversation_id: ConversationId(1),
+            workflow_id: WorkflowId(workflow),
+            version,
+            state: "{\"at\":\"ask\"}".into(),
+            updated_at: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn a_conversation_finishes_on_the_version_it_started_on() {
+        let w = workflow(1, Some(3));
+        let s = state(1, 2);
+        assert_eq!(
+            flow_position(&w, Some(&s)),
+            Some((2, Some("{\"at\":\"ask\"}")))
+        );
+    }
+
+    #[test]
+    fn a_new_conversation_or_another_workflow_starts_on_the_published_version() {
+        let w = workflow(1, Some(3));
+        assert_eq!(flow_position(&w, None), Some((3, None)));
+        assert_eq!(flow_position(&w, Some(&state(9, 1))), Some((3, None)));
+        assert_eq!(flow_position(&workflow(1, None), None), None);
+    }
 }

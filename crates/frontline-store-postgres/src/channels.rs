@@ -1,5 +1,7 @@
 //! What channel adapters keep besides conversations: raw webhook deliveries in a leased queue, the
-//! channel's ids of what we sent, lookups by the channel's ids, and stored files.
+//! channel's ids of what we sent, lookups by the channel's ids, stored files — and the answers a
+//! person writes in the channel's own app, a change of a conversation written like the lifecycle's
+//! (see the `conversations` module).
 //!
 //! Delivery claims use `FOR UPDATE SKIP LOCKED` like job claims, and like them append no events and
 //! take no event log lock. Recording a send appends no event either, but it does take the lock: the
@@ -9,156 +11,31 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use frontline_domain::{
-    AccountId, ChannelDelivery, ConversationView, Media, MediaId, Message, MessageId, NewMedia,
-    Timestamp,
+    AccountId, Author, ChannelDelivery, ConversationView, DeliveryStatus, Direction, EventKind,
+    ExternalReply, Media, MediaId, Message, MessageId, NewMedia, Timestamp,
 };
-use frontline_store::{Result, StoreError};
-use sqlx::postgres::PgRow;
-use sqlx::{PgExecutor, PgPool};
+use frontline_store::rows::{self, CHANNEL_DELIVERY_COLS, MEDIA_COLS, MESSAGE_COLS, VIEW_SELECT};
+use frontline_store::{ChannelStore, ExternalRecorded, Result, StoreError};
+use sqlx::PgExecutor;
 
-use crate::error::{db_err, map_err};
-use crate::events::{begin_writer, limit_i64};
-use crate::rows::{MESSAGE_COLUMNS, get, message, ts, view, view_select};
-
-const DELIVERY_COLUMNS: &str = "id, account_id, body, received_at, attempts, last_error";
-
-const MEDIA_COLUMNS: &str = "id, account_id, mime, name, size, bytes, created_at";
-
-fn delivery(row: &PgRow) -> Result<ChannelDelivery> {
-    Ok(ChannelDelivery {
-        id: get(row, "id")?,
-        account_id: AccountId(get(row, "account_id")?),
-        body: get(row, "body")?,
-        received_at: ts(row, "received_at")?,
-        attempts: get(row, "attempts")?,
-        last_error: get(row, "last_error")?,
-    })
-}
-
-fn media_row(row: &PgRow) -> Result<Media> {
-    Ok(Media {
-        id: MediaId(get(row, "id")?),
-        account_id: get::<Option<i64>>(row, "account_id")?.map(AccountId),
-        mime: get(row, "mime")?,
-        name: get(row, "name")?,
-        size: get(row, "size")?,
-        bytes: get(row, "bytes")?,
-        created_at: ts(row, "created_at")?,
-    })
-}
-
-// ---- webhook deliveries -------------------------------------------------------------------------
-
-pub(crate) async fn save_channel_delivery(
-    pool: &PgPool,
-    account: AccountId,
-    body: &str,
-) -> Result<ChannelDelivery> {
-    let now = Timestamp::now();
-    // INSERT … SELECT: an unknown account inserts nothing, which is the NotFound below.
-    let row = sqlx::query(&format!(
-        "INSERT INTO channel_deliveries (account_id, body, received_at, run_at, attempts) \
-         SELECT id, $2, $3, $3, 0 FROM accounts WHERE id = $1 RETURNING {DELIVERY_COLUMNS}"
-    ))
-    .bind(account.0)
-    .bind(body)
-    .bind(now.0)
-    .fetch_optional(pool)
-    .await
-    .map_err(map_err("account"))?;
-    delivery(&row.ok_or(StoreError::NotFound("account"))?)
-}
-
-pub(crate) async fn claim_channel_deliveries(
-    pool: &PgPool,
-    now: Timestamp,
-    lease: Duration,
-    limit: usize,
-) -> Result<Vec<ChannelDelivery>> {
-    if limit == 0 {
-        return Ok(Vec::new());
-    }
-    let rows = sqlx::query(&format!(
-        "UPDATE channel_deliveries SET attempts = attempts + 1, leased_until = $2 \
-         WHERE id IN ( \
-             SELECT id FROM channel_deliveries \
-             WHERE run_at <= $1 AND (leased_until IS NULL OR leased_until <= $1) \
-             ORDER BY id LIMIT $3 \
-             FOR UPDATE SKIP LOCKED) \
-         RETURNING {DELIVERY_COLUMNS}"
-    ))
-    .bind(now.0)
-    .bind(now.plus(lease).0)
-    .bind(limit_i64(limit))
-    .fetch_all(pool)
-    .await
-    .map_err(db_err)?;
-    let mut claimed = rows.iter().map(delivery).collect::<Result<Vec<_>>>()?;
-    // RETURNING has no order of its own.
-    claimed.sort_by_key(|d| d.id);
-    Ok(claimed)
-}
-
-pub(crate) async fn next_channel_delivery_at(pool: &PgPool) -> Result<Option<Timestamp>> {
-    let at: Option<i64> = sqlx::query_scalar(
-        "SELECT MIN(GREATEST(run_at, COALESCE(leased_until, run_at))) FROM channel_deliveries",
-    )
-    .fetch_one(pool)
-    .await
-    .map_err(db_err)?;
-    Ok(at.map(Timestamp))
-}
-
-pub(crate) async fn finish_channel_delivery(pool: &PgPool, id: i64) -> Result<()> {
-    sqlx::query("DELETE FROM channel_deliveries WHERE id = $1")
-        .bind(id)
-        .execute(pool)
-        .await
-        .map_err(db_err)?;
-    Ok(())
-}
-
-pub(crate) async fn retry_channel_delivery(
-    pool: &PgPool,
-    id: i64,
-    run_at: Timestamp,
-    error: &str,
-) -> Result<()> {
-    let done = sqlx::query(
-        "UPDATE channel_deliveries SET run_at = $2, leased_until = NULL, last_error = $3 \
-         WHERE id = $1",
-    )
-    .bind(id)
-    .bind(run_at.0)
-    .bind(error)
-    .execute(pool)
-    .await
-    .map_err(db_err)?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound("channel delivery"));
-    }
-    Ok(())
-}
-
-pub(crate) async fn count_channel_deliveries(pool: &PgPool) -> Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM channel_deliveries")
-        .fetch_one(pool)
-        .await
-        .map_err(db_err)
-}
-
-// ---- the channel's ids --------------------------------------------------------------------------
+use crate::conversations::{
+    NewMessage, apply_lead_change, find_conversation, insert_message, save_conversation,
+};
+use crate::error::{db, db_referencing};
+use crate::events::append_event;
+use crate::{PgStore, sql_int};
 
 /// The account's message with `external_id` as its own id or, failing that, as a recorded send. One
 /// statement, so that it serves both the pool and a transaction.
-pub(crate) async fn message_by_external_id<'e>(
+pub(crate) async fn message_by_external_id_in<'e>(
     executor: impl PgExecutor<'e>,
     account: AccountId,
     external_id: &str,
 ) -> Result<Option<Message>> {
     let row = sqlx::query(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = COALESCE( \
+        "SELECT {MESSAGE_COLS} FROM messages WHERE id = COALESCE( \
              (SELECT id FROM messages WHERE account_id = $1 AND external_id = $2), \
              (SELECT message_id FROM external_sends WHERE account_id = $1 AND external_id = $2))"
     ))
@@ -166,148 +43,326 @@ pub(crate) async fn message_by_external_id<'e>(
     .bind(external_id)
     .fetch_optional(executor)
     .await
-    .map_err(db_err)?;
-    row.as_ref().map(message).transpose()
+    .map_err(db)?;
+    row.as_ref().map(rows::message).transpose()
 }
 
-pub(crate) async fn record_external_send(
-    pool: &PgPool,
-    id: MessageId,
-    part: i32,
-    external_id: &str,
-) -> Result<()> {
-    // Under the event log lock although it appends nothing: see the module docs.
-    let mut tx = begin_writer(pool).await?;
-    let account: i64 = sqlx::query_scalar("SELECT account_id FROM messages WHERE id = $1")
-        .bind(id.0)
+#[async_trait]
+impl ChannelStore for PgStore {
+    // ---- webhook deliveries ---------------------------------------------------------------------
+
+    async fn save_channel_delivery(
+        &self,
+        account: AccountId,
+        body: &str,
+    ) -> Result<ChannelDelivery> {
+        let now = Timestamp::now();
+        // INSERT … SELECT: an unknown account inserts nothing, which is the NotFound below.
+        let row = sqlx::query(&format!(
+            "INSERT INTO channel_deliveries (account_id, body, received_at, run_at, attempts) \
+             SELECT id, $2, $3, $3, 0 FROM accounts WHERE id = $1 \
+             RETURNING {CHANNEL_DELIVERY_COLS}"
+        ))
+        .bind(account.0)
+        .bind(body)
+        .bind(now.0)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_referencing("account"))?
+        .ok_or(StoreError::NotFound("account"))?;
+        rows::channel_delivery(&row)
+    }
+
+    async fn claim_channel_deliveries(
+        &self,
+        now: Timestamp,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<ChannelDelivery>> {
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let rows = sqlx::query(&format!(
+            "UPDATE channel_deliveries SET attempts = attempts + 1, leased_until = $2 \
+             WHERE id IN ( \
+                 SELECT id FROM channel_deliveries \
+                 WHERE run_at <= $1 AND (leased_until IS NULL OR leased_until <= $1) \
+                 ORDER BY id LIMIT $3 \
+                 FOR UPDATE SKIP LOCKED) \
+             RETURNING {CHANNEL_DELIVERY_COLS}"
+        ))
+        .bind(now.0)
+        .bind(now.plus(lease).0)
+        .bind(sql_int(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let mut claimed = rows
+            .iter()
+            .map(rows::channel_delivery)
+            .collect::<Result<Vec<_>>>()?;
+        // RETURNING has no order of its own.
+        claimed.sort_by_key(|d| d.id);
+        Ok(claimed)
+    }
+
+    async fn next_channel_delivery_at(&self) -> Result<Option<Timestamp>> {
+        let at: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(GREATEST(run_at, COALESCE(leased_until, run_at))) FROM channel_deliveries",
+        )
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(at.map(Timestamp))
+    }
+
+    async fn finish_channel_delivery(&self, id: i64) -> Result<()> {
+        sqlx::query("DELETE FROM channel_deliveries WHERE id = $1")
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn retry_channel_delivery(&self, id: i64, run_at: Timestamp, error: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE channel_deliveries SET run_at = $2, leased_until = NULL, last_error = $3 \
+             WHERE id = $1",
+        )
+        .bind(id)
+        .bind(run_at.0)
+        .bind(error)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("channel delivery"));
+        }
+        Ok(())
+    }
+
+    async fn count_channel_deliveries(&self) -> Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM channel_deliveries")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)
+    }
+
+    // ---- the channel's ids ----------------------------------------------------------------------
+
+    async fn record_external_send(
+        &self,
+        message: MessageId,
+        part: i32,
+        external_id: &str,
+    ) -> Result<()> {
+        // Under the event log lock although it appends nothing: see the module docs.
+        let mut tx = self.begin().await?;
+        let account: i64 = sqlx::query_scalar("SELECT account_id FROM messages WHERE id = $1")
+            .bind(message.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound("message"))?;
+        // The id may not be another message's own id either: the account's keys are one namespace.
+        let owner: Option<i64> = sqlx::query_scalar(
+            "SELECT id FROM messages WHERE account_id = $1 AND external_id = $2 AND id <> $3",
+        )
+        .bind(account)
+        .bind(external_id)
+        .bind(message.0)
         .fetch_optional(&mut *tx)
         .await
-        .map_err(db_err)?
-        .ok_or(StoreError::NotFound("message"))?;
-    // The id may not be another message's own id either: the account's keys are one namespace.
-    let owner: Option<i64> = sqlx::query_scalar(
-        "SELECT id FROM messages WHERE account_id = $1 AND external_id = $2 AND id <> $3",
-    )
-    .bind(account)
-    .bind(external_id)
-    .bind(id.0)
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(db_err)?;
-    if let Some(owner) = owner {
-        return Err(StoreError::Conflict(format!(
-            "external id `{external_id}` is the id of message {owner}"
-        )));
-    }
-    // Either unique key may clash: the id recorded for another message or part, or this part
-    // recorded with another id. Only the very same row again is a repeat.
-    let inserted = sqlx::query(
-        "INSERT INTO external_sends (message_id, account_id, part, external_id) \
-         VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-    )
-    .bind(id.0)
-    .bind(account)
-    .bind(part)
-    .bind(external_id)
-    .execute(&mut *tx)
-    .await
-    .map_err(db_err)?
-    .rows_affected();
-    if inserted == 0 {
-        let same: bool = sqlx::query_scalar(
-            "SELECT EXISTS (SELECT 1 FROM external_sends \
-                 WHERE message_id = $1 AND part = $2 AND external_id = $3)",
-        )
-        .bind(id.0)
-        .bind(part)
-        .bind(external_id)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db_err)?;
-        if !same {
+        .map_err(db)?;
+        if let Some(owner) = owner {
             return Err(StoreError::Conflict(format!(
-                "external id `{external_id}` or part {part} of message {id} is recorded \
-                 for another send"
+                "external id `{external_id}` is the id of message {owner}"
             )));
         }
-    }
-    tx.commit().await.map_err(db_err)
-}
-
-pub(crate) async fn external_sends(pool: &PgPool, id: MessageId) -> Result<Vec<(i32, String)>> {
-    let sends: Vec<(i32, String)> = sqlx::query_as(
-        "SELECT part, external_id FROM external_sends WHERE message_id = $1 ORDER BY part",
-    )
-    .bind(id.0)
-    .fetch_all(pool)
-    .await
-    .map_err(db_err)?;
-    if sends.is_empty() {
-        let exists: bool =
-            sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM messages WHERE id = $1)")
-                .bind(id.0)
-                .fetch_one(pool)
-                .await
-                .map_err(db_err)?;
-        if !exists {
-            return Err(StoreError::NotFound("message"));
-        }
-    }
-    Ok(sends)
-}
-
-pub(crate) async fn conversation_by_external_chat(
-    pool: &PgPool,
-    account: AccountId,
-    external_chat_id: &str,
-) -> Result<Option<ConversationView>> {
-    let row = sqlx::query(&format!(
-        "{} WHERE c.account_id = $1 AND c.external_chat_id = $2",
-        view_select()
-    ))
-    .bind(account.0)
-    .bind(external_chat_id)
-    .fetch_optional(pool)
-    .await
-    .map_err(db_err)?;
-    row.as_ref().map(view).transpose()
-}
-
-// ---- media --------------------------------------------------------------------------------------
-
-pub(crate) async fn save_media(pool: &PgPool, new: NewMedia) -> Result<Media> {
-    let now = Timestamp::now();
-    let size = i64::try_from(new.bytes.len()).unwrap_or(i64::MAX);
-    // Only the id comes back: the bytes are already here, and may be megabytes.
-    let id: i64 = sqlx::query_scalar(
-        "INSERT INTO media (account_id, mime, name, size, bytes, created_at) \
-         VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
-    )
-    .bind(new.account_id.map(|a| a.0))
-    .bind(&new.mime)
-    .bind(&new.name)
-    .bind(size)
-    .bind(&new.bytes)
-    .bind(now.0)
-    .fetch_one(pool)
-    .await
-    .map_err(map_err("account"))?;
-    Ok(Media {
-        id: MediaId(id),
-        account_id: new.account_id,
-        mime: new.mime,
-        name: new.name,
-        size,
-        bytes: new.bytes,
-        created_at: now,
-    })
-}
-
-pub(crate) async fn media(pool: &PgPool, id: MediaId) -> Result<Option<Media>> {
-    let row = sqlx::query(&format!("SELECT {MEDIA_COLUMNS} FROM media WHERE id = $1"))
-        .bind(id.0)
-        .fetch_optional(pool)
+        // Either unique key may clash: the id recorded for another message or part, or this part
+        // recorded with another id. Only the very same row again is a repeat.
+        let inserted = sqlx::query(
+            "INSERT INTO external_sends (message_id, account_id, part, external_id) \
+             VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        )
+        .bind(message.0)
+        .bind(account)
+        .bind(part)
+        .bind(external_id)
+        .execute(&mut *tx)
         .await
-        .map_err(db_err)?;
-    row.as_ref().map(media_row).transpose()
+        .map_err(db)?
+        .rows_affected();
+        if inserted == 0 {
+            let same: bool = sqlx::query_scalar(
+                "SELECT EXISTS (SELECT 1 FROM external_sends \
+                     WHERE message_id = $1 AND part = $2 AND external_id = $3)",
+            )
+            .bind(message.0)
+            .bind(part)
+            .bind(external_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db)?;
+            if !same {
+                return Err(StoreError::Conflict(format!(
+                    "external id `{external_id}` or part {part} of message {message} is recorded \
+                     for another send"
+                )));
+            }
+        }
+        tx.commit().await.map_err(db)
+    }
+
+    async fn external_sends(&self, message: MessageId) -> Result<Vec<(i32, String)>> {
+        let sends: Vec<(i32, String)> = sqlx::query_as(
+            "SELECT part, external_id FROM external_sends WHERE message_id = $1 ORDER BY part",
+        )
+        .bind(message.0)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        if sends.is_empty() {
+            let exists: bool =
+                sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM messages WHERE id = $1)")
+                    .bind(message.0)
+                    .fetch_one(&self.pool)
+                    .await
+                    .map_err(db)?;
+            if !exists {
+                return Err(StoreError::NotFound("message"));
+            }
+        }
+        Ok(sends)
+    }
+
+    async fn message_by_external_id(
+        &self,
+        account: AccountId,
+        external_id: &str,
+    ) -> Result<Option<Message>> {
+        message_by_external_id_in(&self.pool, account, external_id).await
+    }
+
+    async fn conversation_by_external_chat(
+        &self,
+        account: AccountId,
+        external_chat_id: &str,
+    ) -> Result<Option<ConversationView>> {
+        let row = sqlx::query(&format!(
+            "{VIEW_SELECT} WHERE c.account_id = $1 AND c.external_chat_id = $2"
+        ))
+        .bind(account.0)
+        .bind(external_chat_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db)?;
+        row.as_ref().map(rows::view).transpose()
+    }
+
+    async fn record_external_reply(&self, reply: ExternalReply) -> Result<ExternalRecorded> {
+        let now = Timestamp::now();
+        let mut tx = self.begin().await?;
+        let mut c = find_conversation(&mut tx, reply.account_id, &reply.external_chat_id)
+            .await?
+            .ok_or(StoreError::NotFound("conversation"))?;
+        // Seen before, or the channel echoing one of our own sends: nothing changes.
+        if let Some(message) =
+            message_by_external_id_in(&mut *tx, reply.account_id, &reply.external_message_id)
+                .await?
+        {
+            return Ok(ExternalRecorded {
+                message,
+                handoff: None,
+                new_message: false,
+            });
+        }
+        let message = insert_message(
+            &mut tx,
+            NewMessage {
+                conversation: &c,
+                author: Author::External,
+                direction: Direction::Out,
+                text: &reply.text,
+                attachments: &reply.attachments,
+                external_id: Some(&reply.external_message_id),
+                status: DeliveryStatus::Sent,
+                created_at: reply.sent_at.unwrap_or(now),
+            },
+        )
+        .await?;
+        // The channel may report the answer late: it is shown only if nothing newer is.
+        c.show_message(&message);
+        c.updated_at = now;
+        append_event(
+            &mut tx,
+            EventKind::MessageCreated,
+            c.id,
+            Some(message.id),
+            None,
+            now,
+        )
+        .await?;
+        // A person has answered: the bot must not talk over them.
+        let handoff = match c.takeover_by(Author::External) {
+            Some(change) => Some(apply_lead_change(&mut tx, &mut c, &change, now).await?),
+            None => None,
+        };
+        save_conversation(&mut tx, &c).await?;
+        append_event(
+            &mut tx,
+            EventKind::ConversationUpdated,
+            c.id,
+            None,
+            None,
+            now,
+        )
+        .await?;
+        tx.commit().await.map_err(db)?;
+        Ok(ExternalRecorded {
+            message,
+            handoff,
+            new_message: true,
+        })
+    }
+
+    // ---- media ----------------------------------------------------------------------------------
+
+    async fn save_media(&self, new: NewMedia) -> Result<Media> {
+        let now = Timestamp::now();
+        let size = i64::try_from(new.bytes.len()).unwrap_or(i64::MAX);
+        // Only the id comes back: the bytes are already here, and may be megabytes.
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO media (account_id, mime, name, size, bytes, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(new.account_id.map(|a| a.0))
+        .bind(&new.mime)
+        .bind(&new.name)
+        .bind(size)
+        .bind(&new.bytes)
+        .bind(now.0)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_referencing("account"))?;
+        Ok(Media {
+            id: MediaId(id),
+            account_id: new.account_id,
+            mime: new.mime,
+            name: new.name,
+            size,
+            bytes: new.bytes,
+            created_at: now,
+        })
+    }
+
+    async fn media(&self, id: MediaId) -> Result<Option<Media>> {
+        let row = sqlx::query(&format!("SELECT {MEDIA_COLS} FROM media WHERE id = $1"))
+            .bind(id.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(rows::media).transpose()
+    }
 }

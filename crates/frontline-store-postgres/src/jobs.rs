@@ -6,124 +6,49 @@
 
 use std::time::Duration;
 
+use async_trait::async_trait;
 use frontline_domain::{
     ConversationId, DeliveryStatus, Direction, EventKind, Message, MessageId, Timestamp,
 };
-use frontline_store::{Job, JobId, JobKind, Result, StoreError};
-use sqlx::PgPool;
+use frontline_store::rows::{self, Columns, JOB_COLS, MESSAGE_COLS};
+use frontline_store::{Job, JobId, JobKind, JobStore, Result, StoreError};
 
-use crate::error::{db_err, map_err};
-use crate::events::{Tx, append, begin_writer, limit_i64};
-use crate::lifecycle::insert_job;
-use crate::rows::{MESSAGE_COLUMNS, get, message};
+use crate::error::{db, db_referencing};
+use crate::events::append_event;
+use crate::{PgStore, Tx, sql_int};
 
-pub(crate) async fn claim_jobs(
-    pool: &PgPool,
+/// Queue a job for `message`, due now.
+pub(crate) async fn insert_job(
+    tx: &mut Tx,
     kind: JobKind,
+    conversation: ConversationId,
+    message: MessageId,
     now: Timestamp,
-    lease: Duration,
-    limit: usize,
-) -> Result<Vec<Job>> {
-    if limit == 0 {
-        return Ok(Vec::new());
-    }
-    let rows = sqlx::query(
-        "UPDATE jobs SET attempts = attempts + 1, locked_until = $3 \
-         WHERE id IN ( \
-             SELECT id FROM jobs \
-             WHERE kind = $1 AND run_at <= $2 AND (locked_until IS NULL OR locked_until <= $2) \
-             ORDER BY run_at, id LIMIT $4 \
-             FOR UPDATE SKIP LOCKED) \
-         RETURNING id, kind, conversation_id, message_id, attempts, run_at, last_error",
-    )
-    .bind(kind.as_str())
-    .bind(now.0)
-    .bind(now.plus(lease).0)
-    .bind(limit_i64(limit))
-    .fetch_all(pool)
-    .await
-    .map_err(db_err)?;
-    let mut jobs = rows
-        .iter()
-        .map(|row| {
-            let run_at: i64 = get(row, "run_at")?;
-            let job = Job {
-                id: JobId(get(row, "id")?),
-                kind,
-                conversation_id: ConversationId(get(row, "conversation_id")?),
-                message_id: MessageId(get(row, "message_id")?),
-                attempts: get(row, "attempts")?,
-                last_error: get(row, "last_error")?,
-            };
-            Ok((run_at, job))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    // RETURNING has no order of its own.
-    jobs.sort_by_key(|(run_at, job)| (*run_at, job.id));
-    Ok(jobs.into_iter().map(|(_, job)| job).collect())
-}
-
-pub(crate) async fn next_job_at(pool: &PgPool, kind: JobKind) -> Result<Option<Timestamp>> {
-    let at: Option<i64> = sqlx::query_scalar(
-        "SELECT MIN(GREATEST(run_at, COALESCE(locked_until, run_at))) FROM jobs WHERE kind = $1",
-    )
-    .bind(kind.as_str())
-    .fetch_one(pool)
-    .await
-    .map_err(db_err)?;
-    Ok(at.map(Timestamp))
-}
-
-pub(crate) async fn count_jobs(pool: &PgPool, kind: JobKind) -> Result<i64> {
-    sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = $1")
-        .bind(kind.as_str())
-        .fetch_one(pool)
-        .await
-        .map_err(db_err)
-}
-
-pub(crate) async fn complete_job(pool: &PgPool, job: JobId) -> Result<()> {
-    let done = sqlx::query("DELETE FROM jobs WHERE id = $1")
-        .bind(job.0)
-        .execute(pool)
-        .await
-        .map_err(db_err)?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound("job"));
-    }
-    Ok(())
-}
-
-pub(crate) async fn retry_job(
-    pool: &PgPool,
-    job: JobId,
-    run_at: Timestamp,
-    error: &str,
 ) -> Result<()> {
-    let done = sqlx::query(
-        "UPDATE jobs SET run_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1",
+    sqlx::query(
+        "INSERT INTO jobs (kind, conversation_id, message_id, attempts, run_at, created_at) \
+         VALUES ($1, $2, $3, 0, $4, $4)",
     )
-    .bind(job.0)
-    .bind(run_at.0)
-    .bind(error)
-    .execute(pool)
+    .bind(kind.as_str())
+    .bind(conversation.0)
+    .bind(message.0)
+    .bind(now.0)
+    .execute(&mut **tx)
     .await
-    .map_err(db_err)?;
-    if done.rows_affected() == 0 {
-        return Err(StoreError::NotFound("job"));
-    }
+    .map_err(db)?;
     Ok(())
 }
 
 async fn lock_message(tx: &mut Tx, id: MessageId) -> Result<Message> {
     let row = sqlx::query(&format!(
-        "SELECT {MESSAGE_COLUMNS} FROM messages WHERE id = $1 FOR UPDATE"
+        "SELECT {MESSAGE_COLS} FROM messages WHERE id = $1 FOR UPDATE"
     ))
     .bind(id.0)
     .fetch_optional(&mut **tx)
     .await
-    .map_err(db_err)?;
-    message(&row.ok_or(StoreError::NotFound("message"))?)
+    .map_err(db)?
+    .ok_or(StoreError::NotFound("message"))?;
+    rows::message(&row)
 }
 
 /// Update a message's delivery fields, append `message.updated` and commit.
@@ -137,7 +62,7 @@ async fn finish_message_update(
 ) -> Result<Message> {
     let row = sqlx::query(&format!(
         "UPDATE messages SET status = $2, external_id = COALESCE($3, external_id), error = $4 \
-         WHERE id = $1 RETURNING {MESSAGE_COLUMNS}"
+         WHERE id = $1 RETURNING {MESSAGE_COLS}"
     ))
     .bind(id.0)
     .bind(status.as_str())
@@ -145,9 +70,9 @@ async fn finish_message_update(
     .bind(error)
     .fetch_one(&mut *tx)
     .await
-    .map_err(map_err("message"))?;
-    let updated = message(&row)?;
-    append(
+    .map_err(db_referencing("message"))?;
+    let updated = rows::message(&row)?;
+    append_event(
         &mut tx,
         EventKind::MessageUpdated,
         updated.conversation_id,
@@ -156,7 +81,7 @@ async fn finish_message_update(
         now,
     )
     .await?;
-    tx.commit().await.map_err(db_err)?;
+    tx.commit().await.map_err(db)?;
     Ok(updated)
 }
 
@@ -168,97 +93,183 @@ async fn drop_job(tx: &mut Tx, job: JobId, message: MessageId) -> Result<()> {
         .bind(message.0)
         .execute(&mut **tx)
         .await
-        .map_err(db_err)?;
+        .map_err(db)?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound("job"));
     }
     Ok(())
 }
 
-pub(crate) async fn delivery_succeeded(
-    pool: &PgPool,
-    job: JobId,
-    id: MessageId,
-    external_id: Option<String>,
-) -> Result<Message> {
-    let now = Timestamp::now();
-    let mut tx = begin_writer(pool).await?;
-    lock_message(&mut tx, id).await?;
-    drop_job(&mut tx, job, id).await?;
-    finish_message_update(
-        tx,
-        id,
-        DeliveryStatus::Sent,
-        external_id.as_deref(),
-        None,
-        now,
-    )
-    .await
-}
-
-pub(crate) async fn delivery_failed(
-    pool: &PgPool,
-    job: JobId,
-    id: MessageId,
-    error: &str,
-    retry_at: Option<Timestamp>,
-) -> Result<Message> {
-    let now = Timestamp::now();
-    let mut tx = begin_writer(pool).await?;
-    lock_message(&mut tx, id).await?;
-    let status = match retry_at {
-        Some(at) => {
-            let done = sqlx::query(
-                "UPDATE jobs SET run_at = $2, locked_until = NULL, last_error = $3 \
-                 WHERE id = $1 AND message_id = $4",
-            )
-            .bind(job.0)
-            .bind(at.0)
-            .bind(error)
-            .bind(id.0)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_err)?;
-            if done.rows_affected() == 0 {
-                return Err(StoreError::NotFound("job"));
-            }
-            DeliveryStatus::Queued
+#[async_trait]
+impl JobStore for PgStore {
+    async fn claim_jobs(
+        &self,
+        kind: JobKind,
+        now: Timestamp,
+        lease: Duration,
+        limit: usize,
+    ) -> Result<Vec<Job>> {
+        if limit == 0 {
+            return Ok(Vec::new());
         }
-        None => {
-            drop_job(&mut tx, job, id).await?;
-            DeliveryStatus::Failed
-        }
-    };
-    finish_message_update(tx, id, status, None, Some(error), now).await
-}
-
-pub(crate) async fn retry_message(pool: &PgPool, id: MessageId) -> Result<Message> {
-    let now = Timestamp::now();
-    let mut tx = begin_writer(pool).await?;
-    let current = lock_message(&mut tx, id).await?;
-    if current.direction != Direction::Out || current.status != DeliveryStatus::Failed {
-        return Err(StoreError::Conflict(
-            "only a failed outbound message can be retried".into(),
-        ));
+        let rows = sqlx::query(&format!(
+            "UPDATE jobs SET attempts = attempts + 1, locked_until = $3 \
+             WHERE id IN ( \
+                 SELECT id FROM jobs \
+                 WHERE kind = $1 AND run_at <= $2 AND (locked_until IS NULL OR locked_until <= $2) \
+                 ORDER BY run_at, id LIMIT $4 \
+                 FOR UPDATE SKIP LOCKED) \
+             RETURNING {JOB_COLS}, run_at"
+        ))
+        .bind(kind.as_str())
+        .bind(now.0)
+        .bind(now.plus(lease).0)
+        .bind(sql_int(limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        let mut jobs = rows
+            .iter()
+            .map(|row| Ok((row.ts("run_at")?, rows::job(row)?)))
+            .collect::<Result<Vec<_>>>()?;
+        // RETURNING has no order of its own.
+        jobs.sort_by_key(|(run_at, job)| (*run_at, job.id));
+        Ok(jobs.into_iter().map(|(_, job)| job).collect())
     }
-    insert_job(
-        &mut tx,
-        JobKind::Deliver,
-        current.conversation_id,
-        current.id,
-        now,
-    )
-    .await?;
-    finish_message_update(tx, id, DeliveryStatus::Queued, None, None, now).await
-}
 
-pub(crate) async fn set_delivery_status(
-    pool: &PgPool,
-    id: MessageId,
-    status: DeliveryStatus,
-) -> Result<Message> {
-    let now = Timestamp::now();
-    let mut tx = begin_writer(pool).await?;
-    let current = lock_message(&mut tx, id).await?;
-    finish_message_update(tx, id, status, None, current.error.as_deref(), now).await
+    async fn next_job_at(&self, kind: JobKind) -> Result<Option<Timestamp>> {
+        let at: Option<i64> = sqlx::query_scalar(
+            "SELECT MIN(GREATEST(run_at, COALESCE(locked_until, run_at))) FROM jobs \
+             WHERE kind = $1",
+        )
+        .bind(kind.as_str())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(at.map(Timestamp))
+    }
+
+    async fn count_jobs(&self, kind: JobKind) -> Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM jobs WHERE kind = $1")
+            .bind(kind.as_str())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db)
+    }
+
+    async fn complete_job(&self, job: JobId) -> Result<()> {
+        let done = sqlx::query("DELETE FROM jobs WHERE id = $1")
+            .bind(job.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("job"));
+        }
+        Ok(())
+    }
+
+    async fn retry_job(&self, job: JobId, run_at: Timestamp, error: &str) -> Result<()> {
+        let done = sqlx::query(
+            "UPDATE jobs SET run_at = $2, locked_until = NULL, last_error = $3 WHERE id = $1",
+        )
+        .bind(job.0)
+        .bind(run_at.0)
+        .bind(error)
+        .execute(&self.pool)
+        .await
+        .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("job"));
+        }
+        Ok(())
+    }
+
+    async fn delivery_succeeded(
+        &self,
+        job: JobId,
+        message: MessageId,
+        external_id: Option<String>,
+    ) -> Result<Message> {
+        let now = Timestamp::now();
+        let mut tx = self.begin().await?;
+        lock_message(&mut tx, message).await?;
+        drop_job(&mut tx, job, message).await?;
+        finish_message_update(
+            tx,
+            message,
+            DeliveryStatus::Sent,
+            external_id.as_deref(),
+            None,
+            now,
+        )
+        .await
+    }
+
+    async fn delivery_failed(
+        &self,
+        job: JobId,
+        message: MessageId,
+        error: &str,
+        retry_at: Option<Timestamp>,
+    ) -> Result<Message> {
+        let now = Timestamp::now();
+        let mut tx = self.begin().await?;
+        lock_message(&mut tx, message).await?;
+        let status = match retry_at {
+            Some(at) => {
+                let done = sqlx::query(
+                    "UPDATE jobs SET run_at = $2, locked_until = NULL, last_error = $3 \
+                     WHERE id = $1 AND message_id = $4",
+                )
+                .bind(job.0)
+                .bind(at.0)
+                .bind(error)
+                .bind(message.0)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+                if done.rows_affected() == 0 {
+                    return Err(StoreError::NotFound("job"));
+                }
+                DeliveryStatus::Queued
+            }
+            None => {
+                drop_job(&mut tx, job, message).await?;
+                DeliveryStatus::Failed
+            }
+        };
+        finish_message_update(tx, message, status, None, Some(error), now).await
+    }
+
+    async fn retry_message(&self, message: MessageId) -> Result<Message> {
+        let now = Timestamp::now();
+        let mut tx = self.begin().await?;
+        let current = lock_message(&mut tx, message).await?;
+        if current.direction != Direction::Out || current.status != DeliveryStatus::Failed {
+            return Err(StoreError::Conflict(
+                "only a failed outbound message can be retried".into(),
+            ));
+        }
+        insert_job(
+            &mut tx,
+            JobKind::Deliver,
+            current.conversation_id,
+            current.id,
+            now,
+        )
+        .await?;
+        finish_message_update(tx, message, DeliveryStatus::Queued, None, None, now).await
+    }
+
+    async fn set_delivery_status(
+        &self,
+        message: MessageId,
+        status: DeliveryStatus,
+    ) -> Result<Message> {
+        let now = Timestamp::now();
+        let mut tx = self.begin().await?;
+        let current = lock_message(&mut tx, message).await?;
+        finish_message_update(tx, message, status, None, current.error.as_deref(), now).await
+    }
 }

@@ -12,13 +12,14 @@
 //! rather than per message. The total is counted over the same aggregate in the same statement, and
 //! the message texts are fetched for the page's rows only.
 
-use frontline_domain::{ConversationId, MessageId, Timestamp};
-use frontline_store::{Result, SearchHit, SearchQuery, SearchResults};
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use async_trait::async_trait;
+use frontline_domain::{ConversationId, MessageId};
+use frontline_store::rows::Columns;
+use frontline_store::{Result, SearchHit, SearchQuery, SearchResults, SearchStore};
+use sqlx::{Postgres, QueryBuilder};
 
-use crate::error::db_err;
-use crate::events::limit_i64;
-use crate::rows::get;
+use crate::error::db;
+use crate::{PgStore, sql_int};
 
 /// The text handed to `plainto_tsquery`. NUL cannot be sent in a PostgreSQL text value; it is no word
 /// character either, so dropping it changes nothing about what matches.
@@ -60,63 +61,66 @@ fn push_hits(q: &mut QueryBuilder<'_, Postgres>, query: &SearchQuery, text: Stri
     q.push(") ");
 }
 
-pub(crate) async fn search_messages(pool: &PgPool, query: &SearchQuery) -> Result<SearchResults> {
-    let nothing = SearchResults {
-        total_conversations: 0,
-        hits: Vec::new(),
-    };
-    let text = tsquery_text(&query.terms);
-    if query.terms.is_empty()
-        || text.trim().is_empty()
-        || query.account_ids.as_ref().is_some_and(Vec::is_empty)
-    {
-        return Ok(nothing);
-    }
+#[async_trait]
+impl SearchStore for PgStore {
+    async fn search_messages(&self, query: &SearchQuery) -> Result<SearchResults> {
+        let nothing = SearchResults {
+            total_conversations: 0,
+            hits: Vec::new(),
+        };
+        let text = tsquery_text(&query.terms);
+        if query.terms.is_empty()
+            || text.trim().is_empty()
+            || query.account_ids.as_ref().is_some_and(Vec::is_empty)
+        {
+            return Ok(nothing);
+        }
 
-    let mut q = QueryBuilder::<Postgres>::new("");
-    push_hits(&mut q, query, text);
-    // One round trip whatever the page: the total row always exists (LEFT JOINs), with NULLs when the
-    // page is past the end. `hits` is referenced twice and so computed once.
-    q.push(
-        "SELECT t.total, p.conversation_id, p.message_id, m.text, m.created_at \
+        let mut q = QueryBuilder::<Postgres>::new("");
+        push_hits(&mut q, query, text);
+        // One round trip whatever the page: the total row always exists (LEFT JOINs), with NULLs when the
+        // page is past the end. `hits` is referenced twice and so computed once.
+        q.push(
+            "SELECT t.total, p.conversation_id, p.message_id, m.text, m.created_at \
          FROM (SELECT COUNT(*) AS total FROM hits) t \
          LEFT JOIN LATERAL ( \
              SELECT conversation_id, message_id FROM hits ORDER BY message_id DESC LIMIT ",
-    )
-    .push_bind(limit_i64(query.limit))
-    .push(" OFFSET ")
-    .push_bind(limit_i64(query.offset))
-    .push(
-        ") p ON TRUE \
+        )
+        .push_bind(sql_int(query.limit))
+        .push(" OFFSET ")
+        .push_bind(sql_int(query.offset))
+        .push(
+            ") p ON TRUE \
          LEFT JOIN messages m ON m.id = p.message_id \
          ORDER BY p.message_id DESC",
-    );
-    // Not a cached prepared statement: the selectivity of the terms decides the plan, so it must be
-    // planned with the actual values every time instead of switching to a generic plan.
-    let rows = q
-        .build()
-        .persistent(false)
-        .fetch_all(pool)
-        .await
-        .map_err(db_err)?;
-    let total_conversations = match rows.first() {
-        Some(row) => get::<i64>(row, "total")?,
-        None => 0,
-    };
-    let mut hits = Vec::with_capacity(rows.len());
-    for row in &rows {
-        let Some(message_id) = get::<Option<i64>>(row, "message_id")? else {
-            continue;
+        );
+        // Not a cached prepared statement: the selectivity of the terms decides the plan, so it must be
+        // planned with the actual values every time instead of switching to a generic plan.
+        let rows = q
+            .build()
+            .persistent(false)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db)?;
+        let total_conversations = match rows.first() {
+            Some(row) => row.int("total")?,
+            None => 0,
         };
-        hits.push(SearchHit {
-            conversation_id: ConversationId(get(row, "conversation_id")?),
-            message_id: MessageId(message_id),
-            text: get(row, "text")?,
-            created_at: Timestamp(get(row, "created_at")?),
-        });
+        let mut hits = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let Some(message_id) = row.opt_int("message_id")? else {
+                continue;
+            };
+            hits.push(SearchHit {
+                conversation_id: ConversationId(row.int("conversation_id")?),
+                message_id: MessageId(message_id),
+                text: row.text("text")?,
+                created_at: row.ts("created_at")?,
+            });
+        }
+        Ok(SearchResults {
+            total_conversations,
+            hits,
+        })
     }
-    Ok(SearchResults {
-        total_conversations,
-        hits,
-    })
 }

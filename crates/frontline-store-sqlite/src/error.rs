@@ -1,16 +1,7 @@
-//! Mapping SQLite failures onto [`StoreError`], so that callers see `Conflict` for constraint clashes
-//! and `Backend` only for real database trouble.
+//! Mapping SQLite failures onto [`StoreError`], so that callers see `Conflict` for constraint clashes,
+//! `NotFound` for a missing referenced row, and `Backend` only for real database trouble.
 
 use frontline_store::StoreError;
-
-/// Something stored cannot be read back into a domain value (a bug or a hand-edited database).
-#[derive(Debug, thiserror::Error)]
-#[error("unreadable row: {0}")]
-pub(crate) struct Corrupt(String);
-
-pub(crate) fn corrupt(why: impl Into<String>) -> StoreError {
-    StoreError::backend(Corrupt(why.into()))
-}
 
 /// Unique violations become `Conflict` (duplicate login, an external message id used twice); anything
 /// else is a backend failure.
@@ -21,4 +12,13 @@ pub(crate) fn db(e: sqlx::Error) -> StoreError {
         return StoreError::Conflict(d.message().to_owned());
     }
     StoreError::backend(e)
+}
+
+/// Like [`db`], for a statement whose foreign key points at `what`: a violation means that row is
+/// missing.
+pub(crate) fn db_referencing(what: &'static str) -> impl Fn(sqlx::Error) -> StoreError {
+    move |e| match &e {
+        sqlx::Error::Database(d) if d.is_foreign_key_violation() => StoreError::NotFound(what),
+        _ => db(e),
+    }
 }

@@ -1,38 +1,20 @@
-//! The knowledge base as stored (categories and articles) and the record of the bot's decisions.
+//! The knowledge base as stored: categories and articles.
 //!
 //! None of this appends events. Writes still go through the single write connection in a
 //! `BEGIN IMMEDIATE` transaction: with no other writer, "read the stored row, compare in Rust, write
-//! only what changed" needs no row locks, and [`import_kb`] reuses exactly the steps of the single
-//! upserts inside its one transaction, so an import and an editor's save can never disagree about what
-//! counts as a change.
-
-use frontline_domain::{
-    ConversationId, DecisionCount, DecisionRecord, KbArticle, KbArticleDraft, KbCategory,
-    KbCategoryDraft, KbImport, KbImportStats, KbWrite, NewDecisionRecord, Timestamp,
-};
-use frontline_store::{Result, StoreError};
+//! only what changed" needs no row locks, and `import_kb` reuses exactly the steps of the single
+//! upserts inside its one transaction, so an import and an editor's save can never disagree about
+//! what counts as a change.
 
 use crate::error::db;
-use crate::rows::{self, DECISION_COLS, KB_ARTICLE_COLS, KB_CATEGORY_COLS, strings_to_json};
-use crate::{SqliteStore, Tx, sql_int};
-
-// ---- categories ---------------------------------------------------------------------------------
-
-pub(crate) async fn list_kb_categories(s: &SqliteStore) -> Result<Vec<KbCategory>> {
-    let sql = format!("SELECT {KB_CATEGORY_COLS} FROM kb_categories ORDER BY key");
-    let rows = sqlx::query(&sql).fetch_all(&s.read).await.map_err(db)?;
-    rows.iter().map(rows::kb_category).collect()
-}
-
-pub(crate) async fn upsert_kb_category(
-    s: &SqliteStore,
-    draft: KbCategoryDraft,
-) -> Result<(KbCategory, KbWrite)> {
-    let mut tx = s.begin().await?;
-    let written = put_category(&mut tx, &draft, Timestamp::now()).await?;
-    tx.commit().await.map_err(db)?;
-    Ok(written)
-}
+use crate::{SqliteStore, Tx};
+use async_trait::async_trait;
+use frontline_domain::{
+    KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite,
+    Timestamp,
+};
+use frontline_store::rows::{self, KB_ARTICLE_COLS, KB_CATEGORY_COLS};
+use frontline_store::{KnowledgeStore, Result, StoreError, stored};
 
 async fn load_category(tx: &mut Tx, key: &str) -> Result<Option<KbCategory>> {
     let sql = format!("SELECT {KB_CATEGORY_COLS} FROM kb_categories WHERE key = ?");
@@ -77,29 +59,6 @@ async fn put_category(
     Ok((rows::kb_category(&row)?, write))
 }
 
-pub(crate) async fn delete_kb_category(s: &SqliteStore, key: &str) -> Result<()> {
-    let mut tx = s.begin().await?;
-    if load_category(&mut tx, key).await?.is_none() {
-        return Err(StoreError::NotFound("category"));
-    }
-    let articles: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM kb_articles WHERE category = ?")
-        .bind(key)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(db)?;
-    if articles > 0 {
-        return Err(StoreError::Conflict(format!(
-            "the category has {articles} articles; move or delete them first"
-        )));
-    }
-    sqlx::query("DELETE FROM kb_categories WHERE key = ?")
-        .bind(key)
-        .execute(&mut *tx)
-        .await
-        .map_err(db)?;
-    tx.commit().await.map_err(db)
-}
-
 async fn category_exists(tx: &mut Tx, key: &str) -> Result<()> {
     let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM kb_categories WHERE key = ?")
         .bind(key)
@@ -107,56 +66,6 @@ async fn category_exists(tx: &mut Tx, key: &str) -> Result<()> {
         .await
         .map_err(db)?;
     found.map(|_| ()).ok_or(StoreError::NotFound("category"))
-}
-
-// ---- articles -----------------------------------------------------------------------------------
-
-pub(crate) async fn list_kb_articles(
-    s: &SqliteStore,
-    category: Option<&str>,
-) -> Result<Vec<KbArticle>> {
-    let sql = format!(
-        "SELECT {KB_ARTICLE_COLS} FROM kb_articles WHERE ?1 IS NULL OR category = ?1 ORDER BY key"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(category)
-        .fetch_all(&s.read)
-        .await
-        .map_err(db)?;
-    // An empty list of an unknown category would hide a typo in the caller: say it does not exist.
-    if rows.is_empty()
-        && let Some(key) = category
-    {
-        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM kb_categories WHERE key = ?")
-            .bind(key)
-            .fetch_optional(&s.read)
-            .await
-            .map_err(db)?;
-        if found.is_none() {
-            return Err(StoreError::NotFound("category"));
-        }
-    }
-    rows.iter().map(rows::kb_article).collect()
-}
-
-pub(crate) async fn kb_article(s: &SqliteStore, key: &str) -> Result<Option<KbArticle>> {
-    let sql = format!("SELECT {KB_ARTICLE_COLS} FROM kb_articles WHERE key = ?");
-    let row = sqlx::query(&sql)
-        .bind(key)
-        .fetch_optional(&s.read)
-        .await
-        .map_err(db)?;
-    row.as_ref().map(rows::kb_article).transpose()
-}
-
-pub(crate) async fn upsert_kb_article(
-    s: &SqliteStore,
-    draft: KbArticleDraft,
-) -> Result<(KbArticle, KbWrite)> {
-    let mut tx = s.begin().await?;
-    let written = put_article(&mut tx, &draft, Timestamp::now()).await?;
-    tx.commit().await.map_err(db)?;
-    Ok(written)
 }
 
 /// Whether storing `draft` over `stored` would change nothing.
@@ -208,7 +117,7 @@ async fn put_article(
         .bind(&draft.category)
         .bind(&draft.title)
         .bind(&draft.body)
-        .bind(strings_to_json(&draft.tags)?)
+        .bind(stored::strings_to_json(&draft.tags)?)
         .bind(draft.published)
         .bind(now.0)
         .bind(&draft.key)
@@ -225,131 +134,121 @@ async fn put_article(
     Ok((rows::kb_article(&row)?, write))
 }
 
-pub(crate) async fn delete_kb_article(s: &SqliteStore, key: &str) -> Result<KbArticle> {
-    let sql = format!("DELETE FROM kb_articles WHERE key = ? RETURNING {KB_ARTICLE_COLS}");
-    let row = sqlx::query(&sql)
-        .bind(key)
-        .fetch_optional(&s.write)
-        .await
-        .map_err(db)?
-        .ok_or(StoreError::NotFound("article"))?;
-    rows::kb_article(&row)
-}
+#[async_trait]
+impl KnowledgeStore for SqliteStore {
+    // ---- categories --------------------------------------------------------------------
+    async fn list_kb_categories(&self) -> Result<Vec<KbCategory>> {
+        let sql = format!("SELECT {KB_CATEGORY_COLS} FROM kb_categories ORDER BY key");
+        let rows = sqlx::query(&sql).fetch_all(&self.read).await.map_err(db)?;
+        rows.iter().map(rows::kb_category).collect()
+    }
 
-pub(crate) async fn import_kb(s: &SqliteStore, import: KbImport) -> Result<KbImportStats> {
-    let now = Timestamp::now();
-    let mut stats = KbImportStats::default();
-    let mut tx = s.begin().await?;
-    for draft in &import.categories {
-        match put_category(&mut tx, draft, now).await?.1 {
-            KbWrite::Created => stats.categories_created += 1,
-            KbWrite::Updated => stats.categories_updated += 1,
-            KbWrite::Unchanged => {}
+    async fn upsert_kb_category(&self, draft: KbCategoryDraft) -> Result<(KbCategory, KbWrite)> {
+        let mut tx = self.begin().await?;
+        let written = put_category(&mut tx, &draft, Timestamp::now()).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(written)
+    }
+
+    async fn delete_kb_category(&self, key: &str) -> Result<()> {
+        let mut tx = self.begin().await?;
+        if load_category(&mut tx, key).await?.is_none() {
+            return Err(StoreError::NotFound("category"));
         }
-    }
-    // Any error returns before the commit; dropping the transaction rolls back the categories too.
-    for draft in &import.articles {
-        match put_article(&mut tx, draft, now).await?.1 {
-            KbWrite::Created => stats.articles_created += 1,
-            KbWrite::Updated => stats.articles_updated += 1,
-            KbWrite::Unchanged => stats.articles_unchanged += 1,
+        let articles: i64 =
+            sqlx::query_scalar("SELECT COUNT(*) FROM kb_articles WHERE category = ?")
+                .bind(key)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(db)?;
+        if articles > 0 {
+            return Err(StoreError::Conflict(format!(
+                "the category has {articles} articles; move or delete them first"
+            )));
         }
-    }
-    tx.commit().await.map_err(db)?;
-    Ok(stats)
-}
-
-// ---- bot decisions ------------------------------------------------------------------------------
-
-pub(crate) async fn record_decision(
-    s: &SqliteStore,
-    new: NewDecisionRecord,
-) -> Result<DecisionRecord> {
-    let mut tx = s.begin().await?;
-    let conversation: Option<i64> = sqlx::query_scalar("SELECT id FROM conversations WHERE id = ?")
-        .bind(new.conversation_id.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(db)?;
-    if conversation.is_none() {
-        return Err(StoreError::NotFound("conversation"));
-    }
-    let sql = format!(
-        "INSERT INTO bot_decisions (conversation_id, message_id, action, stage, intent, \
-         confidence, reason, article_ids, latency_us, note, trace, created_at) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {DECISION_COLS}"
-    );
-    let row = sqlx::query(&sql)
-        .bind(new.conversation_id.0)
-        .bind(new.message_id.0)
-        .bind(new.action.as_str())
-        .bind(new.stage.map(|s| s.as_str()))
-        .bind(&new.intent)
-        .bind(new.confidence)
-        .bind(new.reason.map(|r| r.as_str()))
-        .bind(strings_to_json(&new.article_ids)?)
-        .bind(new.latency_us)
-        .bind(&new.note)
-        .bind(&new.trace)
-        .bind(Timestamp::now().0)
-        .fetch_one(&mut *tx)
-        .await
-        .map_err(|e| match &e {
-            // The conversation was found above in this transaction, so the message is what is missing.
-            sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                StoreError::NotFound("message")
-            }
-            _ => db(e),
-        })?;
-    let record = rows::decision(&row)?;
-    tx.commit().await.map_err(db)?;
-    Ok(record)
-}
-
-pub(crate) async fn list_decisions(
-    s: &SqliteStore,
-    conversation: ConversationId,
-    limit: usize,
-) -> Result<Vec<DecisionRecord>> {
-    let sql = format!(
-        "SELECT {DECISION_COLS} FROM bot_decisions WHERE conversation_id = ? \
-         ORDER BY id DESC LIMIT ?"
-    );
-    let rows = sqlx::query(&sql)
-        .bind(conversation.0)
-        .bind(sql_int(limit))
-        .fetch_all(&s.read)
-        .await
-        .map_err(db)?;
-    if rows.is_empty() {
-        let found: Option<i64> = sqlx::query_scalar("SELECT id FROM conversations WHERE id = ?")
-            .bind(conversation.0)
-            .fetch_optional(&s.read)
+        sqlx::query("DELETE FROM kb_categories WHERE key = ?")
+            .bind(key)
+            .execute(&mut *tx)
             .await
             .map_err(db)?;
-        if found.is_none() {
-            return Err(StoreError::NotFound("conversation"));
-        }
+        tx.commit().await.map_err(db)
     }
-    let mut decisions = rows
-        .iter()
-        .map(rows::decision)
-        .collect::<Result<Vec<_>>>()?;
-    decisions.reverse();
-    Ok(decisions)
-}
 
-pub(crate) async fn decision_counts(
-    s: &SqliteStore,
-    since: Timestamp,
-) -> Result<Vec<DecisionCount>> {
-    let rows = sqlx::query(
-        "SELECT intent, action, COUNT(*) AS count FROM bot_decisions WHERE created_at >= ? \
-         GROUP BY intent, action ORDER BY intent NULLS FIRST, action",
-    )
-    .bind(since.0)
-    .fetch_all(&s.read)
-    .await
-    .map_err(db)?;
-    rows.iter().map(rows::decision_count).collect()
+    // ---- articles --------------------------------------------------------------------
+    async fn list_kb_articles(&self, category: Option<&str>) -> Result<Vec<KbArticle>> {
+        let sql = format!(
+            "SELECT {KB_ARTICLE_COLS} FROM kb_articles WHERE ?1 IS NULL OR category = ?1 ORDER BY key"
+        );
+        let rows = sqlx::query(&sql)
+            .bind(category)
+            .fetch_all(&self.read)
+            .await
+            .map_err(db)?;
+        // An empty list of an unknown category would hide a typo in the caller: say it does not exist.
+        if rows.is_empty()
+            && let Some(key) = category
+        {
+            let found: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM kb_categories WHERE key = ?")
+                    .bind(key)
+                    .fetch_optional(&self.read)
+                    .await
+                    .map_err(db)?;
+            if found.is_none() {
+                return Err(StoreError::NotFound("category"));
+            }
+        }
+        rows.iter().map(rows::kb_article).collect()
+    }
+
+    async fn kb_article(&self, key: &str) -> Result<Option<KbArticle>> {
+        let sql = format!("SELECT {KB_ARTICLE_COLS} FROM kb_articles WHERE key = ?");
+        let row = sqlx::query(&sql)
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(rows::kb_article).transpose()
+    }
+
+    async fn upsert_kb_article(&self, draft: KbArticleDraft) -> Result<(KbArticle, KbWrite)> {
+        let mut tx = self.begin().await?;
+        let written = put_article(&mut tx, &draft, Timestamp::now()).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(written)
+    }
+
+    async fn delete_kb_article(&self, key: &str) -> Result<KbArticle> {
+        let sql = format!("DELETE FROM kb_articles WHERE key = ? RETURNING {KB_ARTICLE_COLS}");
+        let row = sqlx::query(&sql)
+            .bind(key)
+            .fetch_optional(&self.write)
+            .await
+            .map_err(db)?
+            .ok_or(StoreError::NotFound("article"))?;
+        rows::kb_article(&row)
+    }
+
+    async fn import_kb(&self, import: KbImport) -> Result<KbImportStats> {
+        let now = Timestamp::now();
+        let mut stats = KbImportStats::default();
+        let mut tx = self.begin().await?;
+        for draft in &import.categories {
+            match put_category(&mut tx, draft, now).await?.1 {
+                KbWrite::Created => stats.categories_created += 1,
+                KbWrite::Updated => stats.categories_updated += 1,
+                KbWrite::Unchanged => {}
+            }
+        }
+        // Any error returns before the commit; dropping the transaction rolls back the categories too.
+        for draft in &import.articles {
+            match put_article(&mut tx, draft, now).await?.1 {
+                KbWrite::Created => stats.articles_created += 1,
+                KbWrite::Updated => stats.articles_updated += 1,
+                KbWrite::Unchanged => stats.articles_unchanged += 1,
+            }
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(stats)
+    }
 }

@@ -1,23 +1,12 @@
-//! Full-text search over messages with FTS5.
-//!
-//! The index holds `messages.search_terms`, the stemmed terms of `frontline_text`, so a query is just
-//! the AND of its terms. Each term is bound as one quoted FTS5 string: quotes inside are doubled, so
-//! nothing a user types can become FTS5 syntax (`OR`, `NEAR`, `*`, column filters), and NUL
-//! characters, which would cut the expression short, become spaces.
-//!
-//! Plan: the FTS match yields message rowids; grouping them by conversation with `MAX(id)` gives each
-//! conversation's newest matching message in one pass, and the count of those groups is
-//! `total_conversations`. Conversations are joined only when the lead filter needs them, once per
-//! group rather than per message (the account filter is on the message row itself); message texts
-//! are read only for the page. At a million messages a term found in a third of them costs a few
-//! hundred milliseconds, dominated by the rowid lookups of the grouping.
-
-use frontline_domain::{ConversationId, MessageId, Timestamp};
-use frontline_store::{Result, SearchHit, SearchQuery, SearchResults};
-use sqlx::{QueryBuilder, Row, Sqlite};
+//! Full-text search over FTS5 on terms precomputed by `frontline-text`, so that the word forms
+//! matched here are exactly the PostgreSQL backend's.
 
 use crate::error::db;
 use crate::{SqliteStore, sql_int};
+use async_trait::async_trait;
+use frontline_domain::{ConversationId, MessageId, Timestamp};
+use frontline_store::{Result, SearchHit, SearchQuery, SearchResults, SearchStore};
+use sqlx::{QueryBuilder, Row, Sqlite};
 
 /// The FTS5 MATCH expression for `terms` (implicit AND), or `None` when nothing can match.
 pub(crate) fn fts_query(terms: &[String]) -> Option<String> {
@@ -32,90 +21,94 @@ pub(crate) fn fts_query(terms: &[String]) -> Option<String> {
     Some(quoted.join(" "))
 }
 
-pub(crate) async fn search_messages(s: &SqliteStore, q: &SearchQuery) -> Result<SearchResults> {
-    let nothing = SearchResults {
-        total_conversations: 0,
-        hits: Vec::new(),
-    };
-    let Some(matcher) = fts_query(&q.terms) else {
-        return Ok(nothing);
-    };
-    if q.account_ids.as_ref().is_some_and(|ids| ids.is_empty()) {
-        return Ok(nothing);
-    }
+#[async_trait]
+impl SearchStore for SqliteStore {
+    async fn search_messages(&self, query: &SearchQuery) -> Result<SearchResults> {
+        let q = query;
+        let nothing = SearchResults {
+            total_conversations: 0,
+            hits: Vec::new(),
+        };
+        let Some(matcher) = fts_query(&q.terms) else {
+            return Ok(nothing);
+        };
+        if q.account_ids.as_ref().is_some_and(|ids| ids.is_empty()) {
+            return Ok(nothing);
+        }
 
-    // One read transaction, so that the page and (when needed) the separate count see the same data.
-    let mut conn = s.read.begin().await.map_err(db)?;
+        // One read transaction, so that the page and (when needed) the separate count see the same data.
+        let mut conn = self.read.begin().await.map_err(db)?;
 
-    let hits_cte = |b: &mut QueryBuilder<'_, Sqlite>| {
-        b.push(
-            "WITH hits AS MATERIALIZED ( \
-             SELECT g.cid, g.mid FROM ( \
-                 SELECT m.conversation_id AS cid, MAX(m.id) AS mid \
-                 FROM messages_fts f JOIN messages m ON m.id = f.rowid \
-                 WHERE messages_fts MATCH ",
-        )
-        .push_bind(matcher.clone());
-        if let Some(ids) = &q.account_ids {
-            b.push(" AND m.account_id IN (");
-            let mut list = b.separated(", ");
-            for id in ids {
-                list.push_bind(id.0);
+        let hits_cte = |b: &mut QueryBuilder<'_, Sqlite>| {
+            b.push(
+                "WITH hits AS MATERIALIZED ( \
+                 SELECT g.cid, g.mid FROM ( \
+                     SELECT m.conversation_id AS cid, MAX(m.id) AS mid \
+                     FROM messages_fts f JOIN messages m ON m.id = f.rowid \
+                     WHERE messages_fts MATCH ",
+            )
+            .push_bind(matcher.clone());
+            if let Some(ids) = &q.account_ids {
+                b.push(" AND m.account_id IN (");
+                let mut list = b.separated(", ");
+                for id in ids {
+                    list.push_bind(id.0);
+                }
+                b.push(")");
             }
-            b.push(")");
-        }
-        b.push(" GROUP BY m.conversation_id) g");
-        // The lead is a property of the conversation: filter the groups, not every matching message.
-        if let Some(lead) = q.lead {
-            b.push(" JOIN conversations c ON c.id = g.cid WHERE c.lead = ")
-                .push_bind(lead.as_str());
-        }
-        b.push(") ");
-    };
+            b.push(" GROUP BY m.conversation_id) g");
+            // The lead is a property of the conversation: filter the groups, not every matching message.
+            if let Some(lead) = q.lead {
+                b.push(" JOIN conversations c ON c.id = g.cid WHERE c.lead = ")
+                    .push_bind(lead.as_str());
+            }
+            b.push(") ");
+        };
 
-    // Sort and cut the page before touching message texts, so only `limit` rows are read.
-    let mut page = QueryBuilder::<Sqlite>::new("");
-    hits_cte(&mut page);
-    page.push(", page AS MATERIALIZED (SELECT cid, mid FROM hits ORDER BY mid DESC LIMIT ")
-        .push_bind(sql_int(q.limit))
-        .push(" OFFSET ")
-        .push_bind(sql_int(q.offset))
-        .push(
-            ") SELECT p.cid, p.mid, m.text, m.created_at, (SELECT COUNT(*) FROM hits) AS total \
-             FROM page p JOIN messages m ON m.id = p.mid ORDER BY p.mid DESC",
-        );
-    let rows = page.build().fetch_all(&mut *conn).await.map_err(db)?;
+        // Sort and cut the page before touching message texts, so only `limit` rows are read.
+        let mut page = QueryBuilder::<Sqlite>::new("");
+        hits_cte(&mut page);
+        page.push(", page AS MATERIALIZED (SELECT cid, mid FROM hits ORDER BY mid DESC LIMIT ")
+            .push_bind(sql_int(q.limit))
+            .push(" OFFSET ")
+            .push_bind(sql_int(q.offset))
+            .push(
+                ") SELECT p.cid, p.mid, m.text, m.created_at, (SELECT COUNT(*) FROM hits) AS total \
+                 FROM page p JOIN messages m ON m.id = p.mid ORDER BY p.mid DESC",
+            );
+        let rows = page.build().fetch_all(&mut *conn).await.map_err(db)?;
 
-    let total = match rows.first() {
-        Some(row) => row.try_get::<i64, _>("total").map_err(db)?,
-        // A page past the end (or a zero limit) carries no count: ask for it alone.
-        None => {
-            let mut count = QueryBuilder::<Sqlite>::new("");
-            hits_cte(&mut count);
-            count.push("SELECT COUNT(*) FROM hits");
-            count
-                .build_query_scalar::<i64>()
-                .fetch_one(&mut *conn)
-                .await
-                .map_err(db)?
-        }
-    };
-    let hits = rows
-        .iter()
-        .map(|r| {
-            Ok(SearchHit {
-                conversation_id: ConversationId(r.try_get("cid").map_err(db)?),
-                message_id: MessageId(r.try_get("mid").map_err(db)?),
-                text: r.try_get("text").map_err(db)?,
-                created_at: Timestamp(r.try_get("created_at").map_err(db)?),
+        let total = match rows.first() {
+            Some(row) => row.try_get::<i64, _>("total").map_err(db)?,
+            // A page past the end (or a zero limit) carries no count: ask for it alone.
+            None => {
+                let mut count = QueryBuilder::<Sqlite>::new("");
+                hits_cte(&mut count);
+                count.push("SELECT COUNT(*) FROM hits");
+                count
+                    .build_query_scalar::<i64>()
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(db)?
+            }
+        };
+        let hits = rows
+            .iter()
+            .map(|r| {
+                Ok(SearchHit {
+                    conversation_id: ConversationId(r.try_get("cid").map_err(db)?),
+                    message_id: MessageId(r.try_get("mid").map_err(db)?),
+                    text: r.try_get("text").map_err(db)?,
+                    created_at: Timestamp(r.try_get("created_at").map_err(db)?),
+                })
             })
+            .collect::<Result<Vec<_>>>()?;
+        conn.commit().await.map_err(db)?;
+        Ok(SearchResults {
+            total_conversations: total,
+            hits,
         })
-        .collect::<Result<Vec<_>>>()?;
-    conn.commit().await.map_err(db)?;
-    Ok(SearchResults {
-        total_conversations: total,
-        hits,
-    })
+    }
 }
 
 #[cfg(test)]
@@ -137,7 +130,7 @@ mod tests {
     #[tokio::test]
     async fn hostile_terms_do_not_become_fts_syntax() {
         use frontline_domain::{AccountKind, CustomerProfile, InboundMessage, NewAccount};
-        use frontline_store::Store;
+        use frontline_store::prelude::*;
 
         let store = SqliteStore::connect("sqlite::memory:").await.unwrap();
         let acc = store
@@ -175,32 +168,36 @@ mod tests {
             ..SearchQuery::default()
         };
         // As one raw term it is the phrase "a or b", which only the first message contains.
-        let r = search_messages(&store, &raw(r#""a" OR b*"#)).await.unwrap();
+        let r = store.search_messages(&raw(r#""a" OR b*"#)).await.unwrap();
         assert_eq!(r.total_conversations, 1);
         assert_eq!(r.hits[0].text, "a or b");
         // Prefix and boolean operators are plain words.
         assert_eq!(
-            search_messages(&store, &raw("b*"))
+            store
+                .search_messages(&raw("b*"))
                 .await
                 .unwrap()
                 .total_conversations,
             1
         );
         assert_eq!(
-            search_messages(&store, &raw("br*"))
+            store
+                .search_messages(&raw("br*"))
                 .await
                 .unwrap()
                 .total_conversations,
             0
         );
         assert_eq!(
-            search_messages(&store, &raw("NOT"))
+            store
+                .search_messages(&raw("NOT"))
                 .await
                 .unwrap()
                 .total_conversations,
             0
         );
-        let r = search_messages(&store, &raw("search_terms : alpha"))
+        let r = store
+            .search_messages(&raw("search_terms : alpha"))
             .await
             .unwrap();
         assert_eq!(r.total_conversations, 0);
@@ -214,7 +211,8 @@ mod scale {
     use std::time::Instant;
 
     use frontline_domain::{AccountKind, Author, CustomerProfile, Lead, NewAccount, Timestamp};
-    use frontline_store::{ImportedMessage, SearchQuery, Store};
+    use frontline_store::prelude::*;
+    use frontline_store::{ImportedMessage, SearchQuery};
 
     use crate::SqliteStore;
 
