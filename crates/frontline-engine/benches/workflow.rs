@@ -35,7 +35,7 @@ fn main() {
     let mut passes = 0;
     while passes < 2 || measured < Duration::from_secs(3) {
         for case in &cases {
-            let effects = bot.effects(None, case.script.stubs());
+            let effects = bot.effects(&[], case.script.stubs());
             let mut input = TurnInput {
                 channel: "api".into(),
                 ..TurnInput::default()

@@ -7,10 +7,12 @@
 //! The bot ([`Bot`]) and the channels ([`ChannelSender`]) are ports: this crate defines what it needs from
 //! them, `frontline-engine` and `frontline-channels` provide it.
 
+mod backoff;
 mod ports;
 mod usecases;
 mod workers;
 
+pub use backoff::Backoff;
 pub use ports::*;
 pub use usecases::*;
 pub use workers::*;

@@ -5,10 +5,12 @@ use std::{collections::HashMap, sync::Arc, time::Duration};
 use async_trait::async_trait;
 use frontline_domain::{
     Account, AccountKind, ConversationView, DecisionAction, DecisionRecord, DecisionStage,
-    HandoffContext, HandoffReason, Message, Slots,
+    FlowChange, HandoffContext, HandoffReason, Integration, Message, Slots, WorkflowId,
 };
 
-/// Everything the bot may look at when a customer writes.
+/// Everything the bot may look at when a customer writes. The worker loads all of it, so the bot
+/// itself reads no store: it is a pure function of this input (plus the HTTP calls a workflow's
+/// Action nodes and the language model make through their own ports).
 #[derive(Debug, Clone)]
 pub struct BotInput {
     pub conversation: ConversationView,
@@ -19,6 +21,22 @@ pub struct BotInput {
     /// The bot's recent decisions in this conversation, oldest first: how many clarifying
     /// questions in a row were asked, which value is awaited.
     pub recent_decisions: Vec<DecisionRecord>,
+    /// The workflow the conversation runs on, when its account chose one that is published.
+    pub workflow: Option<WorkflowInput>,
+}
+
+/// A workflow version to run one message through, and where the conversation stands in it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WorkflowInput {
+    pub workflow_id: WorkflowId,
+    /// The version the conversation runs: the one it started on, or the published one.
+    pub version: i32,
+    /// That version's document (JSON).
+    pub document: String,
+    /// The interpreter's stored state when the conversation is mid-way through this workflow.
+    pub state: Option<String>,
+    /// What the workflow's Action nodes may call (base URLs and secret headers).
+    pub integrations: Vec<Integration>,
 }
 
 /// The bot's decision for one customer message.
@@ -68,11 +86,13 @@ impl DecisionTrace {
     }
 }
 
-/// A decision with its trace.
+/// A decision with its trace and what it does to the conversation's place in its workflow; the
+/// worker applies all of it in one transaction.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BotOutcome {
     pub decision: BotDecision,
     pub trace: DecisionTrace,
+    pub flow: FlowChange,
 }
 
 /// The dialog engine as the lifecycle sees it.
@@ -100,6 +120,7 @@ impl Bot for NoBot {
                 farewell: None,
             },
             trace: DecisionTrace::new(DecisionAction::Handoff, None),
+            flow: FlowChange::Keep,
         }
     }
 }
@@ -141,7 +162,7 @@ pub enum SendError {
 /// A channel adapter's sending side.
 #[async_trait]
 pub trait ChannelSender: Send + Sync + std::fmt::Debug + 'static {
-    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError>;
+    async fn deliver(&self, delivery: &Delivery) -> Result<Sent, SendError>;
 }
 
 /// The channel adapters by account kind.

@@ -140,12 +140,12 @@ impl Lifecycle {
         text: &str,
         attachments: Vec<Attachment>,
     ) -> Result<Queued> {
-        self.send(Author::Operator(operator), conversation, text, attachments)
+        self.queue_message(Author::Operator(operator), conversation, text, attachments)
             .await
     }
 
-    /// Queue a message on behalf of `author`.
-    pub async fn send(
+    /// Queue a message on behalf of `author` for the outbox to deliver.
+    pub async fn queue_message(
         &self,
         author: Author,
         conversation: ConversationId,

@@ -5,22 +5,27 @@
 //! order, different conversations concurrently), then sleep until the next job is due, a wake-up signal
 //! arrives, or the poll interval passes. A job whose worker died comes back when its lease expires, which
 //! is what makes the queues survive restarts.
+//!
+//! A bot turn reads everything the bot needs first (history, recent decisions, the workflow version
+//! and flow state), lets the bot decide without touching the store, and then applies the whole
+//! outcome — decision, what it learned, reply, handoff, flow state, and the job itself — with ONE
+//! store call in one transaction. A crash at any point leaves either the whole turn or none of it,
+//! and a turn is never applied twice: the job's deletion is part of it.
 
 use std::{collections::BTreeMap, sync::Arc, time::Duration};
 
 use frontline_domain::{
-    Author, DecisionAction, DecisionStage, HandoffContext, HandoffReason, Lead, NewDecisionRecord,
-    OperatorId, Timestamp,
+    Author, DecisionAction, DecisionStage, FlowChange, HandoffContext, HandoffReason, Lead,
+    NewDecisionRecord, OperatorId, Slots, Timestamp, flow_position,
 };
-use frontline_store::{Job, JobKind, Store};
-use rand::Rng;
+use frontline_store::{BotTurn, Job, JobKind, Learned, Store};
 use tokio::{task::JoinSet, time::sleep};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 
 use crate::{
-    Bot, BotDecision, BotInput, BotOutcome, Channels, DecisionTrace, Delivery, Lifecycle,
-    LifecycleError, SendError, Stats,
+    Backoff, Bot, BotDecision, BotInput, BotOutcome, Channels, DecisionTrace, Delivery, Lifecycle,
+    LifecycleError, SendError, Stats, WorkflowInput,
 };
 
 /// How the workers pace themselves.
@@ -57,19 +62,9 @@ impl Default for WorkerSettings {
 }
 
 impl WorkerSettings {
-    /// Delay before attempt `attempts + 1`: exponential from `backoff_base`, capped, with ±20% jitter so
-    /// that many failed messages do not retry in lockstep. A channel's own `Retry-After` wins when longer.
-    pub fn backoff(&self, attempts: i32, retry_after: Option<Duration>) -> Duration {
-        let exp = self
-            .backoff_base
-            .saturating_mul(1u32 << attempts.clamp(0, 20).saturating_sub(1) as u32);
-        let capped = exp.min(self.backoff_max);
-        let jitter = rand::thread_rng().gen_range(0.8..1.2);
-        let d = capped.mul_f64(jitter);
-        match retry_after {
-            Some(hint) if hint > d => hint,
-            _ => d,
-        }
+    /// The retry schedule of both queues; a channel's own `Retry-After` wins when longer.
+    pub fn backoff(&self) -> Backoff {
+        Backoff::new(self.backoff_base, self.backoff_max)
     }
 }
 
@@ -226,7 +221,7 @@ impl Outbox {
                 reason: "account is disabled".into(),
                 retry_after: None,
             }),
-            Some(sender) => sender.send(&delivery).await,
+            Some(sender) => sender.deliver(&delivery).await,
         };
         let result = match outcome {
             Ok(sent) => {
@@ -241,7 +236,7 @@ impl Outbox {
                 retry_after,
             }) if job.attempts < self.settings.max_attempts => {
                 Stats::bump(&stats.outbound_retried);
-                let delay = self.settings.backoff(job.attempts, retry_after);
+                let delay = self.settings.backoff().delay(attempt(&job), retry_after);
                 warn!(message = job.message_id.0, attempt = job.attempts, delay_ms = delay.as_millis() as u64, %reason, "delivery failed, will retry");
                 store
                     .delivery_failed(
@@ -316,51 +311,76 @@ struct BotRunner {
     settings: WorkerSettings,
 }
 
+/// What became of a bot job.
+enum Turn {
+    /// Applied (or nothing to do): the job is finished.
+    Done,
+    /// Nothing to answer any more (the message or conversation is gone, a person leads): finish the
+    /// job without a decision.
+    Skip,
+}
+
 impl BotRunner {
     async fn answer(&self, job: Job) {
         let store = self.lifecycle.store().clone();
         match self.try_answer(&job).await {
-            Ok(()) => {
+            Ok(Turn::Done) => {}
+            Ok(Turn::Skip) => {
                 if let Err(e) = store.complete_job(job.id).await {
                     error!(job = job.id.0, error = %e, "completing bot job failed");
                 }
             }
+            // Another worker finished this turn after our lease ran out: it is applied once, by them.
+            Err(LifecycleError::Conflict(why)) => {
+                debug!(job = job.id.0, %why, "bot turn already applied elsewhere")
+            }
             Err(e) if job.attempts < self.settings.max_attempts => {
-                let delay = self.settings.backoff(job.attempts, None);
+                let delay = self.settings.backoff().delay(attempt(&job), None);
                 warn!(job = job.id.0, error = %e, "bot job failed, will retry");
                 let _ = store
                     .retry_job(job.id, Timestamp::now().plus(delay), &e.to_string())
                     .await;
             }
             Err(e) => {
-                // Never leave a customer without an answer: give the conversation to a person.
+                // Never leave a customer without an answer: give the conversation to a person, with
+                // a decision saying why, in the same one transaction as any turn.
                 error!(job = job.id.0, error = %e, "bot job failed for good, handing off");
-                let _ = self
-                    .lifecycle
-                    .set_lead(
-                        Author::System,
-                        job.conversation_id,
-                        Lead::Operator,
-                        HandoffReason::BotError,
-                        HandoffContext::default(),
-                    )
-                    .await;
-                let _ = store.complete_job(job.id).await;
+                let why = format!("the bot failed: {e}");
+                let outcome = BotOutcome {
+                    decision: BotDecision::Handoff {
+                        reason: HandoffReason::BotError,
+                        context: HandoffContext {
+                            summary: Some(why.clone()),
+                            ..HandoffContext::default()
+                        },
+                        farewell: None,
+                    },
+                    trace: DecisionTrace {
+                        note: Some(why),
+                        ..DecisionTrace::new(DecisionAction::Handoff, Some(DecisionStage::Timeout))
+                    },
+                    flow: FlowChange::Keep,
+                };
+                if let Err(e) = self.apply(&job, outcome, Duration::ZERO).await {
+                    error!(job = job.id.0, error = %e, "handing off after the bot failed also failed");
+                }
             }
         }
     }
 
-    async fn try_answer(&self, job: &Job) -> Result<(), LifecycleError> {
+    /// Everything the bot needs, read before it decides: the conversation, the message, recent
+    /// history and decisions, and the workflow version the conversation runs on.
+    async fn input(&self, job: &Job) -> Result<Option<BotInput>, LifecycleError> {
         let store = self.lifecycle.store();
         let Some(conversation) = store.conversation(job.conversation_id).await? else {
-            return Ok(());
+            return Ok(None);
         };
         if conversation.conversation.lead != Lead::Bot {
             // A person took over after the message arrived: the bot stays quiet.
-            return Ok(());
+            return Ok(None);
         }
         let Some(message) = store.message(job.message_id).await? else {
-            return Ok(());
+            return Ok(None);
         };
         let history = store
             .list_messages(job.conversation_id, None, self.settings.bot_history)
@@ -368,11 +388,49 @@ impl BotRunner {
         let recent_decisions = store
             .list_decisions(job.conversation_id, self.settings.bot_history)
             .await?;
-        let input = BotInput {
+        let workflow = self.workflow(&conversation).await?;
+        Ok(Some(BotInput {
             conversation,
             message,
             history,
             recent_decisions,
+            workflow,
+        }))
+    }
+
+    /// The workflow version the conversation runs on: the one it stands in, or its account's
+    /// published one (see `frontline_domain::flow_position`).
+    async fn workflow(
+        &self,
+        view: &frontline_domain::ConversationView,
+    ) -> Result<Option<WorkflowInput>, LifecycleError> {
+        let store = self.lifecycle.store();
+        let conversation = &view.conversation;
+        let Some(id) = store.account_workflow(conversation.account_id).await? else {
+            return Ok(None);
+        };
+        let Some(workflow) = store.workflow(id).await? else {
+            return Ok(None);
+        };
+        let stored = store.flow_state(conversation.id).await?;
+        let Some((version, state)) = flow_position(&workflow, stored.as_ref()) else {
+            return Ok(None);
+        };
+        let Some(v) = store.workflow_version(id, version).await? else {
+            return Ok(None);
+        };
+        Ok(Some(WorkflowInput {
+            workflow_id: id,
+            version,
+            document: v.document,
+            state: state.map(str::to_owned),
+            integrations: store.list_integrations().await?,
+        }))
+    }
+
+    async fn try_answer(&self, job: &Job) -> Result<Turn, LifecycleError> {
+        let Some(input) = self.input(job).await? else {
+            return Ok(Turn::Skip);
         };
         let started = std::time::Instant::now();
         let outcome =
@@ -391,10 +449,26 @@ impl BotRunner {
                         note: Some("the bot did not answer in time".into()),
                         ..DecisionTrace::new(DecisionAction::Handoff, Some(DecisionStage::Timeout))
                     },
+                    flow: FlowChange::Keep,
                 },
             };
-        let latency = started.elapsed();
-        let trace = outcome.trace;
+        self.apply(job, outcome, started.elapsed()).await?;
+        Ok(Turn::Done)
+    }
+
+    /// Apply the bot's outcome in one transaction: its decision, what it learned, its reply or
+    /// farewell, its handoff and its flow state, and the bot job finished with them.
+    async fn apply(
+        &self,
+        job: &Job,
+        outcome: BotOutcome,
+        latency: Duration,
+    ) -> Result<(), LifecycleError> {
+        let BotOutcome {
+            decision,
+            trace,
+            flow,
+        } = outcome;
         let record = NewDecisionRecord {
             conversation_id: job.conversation_id,
             message_id: job.message_id,
@@ -402,7 +476,7 @@ impl BotRunner {
             stage: trace.stage,
             intent: trace.intent,
             confidence: trace.confidence,
-            reason: match &outcome.decision {
+            reason: match &decision {
                 BotDecision::Handoff { reason, .. } => Some(*reason),
                 _ => None,
             },
@@ -411,115 +485,62 @@ impl BotRunner {
             note: trace.note,
             trace: trace.steps,
         };
-        // Recorded before acting: a decision whose reply then fails is still worth seeing.
-        if let Err(e) = store.record_decision(record).await {
-            warn!(job = job.id.0, error = %e, "recording the bot decision failed");
-        }
-        self.apply(job, outcome.decision).await
-    }
-
-    async fn apply(&self, job: &Job, decision: BotDecision) -> Result<(), LifecycleError> {
-        let stats = self.lifecycle.stats();
-        match decision {
-            BotDecision::Ignore => Ok(()),
+        let learned = |intent: Option<String>, slots: Slots| {
+            // What the bot learned stays on the conversation, where operators (and the bot, if the
+            // conversation comes back) find it.
+            (intent.is_some() || !slots.is_empty()).then_some(Learned { intent, slots })
+        };
+        let turn = match decision {
+            BotDecision::Ignore => BotTurn {
+                job: job.id,
+                decision: record,
+                learned: None,
+                reply: None,
+                handoff: None,
+                flow,
+            },
             BotDecision::Reply {
                 text,
                 intent,
                 slots,
-            } => {
-                if intent.is_some() || !slots.is_empty() {
-                    self.lifecycle
-                        .store()
-                        .set_intent_and_slots(job.conversation_id, intent, slots)
-                        .await?;
-                }
-                match self
-                    .lifecycle
-                    .send(Author::Bot, job.conversation_id, &text, Vec::new())
-                    .await
-                {
-                    Ok(_) => {
-                        Stats::bump(&stats.bot_replies);
-                        Ok(())
-                    }
-                    // An operator took the lead while the bot was thinking: drop the answer.
-                    Err(LifecycleError::Conflict(_)) => Ok(()),
-                    Err(e) => Err(e),
-                }
-            }
+            } => BotTurn {
+                job: job.id,
+                decision: record,
+                learned: learned(intent, slots),
+                reply: Some(text),
+                handoff: None,
+                flow,
+            },
             BotDecision::Handoff {
                 reason,
                 context,
                 farewell,
-            } => {
-                // What the bot learned stays on the conversation, where operators (and the bot,
-                // if the conversation comes back) find it.
-                if context.intent.is_some() || !context.slots.is_empty() {
-                    self.lifecycle
-                        .store()
-                        .set_intent_and_slots(
-                            job.conversation_id,
-                            context.intent.clone(),
-                            context.slots.clone(),
-                        )
-                        .await?;
-                }
-                if let Some(text) = farewell {
-                    match self
-                        .lifecycle
-                        .send(Author::Bot, job.conversation_id, &text, Vec::new())
-                        .await
-                    {
-                        Ok(_) | Err(LifecycleError::Conflict(_)) => {}
-                        Err(e) => return Err(e),
-                    }
-                }
-                match self
-                    .lifecycle
-                    .set_lead(
-                        Author::Bot,
-                        job.conversation_id,
-                        Lead::Operator,
-                        reason,
-                        context,
-                    )
-                    .await
-                {
-                    Ok(_) => {
-                        Stats::bump(&stats.bot_handoffs);
-                        Ok(())
-                    }
-                    Err(LifecycleError::Conflict(_)) => Ok(()),
-                    Err(e) => Err(e),
-                }
-            }
+            } => BotTurn {
+                job: job.id,
+                decision: record,
+                learned: learned(context.intent.clone(), context.slots.clone()),
+                reply: farewell,
+                handoff: Some((reason, context)),
+                flow,
+            },
+        };
+        let applied = self.lifecycle.store().apply_bot_turn(turn).await?;
+        let stats = self.lifecycle.stats();
+        if applied.handoff.is_some() {
+            Stats::bump(&stats.bot_handoffs);
+        } else if applied.reply.is_some() {
+            Stats::bump(&stats.bot_replies);
         }
+        if applied.reply.is_some() {
+            Stats::bump(&stats.outbound_queued);
+            self.lifecycle.signals().deliver.notify_one();
+        }
+        self.lifecycle.signals().events.notify_one();
+        Ok(())
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_grows_caps_and_honours_retry_after() {
-        let s = WorkerSettings {
-            backoff_base: Duration::from_millis(100),
-            backoff_max: Duration::from_secs(2),
-            ..WorkerSettings::default()
-        };
-        let within = |d: Duration, ms: u64| {
-            let lo = Duration::from_millis(ms * 8 / 10);
-            let hi = Duration::from_millis(ms * 12 / 10);
-            assert!(d >= lo && d <= hi, "{d:?} not around {ms}ms");
-        };
-        within(s.backoff(1, None), 100);
-        within(s.backoff(2, None), 200);
-        within(s.backoff(4, None), 800);
-        within(s.backoff(30, None), 2000);
-        assert_eq!(
-            s.backoff(1, Some(Duration::from_secs(5))),
-            Duration::from_secs(5)
-        );
-    }
+/// The job's attempts so far as a retry number.
+fn attempt(job: &Job) -> u32 {
+    u32::try_from(job.attempts).unwrap_or(1)
 }

@@ -300,11 +300,7 @@ fn llm_stage(config: &Config) -> anyhow::Result<Option<LlmStage>> {
 
 /// The bot the configuration describes: the engine with its configuration file (or the demo), or
 /// none.
-fn build_bot(
-    config: &Config,
-    knowledge: Arc<Knowledge>,
-    store: Arc<dyn Store>,
-) -> anyhow::Result<Option<Arc<EngineBot>>> {
+fn build_bot(config: &Config, knowledge: Arc<Knowledge>) -> anyhow::Result<Option<Arc<EngineBot>>> {
     if config.bot.mode == "none" {
         info!("bot disabled: every conversation goes to operators");
         return Ok(None);
@@ -327,9 +323,11 @@ fn build_bot(
         train_ms = started.elapsed().as_millis() as u64,
         "bot ready"
     );
-    Ok(Some(Arc::new(
-        EngineBot::new(Arc::new(compiled), knowledge, llm_stage(config)?).with_workflows(store),
-    )))
+    Ok(Some(Arc::new(EngineBot::new(
+        Arc::new(compiled),
+        knowledge,
+        llm_stage(config)?,
+    ))))
 }
 
 /// Run the server on `listener` until `shutdown` is cancelled.
@@ -350,7 +348,7 @@ pub async fn launch_with(
     let store = open_store(&config.database_url).await?;
     bootstrap_admin(&*store, config.bootstrap_admin.as_deref()).await?;
     let (knowledge, indexed) = open_knowledge(&*store, &config).await?;
-    let engine = build_bot(&config, knowledge.clone(), store.clone())?;
+    let engine = build_bot(&config, knowledge.clone())?;
     let bot: Arc<dyn Bot> = match (wiring.bot, &engine) {
         (Some(bot), _) => bot,
         (None, Some(engine)) => engine.clone(),

@@ -366,7 +366,7 @@ async fn test_workflows(
     )?;
     let cases = parse_suite(&read(&suite, DEFAULT_SUITE_JSON)?).context("reading the suite")?;
     let started = std::time::Instant::now();
-    let results = run_suite(&graph, &cases, |stubs| bot.effects(None, stubs)).await;
+    let results = run_suite(&graph, &cases, |stubs| bot.effects(&[], stubs)).await;
     let failed = results.iter().filter(|r| !r.passed).count();
     if json {
         println!("{}", serde_json::to_string_pretty(&results)?);

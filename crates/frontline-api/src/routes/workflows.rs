@@ -438,11 +438,8 @@ pub async fn suite(
         .map_err(|p| ApiError::InvalidWorkflow(problems_dto(p)))?;
     let cases = parse_suite(&w.tests)
         .map_err(|e| ApiError::validation("tests", format!("not a test suite: {e}")))?;
-    let store = state.store().clone();
-    let results = run_suite(&graph, &cases, |stubs| {
-        engine.effects(Some(store.clone()), stubs)
-    })
-    .await;
+    let integrations = state.store().list_integrations().await?;
+    let results = run_suite(&graph, &cases, |stubs| engine.effects(&integrations, stubs)).await;
     let passed = results.iter().filter(|r| r.passed).count();
     Ok(ApiJson(dto::SuiteResult {
         version: label,
@@ -509,7 +506,8 @@ pub async fn test(
             })
             .collect(),
     };
-    let effects = engine.effects(Some(state.store().clone()), script.stubs());
+    let integrations = state.store().list_integrations().await?;
+    let effects = engine.effects(&integrations, script.stubs());
     let turns = run_script(&graph, &effects, &script)
         .await
         .into_iter()

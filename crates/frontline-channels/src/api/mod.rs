@@ -259,7 +259,7 @@ impl CallbackSender {
 
 #[async_trait]
 impl ChannelSender for CallbackSender {
-    async fn send(&self, d: &Delivery) -> Result<Sent, SendError> {
+    async fn deliver(&self, d: &Delivery) -> Result<Sent, SendError> {
         let Some(url) = d.account.callback_url.as_deref() else {
             return Err(SendError::Permanent {
                 reason: "the account has no callback URL".into(),

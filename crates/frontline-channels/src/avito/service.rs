@@ -16,7 +16,9 @@ use frontline_domain::{
     HandoffReason, InboundMessage, Lead, Listing, MAX_MESSAGE_CHARS, MediaId, NewAccount, NewMedia,
     Timestamp,
 };
-use frontline_lifecycle::{ChannelSender, Delivery, Lifecycle, LifecycleError, SendError, Sent};
+use frontline_lifecycle::{
+    Backoff, ChannelSender, Delivery, Lifecycle, LifecycleError, SendError, Sent,
+};
 use frontline_store::{ImportedMessage, Store, StoreError};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
@@ -817,7 +819,8 @@ impl AvitoChannel {
                 store.finish_channel_delivery(d.id).await
             }
             Err(e) if e.retryable() && d.attempts < self.0.settings.delivery_max_attempts => {
-                let delay = backoff(d.attempts, e_retry_after(&e));
+                let delay = DELIVERY_BACKOFF
+                    .delay(u32::try_from(d.attempts).unwrap_or(1), e_retry_after(&e));
                 warn!(delivery = d.id, attempt = d.attempts, error = %e, "avito delivery failed, will retry");
                 store
                     .retry_channel_delivery(d.id, Timestamp::now().plus(delay), &e.to_string())
@@ -1735,7 +1738,7 @@ async fn store_rotated_tokens(
 
 #[async_trait]
 impl ChannelSender for AvitoChannel {
-    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError> {
+    async fn deliver(&self, delivery: &Delivery) -> Result<Sent, SendError> {
         self.deliver(delivery).await
     }
 }
@@ -1797,13 +1800,8 @@ fn e_retry_after(e: &ServiceError) -> Option<Duration> {
 }
 
 /// Exponential from one second, capped at five minutes, with ±20% jitter; Avito's hint wins.
-fn backoff(attempts: i32, hint: Option<Duration>) -> Duration {
-    use rand::Rng;
-    let exp = Duration::from_secs(1u64 << attempts.clamp(1, 9).saturating_sub(1) as u32)
-        .min(Duration::from_secs(300));
-    let d = exp.mul_f64(rand::thread_rng().gen_range(0.8..1.2));
-    hint.filter(|h| *h > d).unwrap_or(d)
-}
+/// The delivery queue's retry schedule: 1 s doubling to 5 minutes.
+const DELIVERY_BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(300));
 
 fn at(created: Option<i64>) -> Option<Timestamp> {
     created.filter(|c| *c > 0).map(Timestamp::from_unix_seconds)

@@ -548,7 +548,7 @@ async fn follow_leads(deps: Arc<CallDeps>, shutdown: CancellationToken) {
 impl ChannelSender for VoiceChannel {
     /// Speak a message into its live call. A call that has ended cannot hear it: that is final,
     /// and the message shows as failed in the conversation.
-    async fn send(&self, delivery: &Delivery) -> Result<Sent, SendError> {
+    async fn deliver(&self, delivery: &Delivery) -> Result<Sent, SendError> {
         let conversation = delivery.conversation.conversation.id;
         let Some(call) = self.deps.calls.get(conversation) else {
             return Err(SendError::Permanent {

@@ -1,6 +1,7 @@
 //! Running published workflows for the bot: an account that has chosen a workflow gets its
-//! conversations run through it, message by message, from the state stored per conversation; the
-//! others keep the built-in cascade.
+//! conversations run through it, message by message, from the state the worker loaded for the
+//! conversation; the others keep the built-in cascade. Nothing here reads the store: the worker hands
+//! over the version's document, the state and the integrations with the message.
 //!
 //! [`EngineEffects`] gives the interpreter the engine's real parts — the classifier (with the
 //! trigger phrases), the knowledge base, the LLM when configured, and HTTP to the business's systems
@@ -11,8 +12,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 
 use async_trait::async_trait;
-use frontline_domain::{FlowState, Timestamp, WorkflowId};
-use frontline_store::Store;
+use frontline_domain::{Integration, Timestamp, WorkflowId};
 use tracing::warn;
 
 use super::config::CompiledConfig;
@@ -60,8 +60,9 @@ pub struct EngineEffects {
     pub compiled: Arc<CompiledConfig>,
     pub knowledge: Arc<Knowledge>,
     pub llm: Option<LlmStage>,
-    /// Where integrations are read from; `None` (offline suites) means only stubs answer.
-    pub store: Option<Arc<dyn Store>>,
+    /// The integrations Action nodes may call, by name; empty (offline suites) means only stubs
+    /// answer.
+    pub integrations: BTreeMap<String, Integration>,
     pub http: reqwest::Client,
     /// Tester stubs by URL — as the node wrote it (`/orders/784512`, independent of the
     /// integration's base URL) or after resolving it; unmatched calls go out.
@@ -166,16 +167,9 @@ impl Effects for EngineEffects {
         let mut url = request.url.clone();
         let mut headers = request.headers.clone();
         if let Some(name) = &request.integration {
-            let store = self.store.as_ref().ok_or_else(|| {
-                HttpError::Failed(format!(
-                    "no stub for {} and no integrations here",
-                    request.url
-                ))
-            })?;
-            let integration = store
-                .integration(name)
-                .await
-                .map_err(|e| HttpError::Failed(format!("reading integration {name}: {e}")))?
+            let integration = self
+                .integrations
+                .get(name)
                 .ok_or_else(|| HttpError::Failed(format!("no integration named {name}")))?;
             if !url.starts_with("http://") && !url.starts_with("https://") {
                 url = format!(
@@ -185,7 +179,7 @@ impl Effects for EngineEffects {
                 );
             }
             // The integration's secrets win over anything the document says.
-            headers.extend(integration.headers);
+            headers.extend(integration.headers.clone());
         }
         if let Some(stub) = self.stubs.get(&url) {
             return stub.answer();
@@ -268,36 +262,24 @@ pub struct GraphCache {
 }
 
 impl GraphCache {
-    pub async fn get(
+    /// The compiled graph of a published version; versions never change, so `document` is only
+    /// compiled the first time. `None` (and a warning) when it does not validate against the bot
+    /// configuration: the built-in cascade answers instead.
+    pub fn get(
         &self,
-        store: &dyn Store,
         compiled: &CompiledConfig,
         workflow: WorkflowId,
         version: i32,
+        document: &str,
     ) -> Option<Arc<Graph>> {
-        if let Some(g) = self
-            .graphs
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .get(&(workflow, version))
-        {
+        let mut graphs = self.graphs.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(g) = graphs.get(&(workflow, version)) {
             return Some(g.clone());
         }
-        let stored = match store.workflow_version(workflow, version).await {
-            Ok(Some(v)) => v,
-            Ok(None) => return None,
-            Err(e) => {
-                warn!(error = %e, "reading a workflow version failed");
-                return None;
-            }
-        };
-        match compile_document(&stored.document, compiled) {
+        match compile_document(document, compiled) {
             Ok(graph) => {
                 let graph = Arc::new(graph);
-                self.graphs
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .insert((workflow, version), graph.clone());
+                graphs.insert((workflow, version), graph.clone());
                 Some(graph)
             }
             Err(problems) => {
@@ -312,31 +294,4 @@ impl GraphCache {
             }
         }
     }
-}
-
-/// What a conversation runs on: its stored state if it is mid-workflow on this workflow, else the
-/// workflow's published version from the start.
-pub async fn position(
-    store: &dyn Store,
-    conversation: frontline_domain::ConversationId,
-    workflow: WorkflowId,
-) -> Option<(i32, crate::workflow::State)> {
-    match store.flow_state(conversation).await {
-        Ok(Some(FlowState {
-            workflow_id,
-            version,
-            state,
-            ..
-        })) if workflow_id == workflow => match crate::workflow::State::from_json(&state) {
-            Ok(s) => return Some((version, s)),
-            Err(e) => warn!(error = %e, "a stored flow state is unreadable; starting over"),
-        },
-        Ok(_) => {}
-        Err(e) => {
-            warn!(error = %e, "reading the flow state failed");
-            return None;
-        }
-    }
-    let wf = store.workflow(workflow).await.ok().flatten()?;
-    Some((wf.published_version?, crate::workflow::State::default()))
 }

@@ -30,7 +30,8 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use frontline_domain::{
-    DecisionAction, DecisionRecord, DecisionStage, Direction, HandoffContext, HandoffReason, Slots,
+    DecisionAction, DecisionRecord, DecisionStage, Direction, FlowChange, HandoffContext,
+    HandoffReason, Slots,
 };
 use frontline_lifecycle::{Bot, BotDecision, BotInput, BotOutcome, DecisionTrace};
 use tracing::warn;
@@ -52,14 +53,9 @@ pub struct EngineBot {
     compiled: Arc<CompiledConfig>,
     knowledge: Arc<Knowledge>,
     llm: Option<LlmStage>,
-    flows: Option<Flows>,
-}
-
-/// What running accounts' workflows needs.
-#[derive(Debug, Clone)]
-struct Flows {
-    store: Arc<dyn frontline_store::Store>,
-    cache: Arc<flows::GraphCache>,
+    /// Published workflow versions, compiled once each.
+    graphs: Arc<flows::GraphCache>,
+    /// For workflows' Action nodes.
     http: reqwest::Client,
 }
 
@@ -187,65 +183,55 @@ impl EngineBot {
             compiled,
             knowledge,
             llm,
-            flows: None,
+            graphs: Arc::default(),
+            http: reqwest::Client::new(),
         }
     }
 
-    /// Run the workflow an account has chosen (published version) for its conversations; accounts
-    /// without one keep the built-in cascade.
-    pub fn with_workflows(mut self, store: Arc<dyn frontline_store::Store>) -> Self {
-        self.flows = Some(Flows {
-            store,
-            cache: Arc::default(),
-            http: reqwest::Client::new(),
-        });
-        self
-    }
-
-    /// The effects a workflow run uses, for the tester (`stubs` answer actions by URL).
+    /// The effects a workflow run uses: the engine's classifier, knowledge base and LLM, and HTTP
+    /// to `integrations` for Action nodes (`stubs` answer actions by URL instead, for the tester
+    /// and offline suites).
     pub fn effects(
         &self,
-        store: Option<Arc<dyn frontline_store::Store>>,
+        integrations: &[frontline_domain::Integration],
         stubs: std::collections::BTreeMap<String, flows::Stub>,
     ) -> flows::EngineEffects {
         flows::EngineEffects {
             compiled: self.compiled.clone(),
             knowledge: self.knowledge.clone(),
             llm: self.llm.clone(),
-            store,
-            http: self
-                .flows
-                .as_ref()
-                .map(|f| f.http.clone())
-                .unwrap_or_default(),
+            integrations: integrations
+                .iter()
+                .map(|i| (i.name.clone(), i.clone()))
+                .collect(),
+            http: self.http.clone(),
             stubs,
             clock: None,
         }
     }
 
-    /// One message through the account's workflow, or `None` when the cascade should decide (no
-    /// workflow, none published, or the customer asks for a person — which always wins).
+    /// One message through the conversation's workflow, or `None` when the cascade should decide
+    /// (no workflow, an invalid one, or the customer asks for a person — which always wins).
     async fn run_workflow(&self, input: &BotInput) -> Option<BotOutcome> {
-        let flows = self.flows.as_ref()?;
+        let flow = input.workflow.as_ref()?;
         let conversation = &input.conversation.conversation;
-        let store = &*flows.store;
-        let workflow = match store.account_workflow(conversation.account_id).await {
-            Ok(w) => w?,
-            Err(e) => {
-                warn!(error = %e, "reading the account's workflow failed");
-                return None;
-            }
-        };
         if crate::human::asks_for_human(&input.message.text) {
-            let _ = store.clear_flow_state(conversation.id).await;
             return None;
         }
-        let (version, state) = flows::position(store, conversation.id, workflow).await?;
-        let graph = flows
-            .cache
-            .get(store, &self.compiled, workflow, version)
-            .await?;
-        let effects = self.effects(Some(flows.store.clone()), Default::default());
+        let workflow = flow.workflow_id;
+        let version = flow.version;
+        let state = match flow.state.as_deref().map(crate::workflow::State::from_json) {
+            Some(Ok(s)) => s,
+            Some(Err(e)) => {
+                warn!(error = %e, "a stored flow state is unreadable; starting over");
+                crate::workflow::State::default()
+            }
+            None => crate::workflow::State::default(),
+        };
+        let graph = self
+            .graphs
+            .get(&self.compiled, workflow, version, &flow.document)?;
+        let effects = self.effects(&flow.integrations, Default::default());
         let view = &input.conversation;
         let turn_input = crate::workflow::TurnInput {
             text: input.message.text.clone(),
@@ -260,23 +246,14 @@ impl EngineBot {
         let out = crate::workflow::Interpreter::new(&graph)
             .turn(state, &turn_input, &effects)
             .await;
-
-        let saved = match &out.outcome {
-            crate::workflow::Outcome::Waiting { .. } => store
-                .save_flow_state(frontline_domain::FlowState {
-                    conversation_id: conversation.id,
-                    workflow_id: workflow,
-                    version,
-                    state: out.state.to_json(),
-                    updated_at: frontline_domain::Timestamp::now(),
-                })
-                .await
-                .map(|_| ()),
-            _ => store.clear_flow_state(conversation.id).await,
+        let flow_change = match &out.outcome {
+            crate::workflow::Outcome::Waiting { .. } => FlowChange::Save {
+                workflow_id: workflow,
+                version,
+                state: out.state.to_json(),
+            },
+            _ => FlowChange::Clear,
         };
-        if let Err(e) = saved {
-            warn!(error = %e, "saving the flow state failed");
-        }
 
         let path: Vec<String> = out
             .trace
@@ -312,7 +289,7 @@ impl EngineBot {
             note: Some(note.clone()),
             steps: steps.clone(),
         };
-        Some(match &out.outcome {
+        let mut outcome = match &out.outcome {
             crate::workflow::Outcome::Handoff(h) => {
                 let mut notes = vec![note.clone()];
                 let turn = Turn {
@@ -353,10 +330,12 @@ impl EngineBot {
                     slots: out.slots.clone(),
                 },
                 trace: trace(DecisionAction::AskSlot),
+                flow: FlowChange::Keep,
             },
             crate::workflow::Outcome::Ended if text.is_empty() => BotOutcome {
                 decision: BotDecision::Ignore,
                 trace: trace(DecisionAction::Ignore),
+                flow: FlowChange::Keep,
             },
             crate::workflow::Outcome::Ended => BotOutcome {
                 decision: BotDecision::Reply {
@@ -365,8 +344,11 @@ impl EngineBot {
                     slots: out.slots.clone(),
                 },
                 trace: trace(DecisionAction::Answer),
+                flow: FlowChange::Keep,
             },
-        })
+        };
+        outcome.flow = flow_change;
+        Some(outcome)
     }
 
     pub fn config(&self) -> &CompiledConfig {
@@ -377,6 +359,16 @@ impl EngineBot {
         if let Some(outcome) = self.run_workflow(input).await {
             return outcome;
         }
+        let mut outcome = self.cascade(input).await;
+        // A customer asking for a person leaves the workflow: next time it starts over.
+        if input.workflow.is_some() && crate::human::asks_for_human(&input.message.text) {
+            outcome.flow = FlowChange::Clear;
+        }
+        outcome
+    }
+
+    /// The built-in cascade of stages (see the module docs).
+    async fn cascade(&self, input: &BotInput) -> BotOutcome {
         let cfg = &self.compiled;
         let text = input.message.text.trim();
         let conversation = &input.conversation.conversation;
@@ -391,6 +383,7 @@ impl EngineBot {
                     slots: conversation.slots.clone(),
                 },
                 trace,
+                flow: FlowChange::Keep,
             };
         }
         let today =
@@ -577,6 +570,7 @@ impl EngineBot {
                 note: Some(turn.notes.join("; ")),
                 steps: None,
             },
+            flow: FlowChange::Keep,
         })
     }
 
@@ -658,6 +652,7 @@ impl EngineBot {
                                 confidence,
                                 &turn.notes,
                             ),
+                            flow: FlowChange::Keep,
                         }
                     }
                     AnswerConfig::Knowledge { category } => {
@@ -686,6 +681,7 @@ impl EngineBot {
                                 BotOutcome {
                                     decision: reply(text, Some(intent), &turn.known),
                                     trace: t,
+                                    flow: FlowChange::Keep,
                                 }
                             }
                             None => {
@@ -722,6 +718,7 @@ impl EngineBot {
                         None,
                         &turn.notes,
                     ),
+                    flow: FlowChange::Keep,
                 }
             }
             Step::Clarify { question } => BotOutcome {
@@ -733,6 +730,7 @@ impl EngineBot {
                     None,
                     &turn.notes,
                 ),
+                flow: FlowChange::Keep,
             },
             Step::Fallback => BotOutcome {
                 decision: reply(cfg.config.fallback.clone(), None, &turn.known),
@@ -743,6 +741,7 @@ impl EngineBot {
                     None,
                     &turn.notes,
                 ),
+                flow: FlowChange::Keep,
             },
             Step::Handoff {
                 reason,
@@ -821,6 +820,7 @@ impl EngineBot {
                 farewell: Some(farewell),
             },
             trace: trace(DecisionAction::Handoff, stage, intent, None, &notes),
+            flow: FlowChange::Keep,
         }
     }
 }

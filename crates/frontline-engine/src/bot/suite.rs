@@ -402,7 +402,7 @@ mod default_suite {
             .unwrap_or_else(|p| panic!("{p:#?}"));
         let cases = parse_suite(DEFAULT_SUITE_JSON).unwrap();
         assert!(cases.len() >= 30, "the issue asks for at least 30 cases");
-        let results = run_suite(&graph, &cases, |stubs| bot.effects(None, stubs)).await;
+        let results = run_suite(&graph, &cases, |stubs| bot.effects(&[], stubs)).await;
         let failed: Vec<_> = results
             .iter()
             .filter(|r| !r.passed)
@@ -418,7 +418,7 @@ mod default_suite {
         let mut cases = parse_suite(DEFAULT_SUITE_JSON).unwrap();
         cases.truncate(1);
         cases[0].expect[1].reply_contains = Some("доставлен вчера".into());
-        let results = run_suite(&graph, &cases, |stubs| bot.effects(None, stubs)).await;
+        let results = run_suite(&graph, &cases, |stubs| bot.effects(&[], stubs)).await;
         assert!(!results[0].passed);
         assert!(results[0].failures[0].contains("доставлен вчера"));
     }

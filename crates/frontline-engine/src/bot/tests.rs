@@ -89,6 +89,8 @@ struct Dialog {
     history: Vec<Message>,
     decisions: Vec<DecisionRecord>,
     next_id: i64,
+    /// The workflow the conversation runs on, with the state the lifecycle would have stored.
+    workflow: Option<frontline_lifecycle::WorkflowInput>,
 }
 
 impl Dialog {
@@ -129,6 +131,7 @@ impl Dialog {
             history: Vec::new(),
             decisions: Vec::new(),
             next_id: 1,
+            workflow: None,
         }
     }
 
@@ -165,8 +168,17 @@ impl Dialog {
                 message: message.clone(),
                 history: self.history.clone(),
                 recent_decisions: self.decisions.clone(),
+                workflow: self.workflow.clone(),
             })
             .await;
+        // Kept as the store keeps it: the state is saved while the workflow waits.
+        if let Some(w) = &mut self.workflow {
+            match &outcome.flow {
+                FlowChange::Keep => {}
+                FlowChange::Save { state, .. } => w.state = Some(state.clone()),
+                FlowChange::Clear => w.state = None,
+            }
+        }
         self.decisions.push(DecisionRecord {
             id: DecisionId(self.decisions.len() as i64 + 1),
             conversation_id: ConversationId(1),
@@ -566,4 +578,55 @@ fn streaks_count_only_the_latest_run() {
     assert_eq!((s.clarify, s.fallback, s.awaiting), (0, 2, None));
     let s = Streak::of(&[record(Clarify), record(Fallback)]);
     assert_eq!((s.clarify, s.fallback), (0, 1));
+}
+
+/// The default workflow as the worker hands it over: version 1, no integrations.
+fn default_workflow() -> frontline_lifecycle::WorkflowInput {
+    frontline_lifecycle::WorkflowInput {
+        workflow_id: frontline_domain::WorkflowId(1),
+        version: 1,
+        document: flows::DEFAULT_WORKFLOW_JSON.to_owned(),
+        state: None,
+        integrations: Vec::new(),
+    }
+}
+
+#[tokio::test]
+async fn a_workflow_runs_from_its_input_alone_and_says_where_it_waits() {
+    let mut d = Dialog::new(None);
+    d.workflow = Some(default_workflow());
+    let asked = d.say("Где мой заказ?").await;
+    assert_eq!(asked.trace.stage, Some(DecisionStage::Workflow));
+    match &asked.flow {
+        FlowChange::Save {
+            workflow_id,
+            version,
+            state,
+        } => {
+            assert_eq!((workflow_id.0, *version), (1, 1));
+            assert!(
+                state.contains("order"),
+                "the state names where it waits: {state}"
+            );
+        }
+        other => panic!("a waiting workflow saves its state, got {other:?}"),
+    }
+    // The person wins over the workflow, and the workflow starts over next time.
+    let human = d.say("позовите оператора").await;
+    assert!(matches!(
+        human.decision,
+        BotDecision::Handoff {
+            reason: HandoffReason::CustomerAsked,
+            ..
+        }
+    ));
+    assert_eq!(human.flow, FlowChange::Clear);
+    assert_eq!(d.workflow.as_ref().unwrap().state, None);
+}
+
+#[tokio::test]
+async fn without_a_workflow_the_cascade_leaves_flow_state_alone() {
+    let mut d = Dialog::new(None);
+    let out = d.say("позовите оператора").await;
+    assert_eq!(out.flow, FlowChange::Keep);
 }

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use frontline_lifecycle::Backoff;
 use futures_util::StreamExt;
 use futures_util::stream;
-use rand::Rng;
 use reqwest::header::{self, HeaderMap, HeaderName, HeaderValue};
 use reqwest::{Client, RequestBuilder, Response, Url};
 use serde::de::DeserializeOwned;
@@ -155,7 +155,8 @@ impl LlmClient {
                     return Err(error);
                 }
                 Some(hint) => hint,
-                None => backoff(settings.backoff_base, attempt),
+                None => Backoff::new(settings.backoff_base, settings.max_retry_after)
+                    .delay(attempt + 1, None),
             };
             warn!(
                 attempt,
@@ -350,13 +351,6 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
     (seconds.is_finite() && seconds >= 0.0).then(|| Duration::from_secs_f64(seconds))
 }
 
-/// `base × 2^attempt`, scaled by a random factor in [0.5, 1) so that conversations that failed
-/// together do not retry together.
-fn backoff(base: Duration, attempt: u32) -> Duration {
-    let full = base.saturating_mul(2u32.saturating_pow(attempt.min(16)));
-    full.mul_f64(rand::thread_rng().gen_range(0.5..1.0))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -374,16 +368,6 @@ mod tests {
             HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
         );
         assert_eq!(retry_after(&headers), None);
-    }
-
-    #[test]
-    fn backoff_grows_with_jitter() {
-        let base = Duration::from_millis(100);
-        for attempt in 0..4 {
-            let wait = backoff(base, attempt);
-            let full = base * 2u32.pow(attempt);
-            assert!(wait >= full / 2 && wait < full, "{attempt}: {wait:?}");
-        }
     }
 
     #[test]
