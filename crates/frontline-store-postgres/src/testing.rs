@@ -154,3 +154,50 @@ mod tests {
         assert_eq!(redact("postgres://u:p@h/db"), "postgres://h/db");
     }
 }
+
+/// A lock held on a table by another connection, for fault-injection tests: writers that reach the
+/// table wait (mid-transaction) until it is dropped or [`TableLock::release`]d.
+#[derive(Debug)]
+pub struct TableLock {
+    conn: PgConnection,
+}
+
+impl TableLock {
+    /// Take an `ACCESS EXCLUSIVE` lock on `table` of the database at `url`.
+    pub async fn take(url: &str, table: &str) -> Self {
+        let mut conn = PgConnection::connect(url).await.expect("connect");
+        sqlx::query("BEGIN").execute(&mut conn).await.unwrap();
+        sqlx::query(&format!("LOCK TABLE {table} IN ACCESS EXCLUSIVE MODE"))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        Self { conn }
+    }
+
+    /// Whether some other session of this database waits for a lock in a statement that starts
+    /// with `statement` (e.g. `INSERT INTO handoffs`).
+    pub async fn blocks(&mut self, statement: &str) -> bool {
+        // Statistics views are a snapshot per transaction, and this connection is inside one.
+        sqlx::query("SELECT pg_stat_clear_snapshot()")
+            .execute(&mut self.conn)
+            .await
+            .unwrap();
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid <> pg_backend_pid() \
+               AND wait_event_type = 'Lock' AND ltrim(query) ILIKE $1 || '%'",
+        )
+        .bind(statement)
+        .fetch_one(&mut self.conn)
+        .await
+        .unwrap();
+        n > 0
+    }
+
+    pub async fn release(mut self) {
+        sqlx::query("ROLLBACK")
+            .execute(&mut self.conn)
+            .await
+            .unwrap();
+    }
+}

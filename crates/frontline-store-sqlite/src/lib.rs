@@ -31,6 +31,7 @@ mod operators;
 mod quick_replies;
 mod rows;
 mod search;
+pub mod testing;
 mod voice;
 mod workflows;
 

@@ -29,7 +29,7 @@ impl Drop for TestApp {
     }
 }
 
-async fn fresh_database_url() -> (String, Option<Arc<tempfile::TempDir>>) {
+pub async fn fresh_database_url() -> (String, Option<Arc<tempfile::TempDir>>) {
     match std::env::var("FRONTLINE_TEST_BACKEND").as_deref() {
         Ok("postgres") => {
             let admin = std::env::var("FRONTLINE_TEST_POSTGRES_URL")

@@ -9,6 +9,7 @@ mod avito;
 mod avito_voice;
 mod bot;
 mod cli;
+mod crash;
 mod errors;
 mod helpers;
 mod inbox;
