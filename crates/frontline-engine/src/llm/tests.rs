@@ -1,21 +1,14 @@
-//! [`LlmClient`] over real HTTP against a local server that speaks OpenRouter's wire format
-//! (reference B1–B5): it checks requests the way the real one does (key, JSON shape, known
-//! parameters only), records them, and plays a script of replies, so each test states what
+//! [`LlmClient`] over real HTTP against `openai-sim` playing OpenRouter (reference B1–B5): it
+//! checks requests the way the real one does (key, JSON shape, and here only the parameters this
+//! client is meant to send), records them, and plays a script of replies, so each test states what
 //! the server does and asserts what the client sent and returned. Our own functions are never
 //! mocked.
 
-use std::collections::VecDeque;
-use std::convert::Infallible;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use axum::Router;
-use axum::body::{Body, Bytes};
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::Response;
-use axum::routing::post;
 use futures_util::StreamExt;
+use openai_sim::{Dialect, Endpoint, OpenAiSim, Reply, SSE_DONE, SimConfig, sse_event};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -24,55 +17,32 @@ use super::*;
 const KEY: &str = "sk-or-v1-0123456789abcdef-test-key";
 const MODEL: &str = "openai/gpt-5-mini";
 
-/// What the server does with one request.
-enum Reply {
-    Http {
-        status: u16,
-        headers: Vec<(&'static str, String)>,
-        body: String,
-    },
-    /// Waits, then replies; the wait outlasts the client's timeout in the timeout tests.
-    Slow(Duration, Box<Reply>),
-    /// `text/event-stream`, one write per piece, each after its pause, so the client sees the
-    /// pieces (split lines included) as separate reads. Bytes, not strings, so that a piece
-    /// can end inside a UTF-8 character.
-    Sse(Vec<(Duration, Vec<u8>)>),
+/// What this client may send; anything else is a stray field the server refuses, failing the test.
+const SENT_PARAMETERS: [&str; 9] = [
+    "model",
+    "messages",
+    "temperature",
+    "max_tokens",
+    "response_format",
+    "user",
+    "stream",
+    "stream_options",
+    "provider",
+];
+
+/// A stream whose pieces follow each other closely, each its own read, with the generation id
+/// OpenRouter sends in a header.
+fn sse(pieces: Vec<Vec<u8>>) -> Reply {
+    Reply::sse(pieces).with_header("x-generation-id", "gen-header-stream")
 }
 
-/// A stream whose pieces follow each other closely.
-fn sse(pieces: Vec<Vec<u8>>) -> Reply {
-    Reply::Sse(
-        pieces
-            .into_iter()
-            .map(|piece| (Duration::from_millis(5), piece))
-            .collect(),
-    )
+/// A stream whose pieces come after the given pauses.
+fn paced_sse(pieces: Vec<(Duration, Vec<u8>)>) -> Reply {
+    Reply::sse_paced(pieces).with_header("x-generation-id", "gen-header-stream")
 }
 
 fn json_reply(status: u16, body: Value) -> Reply {
-    Reply::Http {
-        status,
-        headers: vec![("content-type", "application/json".into())],
-        body: body.to_string(),
-    }
-}
-
-fn with_header(reply: Reply, name: &'static str, value: &str) -> Reply {
-    match reply {
-        Reply::Http {
-            status,
-            mut headers,
-            body,
-        } => {
-            headers.push((name, value.to_owned()));
-            Reply::Http {
-                status,
-                headers,
-                body,
-            }
-        }
-        other => other,
-    }
+    Reply::json(body).with_status(status)
 }
 
 /// A completion exactly as OpenRouter sends it (B3).
@@ -89,77 +59,43 @@ fn completion_body(content: Value) -> Value {
 }
 
 fn completion(content: &str) -> Reply {
-    with_header(
-        json_reply(200, completion_body(json!(content))),
-        "x-generation-id",
-        "gen-header-1",
-    )
+    json_reply(200, completion_body(json!(content))).with_header("x-generation-id", "gen-header-1")
 }
 
+/// OpenRouter's error body (B5) with that status.
 fn or_error(status: u16, message: &str) -> Reply {
-    json_reply(
-        status,
-        json!({"error": {"code": status, "message": message, "metadata": {}}}),
-    )
+    Reply::error(status, message)
 }
 
 /// One SSE event carrying a chunk (B4).
 fn sse_chunk(delta: Value, finish_reason: Value) -> Vec<u8> {
-    let chunk = json!({
+    sse_event(&json!({
         "id": "gen-stream-1", "object": "chat.completion.chunk", "created": 1711234567,
         "model": MODEL, "provider": "OpenAI",
         "choices": [{"index": 0, "delta": delta, "finish_reason": finish_reason}]
-    });
-    format!("data: {chunk}\n\n").into_bytes()
-}
-
-/// A request as the server received it.
-#[derive(Debug, Clone)]
-struct Seen {
-    headers: HeaderMap,
-    body: Value,
-    at: Instant,
-}
-
-impl Seen {
-    fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
-    }
-}
-
-#[derive(Default)]
-struct Sim {
-    replies: Mutex<VecDeque<Reply>>,
-    seen: Mutex<Vec<Seen>>,
+    }))
 }
 
 struct Server {
-    sim: Arc<Sim>,
-    base_url: String,
+    sim: OpenAiSim,
 }
 
 impl Server {
-    /// Binds before returning, so the first request cannot race the start-up.
     async fn start(replies: Vec<Reply>) -> Self {
-        let sim = Arc::new(Sim {
-            replies: Mutex::new(replies.into()),
-            seen: Mutex::default(),
-        });
-        let app = Router::new()
-            .route("/api/v1/chat/completions", post(completions))
-            .with_state(sim.clone());
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-        Self {
-            sim,
-            base_url: format!("http://{addr}/api/v1"),
-        }
+        let sim = OpenAiSim::spawn(SimConfig {
+            api_key: Some(KEY.into()),
+            dialect: Dialect::OpenRouter,
+            chat_parameters: SENT_PARAMETERS.iter().map(|p| (*p).to_owned()).collect(),
+        })
+        .await
+        .unwrap();
+        sim.script(Endpoint::ChatCompletions, replies);
+        Self { sim }
     }
 
     fn settings(&self) -> LlmSettings {
         LlmSettings {
-            base_url: self.base_url.clone(),
+            base_url: self.sim.base_url().to_owned(),
             app_url: Some("https://frontline.example".into()),
             app_title: Some("Frontline tests".into()),
             timeout: Duration::from_secs(2),
@@ -174,133 +110,9 @@ impl Server {
         LlmClient::new(self.settings()).unwrap()
     }
 
-    fn requests(&self) -> Vec<Seen> {
-        self.sim.seen.lock().unwrap().clone()
+    fn requests(&self) -> Vec<openai_sim::Request> {
+        self.sim.requests_to(Endpoint::ChatCompletions)
     }
-}
-
-async fn completions(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
-    let parsed: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    sim.seen.lock().unwrap().push(Seen {
-        headers: headers.clone(),
-        body: parsed.clone(),
-        at: Instant::now(),
-    });
-    let authorized = headers
-        .get(header::AUTHORIZATION)
-        .is_some_and(|v| v.as_bytes() == format!("Bearer {KEY}").as_bytes());
-    if !authorized {
-        return render(or_error(401, "No auth credentials found")).await;
-    }
-    let is_json = headers
-        .get(header::CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if !is_json {
-        return render(or_error(400, "Content-Type must be application/json")).await;
-    }
-    if let Err(message) = validate(&parsed) {
-        return render(or_error(400, &message)).await;
-    }
-    let reply = sim.replies.lock().unwrap().pop_front();
-    match reply {
-        Some(reply) => render(reply).await,
-        None => render(or_error(500, "test script has no reply left")).await,
-    }
-}
-
-/// The checks OpenRouter/OpenAI make on a chat request (B2), strict about unknown parameters
-/// as api.openai.com is, so a stray field fails the test.
-fn validate(body: &Value) -> Result<(), String> {
-    const KNOWN: [&str; 9] = [
-        "model",
-        "messages",
-        "temperature",
-        "max_tokens",
-        "response_format",
-        "user",
-        "stream",
-        "stream_options",
-        "provider",
-    ];
-    let object = body.as_object().ok_or("body is not a JSON object")?;
-    if let Some(key) = object.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-        return Err(format!("Unrecognized request argument supplied: {key}"));
-    }
-    let messages = object
-        .get("messages")
-        .and_then(Value::as_array)
-        .filter(|m| !m.is_empty())
-        .ok_or("messages must be a non-empty array")?;
-    for message in messages {
-        let role = message.get("role").and_then(Value::as_str);
-        if !matches!(role, Some("system" | "user" | "assistant")) {
-            return Err(format!("bad role in {message}"));
-        }
-        if !message.get("content").is_some_and(Value::is_string) {
-            return Err(format!("content must be a string in {message}"));
-        }
-    }
-    let temperature_ok = object
-        .get("temperature")
-        .is_none_or(|t| t.as_f64().is_some_and(|t| (0.0..=2.0).contains(&t)));
-    if !temperature_ok {
-        return Err("temperature must be in [0, 2]".into());
-    }
-    let max_tokens_ok = object
-        .get("max_tokens")
-        .is_none_or(|n| n.as_u64().is_some_and(|n| n >= 1));
-    if !max_tokens_ok {
-        return Err("max_tokens must be a positive integer".into());
-    }
-    if let Some(format) = object.get("response_format") {
-        match format.get("type").and_then(Value::as_str) {
-            Some("json_object") => {}
-            Some("json_schema") => {
-                let schema = format.get("json_schema").ok_or("json_schema missing")?;
-                if !schema.get("name").is_some_and(Value::is_string)
-                    || !schema.get("schema").is_some_and(Value::is_object)
-                {
-                    return Err("json_schema needs name and schema".into());
-                }
-            }
-            _ => return Err("response_format.type must be json_object or json_schema".into()),
-        }
-    }
-    Ok(())
-}
-
-async fn render(mut reply: Reply) -> Response {
-    while let Reply::Slow(wait, inner) = reply {
-        tokio::time::sleep(wait).await;
-        reply = *inner;
-    }
-    let mut builder = Response::builder();
-    let body = match reply {
-        Reply::Http {
-            status,
-            headers,
-            body,
-        } => {
-            builder = builder.status(status);
-            for (name, value) in headers {
-                builder = builder.header(name, value);
-            }
-            Body::from(body)
-        }
-        Reply::Sse(pieces) => {
-            builder = builder
-                .status(StatusCode::OK)
-                .header("content-type", "text/event-stream")
-                .header("x-generation-id", "gen-header-stream");
-            let pieces = futures_util::stream::iter(pieces).then(|(pause, piece)| async move {
-                tokio::time::sleep(pause).await;
-                Ok::<_, Infallible>(piece)
-            });
-            Body::from_stream(pieces)
-        }
-        Reply::Slow(..) => unreachable!("unwrapped above"),
-    };
-    builder.body(body).unwrap()
 }
 
 fn ask() -> ChatRequest {
@@ -355,7 +167,7 @@ async fn completion_with_usage_and_generation_id() {
     );
     assert_eq!(seen.header("x-openrouter-title"), Some("Frontline tests"));
     assert_eq!(
-        seen.body,
+        seen.json,
         json!({
             "model": MODEL,
             "messages": [
@@ -410,12 +222,12 @@ async fn json_schema_output_is_parsed() {
     let seen = server.requests();
     assert_eq!(seen.len(), 1);
     assert_eq!(
-        seen[0].body["response_format"],
+        seen[0].json["response_format"],
         json!({"type": "json_schema",
                "json_schema": {"name": "response", "strict": true, "schema": route_schema()}})
     );
     assert_eq!(
-        seen[0].body["provider"],
+        seen[0].json["provider"],
         json!({"require_parameters": true})
     );
 }
@@ -434,8 +246,8 @@ async fn invalid_json_is_repaired_once() {
 
     let seen = server.requests();
     assert_eq!(seen.len(), 2);
-    let first = seen[0].body["messages"].as_array().unwrap();
-    let retry = seen[1].body["messages"].as_array().unwrap();
+    let first = seen[0].json["messages"].as_array().unwrap();
+    let retry = seen[1].json["messages"].as_array().unwrap();
     assert_eq!(retry.len(), first.len() + 2);
     assert_eq!(&retry[..first.len()], &first[..]);
     assert_eq!(
@@ -449,8 +261,8 @@ async fn invalid_json_is_repaired_once() {
     assert!(text.contains("matches the required schema"));
     // The retry is still a schema request.
     assert_eq!(
-        seen[1].body["response_format"],
-        seen[0].body["response_format"]
+        seen[1].json["response_format"],
+        seen[0].json["response_format"]
     );
 }
 
@@ -477,7 +289,7 @@ async fn invalid_json_twice_is_malformed() {
 #[tokio::test]
 async fn rate_limit_waits_for_retry_after() {
     let server = Server::start(vec![
-        with_header(or_error(429, "Rate limit exceeded"), "retry-after", "1"),
+        or_error(429, "Rate limit exceeded").with_header("retry-after", "1"),
         completion("ok"),
     ])
     .await;
@@ -495,7 +307,7 @@ async fn rate_limit_waits_for_retry_after() {
 #[tokio::test]
 async fn retry_after_beyond_the_cap_gives_up_at_once() {
     let server = Server::start(vec![
-        with_header(or_error(429, "Rate limit exceeded"), "retry-after", "60"),
+        or_error(429, "Rate limit exceeded").with_header("retry-after", "60"),
         completion("never asked for"),
     ])
     .await;
@@ -516,11 +328,11 @@ async fn retry_after_beyond_the_cap_gives_up_at_once() {
 async fn unavailable_is_retried_with_backoff() {
     let server = Server::start(vec![
         or_error(503, "No instances available"),
-        Reply::Http {
-            status: 503,
-            headers: vec![("content-type", "text/html".into())],
-            body: "<html><body>503 Service Unavailable</body></html>".into(),
-        },
+        Reply::raw(
+            503,
+            "text/html",
+            "<html><body>503 Service Unavailable</body></html>",
+        ),
         completion("ok"),
     ])
     .await;
@@ -595,8 +407,8 @@ async fn auth_failure_is_final_and_never_shows_the_key() {
 #[tokio::test]
 async fn slow_server_times_out() {
     let server = Server::start(vec![
-        Reply::Slow(Duration::from_secs(3), Box::new(completion("too late"))),
-        Reply::Slow(Duration::from_secs(3), Box::new(completion("too late"))),
+        completion("too late").delayed(Duration::from_secs(3)),
+        completion("too late").delayed(Duration::from_secs(3)),
     ])
     .await;
     let client = LlmClient::new(LlmSettings {
@@ -617,11 +429,11 @@ async fn slow_server_times_out() {
 
 #[tokio::test]
 async fn html_body_is_malformed() {
-    let server = Server::start(vec![Reply::Http {
-        status: 200,
-        headers: vec![("content-type", "text/html".into())],
-        body: "<!DOCTYPE html><html><body>Captive portal</body></html>".into(),
-    }])
+    let server = Server::start(vec![Reply::raw(
+        200,
+        "text/html",
+        "<!DOCTYPE html><html><body>Captive portal</body></html>",
+    )])
     .await;
 
     let err = server.client().chat(ask()).await.unwrap_err();
@@ -706,8 +518,8 @@ async fn stream_assembles_content_and_usage() {
         second[..cut].to_vec(),
         second[cut..].to_vec(),
         sse_chunk(json!({"content": ""}), json!("stop")),
-        format!("data: {usage}\n\n").into_bytes(),
-        b"data: [DONE]\n\n".to_vec(),
+        sse_event(&usage),
+        SSE_DONE.to_vec(),
     ])])
     .await;
 
@@ -739,9 +551,9 @@ async fn stream_assembles_content_and_usage() {
     );
 
     let seen = server.requests();
-    assert_eq!(seen[0].body["stream"], json!(true));
+    assert_eq!(seen[0].json["stream"], json!(true));
     assert_eq!(
-        seen[0].body["stream_options"],
+        seen[0].json["stream_options"],
         json!({"include_usage": true})
     );
 }
@@ -758,7 +570,7 @@ async fn mid_stream_error_ends_the_stream_after_the_partial_text() {
             json!({"role": "assistant", "content": "Заказ"}),
             Value::Null,
         ),
-        format!("data: {error}\n\n").into_bytes(),
+        sse_event(&error),
     ])])
     .await;
 
@@ -778,7 +590,7 @@ async fn mid_stream_error_ends_the_stream_after_the_partial_text() {
 #[tokio::test]
 async fn stream_errors_before_the_start_are_not_retried() {
     let server = Server::start(vec![
-        with_header(or_error(429, "Rate limit exceeded"), "retry-after", "1"),
+        or_error(429, "Rate limit exceeded").with_header("retry-after", "1"),
         completion("never asked for"),
     ])
     .await;
@@ -824,15 +636,15 @@ async fn stream_silence_times_out_but_keep_alives_do_not() {
     };
     let server = Server::start(vec![
         // Silent for longer than the timeout after the first fragment.
-        Reply::Sse(vec![
+        paced_sse(vec![
             (
                 Duration::ZERO,
                 sse_chunk(json!({"content": "Заказ"}), Value::Null),
             ),
-            (Duration::from_secs(2), b"data: [DONE]\n\n".to_vec()),
+            (Duration::from_secs(2), SSE_DONE.to_vec()),
         ]),
         // Slower than the timeout overall, but never silent for that long.
-        Reply::Sse(vec![
+        paced_sse(vec![
             keep_alive(),
             keep_alive(),
             keep_alive(),
@@ -841,7 +653,7 @@ async fn stream_silence_times_out_but_keep_alives_do_not() {
                 sse_chunk(json!({"content": "ok"}), json!("stop")),
             ),
             keep_alive(),
-            (Duration::ZERO, b"data: [DONE]\n\n".to_vec()),
+            (Duration::ZERO, SSE_DONE.to_vec()),
         ]),
     ])
     .await;
