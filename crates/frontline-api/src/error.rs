@@ -198,6 +198,7 @@ impl From<LifecycleError> for ApiError {
             LifecycleError::NotFound(what) => ApiError::NotFound(what),
             LifecycleError::Conflict(why) => ApiError::Conflict(why),
             LifecycleError::Store(s) => s.into(),
+            LifecycleError::Index(why) => ApiError::internal(LifecycleError::Index(why)),
         }
     }
 }

@@ -26,7 +26,7 @@ use axum::{
     routing::{get, post, put},
 };
 use frontline_engine::bot::{EngineBot, Knowledge};
-use frontline_lifecycle::Lifecycle;
+use frontline_lifecycle::{Admin, Lifecycle};
 use frontline_store::Store;
 use tokio_util::sync::CancellationToken;
 use tower_http::{catch_panic::CatchPanicLayer, trace::TraceLayer};
@@ -68,6 +68,7 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     store: Arc<dyn Store>,
     lifecycle: Lifecycle,
+    admin: Admin,
     knowledge: Arc<Knowledge>,
     engine: Option<Arc<EngineBot>>,
     avito: Option<frontline_channels::avito::AvitoChannel>,
@@ -97,6 +98,7 @@ impl AppState {
             .unwrap_or_default();
         AppState(Arc::new(Inner {
             store: lifecycle.store().clone(),
+            admin: Admin::new(lifecycle.store().clone(), knowledge.clone()),
             lifecycle,
             knowledge,
             engine,
@@ -145,6 +147,11 @@ impl AppState {
 
     pub fn lifecycle(&self) -> &Lifecycle {
         &self.0.lifecycle
+    }
+
+    /// The admin use cases (every admin write, with its side effects).
+    pub fn admin(&self) -> &Admin {
+        &self.0.admin
     }
 
     pub fn knowledge(&self) -> &Arc<Knowledge> {

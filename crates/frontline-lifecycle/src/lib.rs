@@ -6,12 +6,18 @@
 //!
 //! The bot ([`Bot`]) and the channels ([`ChannelSender`]) are ports: this crate defines what it needs from
 //! them, `frontline-engine` and `frontline-channels` provide it.
+//!
+//! [`Admin`] holds the use cases of the admin screens (knowledge base, operators, accounts,
+//! workflows, quick replies): the one place where their side effects happen — the knowledge index
+//! kept in step, sessions ended — so that routes stay thin.
 
+mod admin;
 mod backoff;
 mod ports;
 mod usecases;
 mod workers;
 
+pub use admin::Admin;
 pub use backoff::Backoff;
 pub use ports::*;
 pub use usecases::*;

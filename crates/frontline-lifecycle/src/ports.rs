@@ -1,11 +1,12 @@
-//! What the lifecycle needs from the outside: a bot that decides, and channels that deliver.
+//! What the lifecycle needs from the outside: a bot that decides, channels that deliver, and the
+//! knowledge index that follows the stored articles.
 
 use std::{collections::HashMap, sync::Arc, time::Duration};
 
 use async_trait::async_trait;
 use frontline_domain::{
     Account, AccountKind, ConversationView, DecisionAction, DecisionRecord, DecisionStage,
-    FlowChange, HandoffContext, HandoffReason, Integration, Message, Slots, WorkflowId,
+    FlowChange, HandoffContext, HandoffReason, Integration, KbArticle, Message, Slots, WorkflowId,
 };
 
 /// Everything the bot may look at when a customer writes. The worker loads all of it, so the bot
@@ -183,5 +184,29 @@ impl Channels {
 
     pub fn sender(&self, kind: AccountKind) -> Option<&Arc<dyn ChannelSender>> {
         self.senders.get(&kind)
+    }
+}
+
+/// The search index the bot answers from. The admin use cases tell it about every committed change
+/// of an article, so it never lags behind what this process wrote; `reload` rebuilds it whole.
+pub trait KnowledgeIndex: Send + Sync + std::fmt::Debug + 'static {
+    fn article_saved(&self, article: &KbArticle) -> Result<(), String>;
+    fn article_deleted(&self, key: &str) -> Result<(), String>;
+    fn reload(&self, articles: &[KbArticle]) -> Result<(), String>;
+}
+
+/// For a process without a bot: there is nothing to keep in step.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NoIndex;
+
+impl KnowledgeIndex for NoIndex {
+    fn article_saved(&self, _: &KbArticle) -> Result<(), String> {
+        Ok(())
+    }
+    fn article_deleted(&self, _: &str) -> Result<(), String> {
+        Ok(())
+    }
+    fn reload(&self, _: &[KbArticle]) -> Result<(), String> {
+        Ok(())
     }
 }

@@ -24,6 +24,9 @@ pub enum LifecycleError {
     Conflict(String),
     #[error(transparent)]
     Store(StoreError),
+    /// The knowledge index could not take a change (the store has it; a rebuild will catch up).
+    #[error("knowledge index: {0}")]
+    Index(String),
 }
 
 impl From<StoreError> for LifecycleError {

@@ -238,10 +238,7 @@ async fn demo_voice_line(store: &dyn Store) -> anyhow::Result<frontline_domain::
 
 /// The knowledge index over the stored articles, after seeding the demo shop's into an empty store
 /// when the configuration asks for it.
-async fn open_knowledge(
-    store: &dyn Store,
-    config: &Config,
-) -> anyhow::Result<(Arc<Knowledge>, Fingerprint)> {
+async fn open_knowledge(store: &dyn Store, config: &Config) -> anyhow::Result<Arc<Knowledge>> {
     let mut articles = store.list_kb_articles(None).await?;
     if articles.is_empty() && config.bot.seed_demo_knowledge {
         let raw = to_import(&demo_knowledge());
@@ -265,7 +262,7 @@ async fn open_knowledge(
         articles = store.list_kb_articles(None).await?;
     }
     let knowledge = Knowledge::new(&articles).context("indexing the knowledge base")?;
-    Ok((Arc::new(knowledge), knowledge_fingerprint(&articles)))
+    Ok(Arc::new(knowledge))
 }
 
 /// The language-model stage, when enabled.
@@ -347,7 +344,7 @@ pub async fn launch_with(
 ) -> anyhow::Result<()> {
     let store = open_store(&config.database_url).await?;
     bootstrap_admin(&*store, config.bootstrap_admin.as_deref()).await?;
-    let (knowledge, indexed) = open_knowledge(&*store, &config).await?;
+    let knowledge = open_knowledge(&*store, &config).await?;
     let engine = build_bot(&config, knowledge.clone())?;
     let bot: Arc<dyn Bot> = match (wiring.bot, &engine) {
         (Some(bot), _) => bot,
@@ -509,13 +506,12 @@ pub async fn launch_with(
         state = state.with_voice(v);
     }
     let dispatcher = frontline_api::spawn_background(&state);
-    let kb_sync = tokio::spawn(follow_knowledge(
-        store.clone(),
-        knowledge.clone(),
-        indexed,
-        Duration::from_secs(config.bot.knowledge_refresh_secs.max(1)),
-        shutdown.clone(),
-    ));
+    let kb_sync = {
+        let admin = state.admin().clone();
+        let period = Duration::from_secs(config.bot.knowledge_refresh_secs.max(1));
+        let shutdown = shutdown.clone();
+        tokio::spawn(async move { admin.follow_knowledge(period, shutdown).await })
+    };
     let pruner = tokio::spawn(prune_events(
         store.clone(),
         Duration::from_secs(config.events.retention_days * 86_400),
@@ -636,52 +632,6 @@ fn reachable(addr: std::net::SocketAddr) -> std::net::SocketAddr {
         std::net::SocketAddr::from(([127, 0, 0, 1], addr.port()))
     } else {
         addr
-    }
-}
-
-/// What identifies the stored knowledge base's content cheaply: article count, newest change, and
-/// the sum of versions (an edit bumps one; a delete and re-create changes the count or the time).
-type Fingerprint = (usize, i64, i64);
-
-fn knowledge_fingerprint(articles: &[frontline_domain::KbArticle]) -> Fingerprint {
-    (
-        articles.len(),
-        articles.iter().map(|a| a.updated_at.0).max().unwrap_or(0),
-        articles.iter().map(|a| a.version).sum(),
-    )
-}
-
-/// Rebuild the index when the stored articles changed behind this process's back: another server
-/// on the same PostgreSQL database, or a script writing to it. Changes made through this server's
-/// API reach the index at once; this catches the rest within one period.
-async fn follow_knowledge(
-    store: Arc<dyn Store>,
-    knowledge: Arc<Knowledge>,
-    mut seen: Fingerprint,
-    period: Duration,
-    shutdown: CancellationToken,
-) {
-    loop {
-        tokio::select! {
-            _ = shutdown.cancelled() => return,
-            _ = tokio::time::sleep(period) => {}
-        }
-        match store.list_kb_articles(None).await {
-            Ok(articles) => {
-                let now = knowledge_fingerprint(&articles);
-                if seen != now {
-                    match knowledge.load(&articles) {
-                        Ok(()) => info!(
-                            articles = articles.len(),
-                            "knowledge base changed; index rebuilt"
-                        ),
-                        Err(e) => warn!(error = %e, "rebuilding the knowledge index failed"),
-                    }
-                }
-                seen = now;
-            }
-            Err(e) => warn!(error = %e, "reading the knowledge base failed"),
-        }
     }
 }
 

@@ -97,7 +97,7 @@ pub async fn create_account(
     // Voice lines get a token too: media streams must present it as a <Parameter>.
     let token = matches!(kind, AccountKind::Api | AccountKind::Voice).then(new_token);
     let account = state
-        .store()
+        .admin()
         .create_account(NewAccount {
             kind,
             name,
@@ -112,7 +112,7 @@ pub async fn create_account(
             let settings = settings.clone().unwrap_or_else(|| serde_json::json!({}));
             if let Err(e) = voice.configure_line(account.id, &settings).await {
                 // The line was just created: do not leave a half-configured one behind.
-                let _ = state.store().delete_account(account.id).await;
+                let _ = state.admin().delete_account(account.id).await;
                 return Err(line_error(e));
             }
             state
@@ -206,7 +206,7 @@ pub async fn update_account(
             .map_err(line_error)?;
     }
     let a = state
-        .store()
+        .admin()
         .update_account(
             AccountId(id),
             AccountPatch {
@@ -251,7 +251,7 @@ pub async fn rotate_token(
     }
     let token = new_token();
     let a = state
-        .store()
+        .admin()
         .update_account(
             AccountId(id),
             AccountPatch {
@@ -283,7 +283,7 @@ pub async fn delete_account(
     _admin: Admin,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state.store().delete_account(AccountId(id)).await?;
+    state.admin().delete_account(AccountId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -321,7 +321,7 @@ pub async fn create_operator(
     let display_name = required_text(&req.display_name, "display_name", 100)?;
     let password = Password::parse(&req.password)?;
     let op = state
-        .store()
+        .admin()
         .create_operator(NewOperator {
             login,
             display_name,
@@ -352,13 +352,6 @@ pub async fn update_operator(
     ApiJson(req): ApiJson<dto::UpdateOperatorRequest>,
 ) -> Result<ApiJson<dto::Operator>, ApiError> {
     let id = OperatorId(id);
-    let demotes_self = id == me.id
-        && (req.active == Some(false) || req.role.is_some_and(|r| r != dto::Role::Admin));
-    if demotes_self {
-        return Err(ApiError::Conflict(
-            "an admin cannot deactivate or demote themselves".into(),
-        ));
-    }
     let display_name = req
         .display_name
         .as_deref()
@@ -368,10 +361,10 @@ pub async fn update_operator(
         Some(p) => Some(hash_password_blocking(Password::parse(p)?).await?),
         None => None,
     };
-    let ends_sessions = password_hash.is_some() || req.active == Some(false);
     let op = state
-        .store()
+        .admin()
         .update_operator(
+            me.id,
             id,
             OperatorPatch {
                 display_name,
@@ -381,9 +374,6 @@ pub async fn update_operator(
             },
         )
         .await?;
-    if ends_sessions {
-        state.store().delete_operator_sessions(id).await?;
-    }
     Ok(ApiJson((&op).into()))
 }
 
@@ -404,22 +394,9 @@ pub async fn delete_operator(
     Admin(me): Admin,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    let id = OperatorId(id);
-    if id == me.id {
-        return Err(ApiError::Conflict(
-            "an admin cannot remove themselves".into(),
-        ));
-    }
     state
-        .store()
-        .update_operator(
-            id,
-            OperatorPatch {
-                active: Some(false),
-                ..OperatorPatch::default()
-            },
-        )
+        .admin()
+        .deactivate_operator(me.id, OperatorId(id))
         .await?;
-    state.store().delete_operator_sessions(id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

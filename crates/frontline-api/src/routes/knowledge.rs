@@ -12,7 +12,6 @@ use frontline_domain::{KbArticleDraft, KbCategoryDraft, KbImport, KbWrite};
 use frontline_engine::bot::knowledge::to_import;
 use frontline_engine::kb::{self, KnowledgeBase};
 use serde::Deserialize;
-use tracing::warn;
 use utoipa::IntoParams;
 
 use crate::{
@@ -27,15 +26,6 @@ fn created_or_ok(write: KbWrite) -> StatusCode {
         KbWrite::Created => StatusCode::CREATED,
         KbWrite::Updated | KbWrite::Unchanged => StatusCode::OK,
     }
-}
-
-/// Rebuild the index from the store (after imports, or when an incremental update failed).
-async fn reload_index(state: &AppState) -> Result<(), ApiError> {
-    let articles = state.store().list_kb_articles(None).await?;
-    state
-        .knowledge()
-        .load(&articles)
-        .map_err(ApiError::internal)
 }
 
 #[utoipa::path(
@@ -75,7 +65,7 @@ pub async fn put_category(
         title: req.title,
     }
     .cleaned()?;
-    let (c, write) = state.store().upsert_kb_category(draft).await?;
+    let (c, write) = state.admin().put_category(draft).await?;
     Ok((created_or_ok(write), ApiJson(dto::KbCategory::from(&c))).into_response())
 }
 
@@ -95,7 +85,7 @@ pub async fn delete_category(
     _admin: Admin,
     ApiPath(key): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.store().delete_kb_category(&key).await?;
+    state.admin().delete_category(&key).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -173,13 +163,7 @@ pub async fn put_article(
         published: req.published,
     }
     .cleaned()?;
-    let (a, write) = state.store().upsert_kb_article(draft).await?;
-    if write != KbWrite::Unchanged
-        && let Err(e) = state.knowledge().article_saved(&a)
-    {
-        warn!(article = %a.key, error = %e, "updating the knowledge index failed; rebuilding it");
-        reload_index(&state).await?;
-    }
+    let (a, write) = state.admin().put_article(draft).await?;
     Ok((created_or_ok(write), ApiJson(dto::KbArticle::from(&a))).into_response())
 }
 
@@ -194,11 +178,7 @@ pub async fn delete_article(
     _admin: Admin,
     ApiPath(key): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    let a = state.store().delete_kb_article(&key).await?;
-    if let Err(e) = state.knowledge().article_deleted(&a.key) {
-        warn!(article = %a.key, error = %e, "updating the knowledge index failed; rebuilding it");
-        reload_index(&state).await?;
-    }
+    state.admin().delete_article(&key).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -290,8 +270,7 @@ pub async fn import(
             format!("unknown categories: {}", unknown.join(", ")),
         ));
     }
-    let stats = state.store().import_kb(import).await?;
-    reload_index(&state).await?;
+    let stats = state.admin().import_knowledge(import).await?;
     Ok(ApiJson(stats.into()))
 }
 

@@ -57,7 +57,7 @@ pub async fn create(
     let text = required_text(&req.text, "text", 4000)?;
     let owner = (!req.shared).then_some(me.id);
     let q = state
-        .store()
+        .admin()
         .create_quick_reply(&title, &text, owner)
         .await?;
     Ok((StatusCode::CREATED, ApiJson(dto::QuickReply::from(&q))))
@@ -88,7 +88,7 @@ pub async fn update(
     let title = required_text(&req.title, "title", 100)?;
     let text = required_text(&req.text, "text", 4000)?;
     let q = state
-        .store()
+        .admin()
         .update_quick_reply(existing.id, &title, &text)
         .await?;
     Ok(ApiJson((&q).into()))
@@ -114,7 +114,7 @@ pub async fn delete(
     if !may_edit(&me, &existing) {
         return Err(ApiError::Forbidden);
     }
-    state.store().delete_quick_reply(existing.id).await?;
+    state.admin().delete_quick_reply(existing.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

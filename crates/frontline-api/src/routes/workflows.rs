@@ -117,7 +117,7 @@ pub async fn create(
     _admin: Admin,
     ApiJson(req): ApiJson<dto::WorkflowRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let w = state.store().create_workflow(draft_of(req)?).await?;
+    let w = state.admin().create_workflow(draft_of(req)?).await?;
     Ok((StatusCode::CREATED, ApiJson(full(&state, &w)?)))
 }
 
@@ -157,7 +157,7 @@ pub async fn update(
     ApiJson(req): ApiJson<dto::WorkflowRequest>,
 ) -> Result<ApiJson<dto::WorkflowFull>, ApiError> {
     let w = state
-        .store()
+        .admin()
         .update_workflow(WorkflowId(id), draft_of(req)?)
         .await?;
     Ok(ApiJson(full(&state, &w)?))
@@ -179,7 +179,7 @@ pub async fn delete(
     _admin: Admin,
     ApiPath(id): ApiPath<i64>,
 ) -> Result<StatusCode, ApiError> {
-    state.store().delete_workflow(WorkflowId(id)).await?;
+    state.admin().delete_workflow(WorkflowId(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -205,7 +205,7 @@ pub async fn publish(
     if !problems.is_empty() {
         return Err(ApiError::InvalidWorkflow(problems));
     }
-    let v = state.store().publish_workflow(w.id, Some(me.id)).await?;
+    let v = state.admin().publish_workflow(w.id, me.id).await?;
     Ok((
         StatusCode::CREATED,
         ApiJson(dto::WorkflowVersion {
@@ -232,7 +232,7 @@ pub async fn rollback(
     ApiJson(req): ApiJson<dto::RollbackRequest>,
 ) -> Result<ApiJson<dto::WorkflowSummary>, ApiError> {
     let w = state
-        .store()
+        .admin()
         .rollback_workflow(WorkflowId(id), req.version)
         .await?;
     Ok(ApiJson((&w).into()))
@@ -285,7 +285,7 @@ pub async fn set_account_workflow(
     ApiJson(req): ApiJson<dto::AccountWorkflowRequest>,
 ) -> Result<StatusCode, ApiError> {
     state
-        .store()
+        .admin()
         .set_account_workflow(AccountId(id), req.workflow_id.map(WorkflowId))
         .await?;
     Ok(StatusCode::NO_CONTENT)
@@ -337,8 +337,8 @@ pub async fn put_integration(
         }
     }
     let i = state
-        .store()
-        .upsert_integration(&name, &req.base_url, req.headers)
+        .admin()
+        .put_integration(&name, &req.base_url, req.headers)
         .await?;
     Ok(ApiJson((&i).into()))
 }
@@ -354,7 +354,7 @@ pub async fn delete_integration(
     _admin: Admin,
     ApiPath(name): ApiPath<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.store().delete_integration(&name).await?;
+    state.admin().delete_integration(&name).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -1,0 +1,109 @@
+//! The knowledge base: categories, articles, imports — each change committed to the store and then
+//! told to the index the bot searches, so the next customer message is answered from the new text.
+//!
+//! Changes made by another process (a second node on the same PostgreSQL database, a script) reach
+//! this process's index through [`Admin::follow_knowledge`], which rebuilds it when the stored
+//! articles' fingerprint changes.
+
+use std::time::Duration;
+
+use frontline_domain::{
+    KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite,
+};
+use tokio_util::sync::CancellationToken;
+use tracing::{info, warn};
+
+use super::Admin;
+use crate::{LifecycleError, Result};
+
+/// What identifies the stored knowledge base's content cheaply: article count, newest change, and
+/// the sum of versions (an edit bumps one; a delete and re-create changes the count or the time).
+type Fingerprint = (usize, i64, i64);
+
+fn fingerprint(articles: &[KbArticle]) -> Fingerprint {
+    (
+        articles.len(),
+        articles.iter().map(|a| a.updated_at.0).max().unwrap_or(0),
+        articles.iter().map(|a| a.version).sum(),
+    )
+}
+
+impl Admin {
+    pub async fn put_category(&self, draft: KbCategoryDraft) -> Result<(KbCategory, KbWrite)> {
+        Ok(self.store.upsert_kb_category(draft).await?)
+    }
+
+    /// `Conflict` while articles belong to it.
+    pub async fn delete_category(&self, key: &str) -> Result<()> {
+        Ok(self.store.delete_kb_category(key).await?)
+    }
+
+    /// Create or replace an article; the index follows at once (rebuilt whole if the incremental
+    /// update fails).
+    pub async fn put_article(&self, draft: KbArticleDraft) -> Result<(KbArticle, KbWrite)> {
+        let (article, write) = self.store.upsert_kb_article(draft).await?;
+        if write != KbWrite::Unchanged
+            && let Err(e) = self.index.article_saved(&article)
+        {
+            warn!(article = %article.key, error = %e, "updating the knowledge index failed; rebuilding it");
+            self.reload_knowledge().await?;
+        }
+        Ok((article, write))
+    }
+
+    pub async fn delete_article(&self, key: &str) -> Result<KbArticle> {
+        let article = self.store.delete_kb_article(key).await?;
+        if let Err(e) = self.index.article_deleted(&article.key) {
+            warn!(article = %article.key, error = %e, "updating the knowledge index failed; rebuilding it");
+            self.reload_knowledge().await?;
+        }
+        Ok(article)
+    }
+
+    /// Store a whole import in one transaction, then rebuild the index from the store.
+    pub async fn import_knowledge(&self, import: KbImport) -> Result<KbImportStats> {
+        let stats = self.store.import_kb(import).await?;
+        self.reload_knowledge().await?;
+        Ok(stats)
+    }
+
+    /// Rebuild the index from the stored articles.
+    pub async fn reload_knowledge(&self) -> Result<()> {
+        let articles = self.store.list_kb_articles(None).await?;
+        self.index.reload(&articles).map_err(LifecycleError::Index)
+    }
+
+    /// Rebuild the index whenever the stored articles change behind this process's back, looking
+    /// every `period` until `shutdown`. Changes made through this process reach the index at once;
+    /// this catches the rest within one period.
+    pub async fn follow_knowledge(&self, period: Duration, shutdown: CancellationToken) {
+        let mut seen = match self.store.list_kb_articles(None).await {
+            Ok(articles) => Some(fingerprint(&articles)),
+            Err(_) => None,
+        };
+        loop {
+            tokio::select! {
+                _ = shutdown.cancelled() => return,
+                _ = tokio::time::sleep(period) => {}
+            }
+            let articles = match self.store.list_kb_articles(None).await {
+                Ok(a) => a,
+                Err(e) => {
+                    warn!(error = %e, "reading the knowledge base failed");
+                    continue;
+                }
+            };
+            let now = fingerprint(&articles);
+            if seen != Some(now) {
+                match self.index.reload(&articles) {
+                    Ok(()) => info!(
+                        articles = articles.len(),
+                        "knowledge base changed; index rebuilt"
+                    ),
+                    Err(e) => warn!(error = %e, "rebuilding the knowledge index failed"),
+                }
+            }
+            seen = Some(now);
+        }
+    }
+}
