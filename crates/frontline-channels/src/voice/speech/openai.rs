@@ -515,334 +515,51 @@ fn truncate(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    //! Against a local server that speaks the documented wire format of OpenAI's audio endpoints:
-    //! it checks the bearer key, parses the multipart upload and the JSON body the way the real API
-    //! does (unknown JSON fields and missing ones are 400s), and answers with OpenAI's own shapes
-    //! (`{"text"}` with usage, a streamed WAV with unknown sizes, raw 24 kHz PCM, `{"error":{…}}`).
+    //! Against `openai-sim`, a local server that speaks the documented wire format of OpenAI's
+    //! audio endpoints: it checks the bearer key, parses the multipart upload and the JSON body the
+    //! way the real API does (unknown JSON fields and missing ones are 400s), and answers with
+    //! OpenAI's own shapes (`{"text"}`, a streamed WAV with unknown sizes, raw 24 kHz PCM,
+    //! `{"error":{…}}`).
 
-    use std::collections::{BTreeMap, VecDeque};
-    use std::sync::{Arc, Mutex};
-
-    use axum::Router;
-    use axum::body::Bytes;
-    use axum::extract::{Multipart, State};
-    use axum::http::{HeaderMap, StatusCode, header};
-    use axum::response::{IntoResponse, Response};
-    use axum::routing::post;
+    use openai_sim::{Endpoint, OpenAiSim, Reply, SimConfig};
     use serde_json::json;
 
     use super::*;
-    use crate::voice::audio::samples_to_slin;
 
     const KEY: &str = "sk-test-0123456789abcdef";
 
-    /// What the test script makes the server answer next.
-    enum Reply {
-        /// 200 with this JSON.
-        Json(Value),
-        /// 200 with audio of these samples, in the format the request asked for.
-        Audio(Vec<i16>),
-        /// Any status, content type and body.
-        Raw(u16, &'static str, Vec<u8>),
-        /// An error in OpenAI's shape.
-        Error(u16, &'static str, &'static str),
-        /// Wait this long, then answer with the next reply.
-        Stall(Duration),
-    }
-
-    /// One multipart field as the server parsed it.
-    #[derive(Debug, Clone)]
-    struct Field {
-        file_name: Option<String>,
-        content_type: Option<String>,
-        bytes: Vec<u8>,
-    }
-
-    impl Field {
-        fn text(&self) -> &str {
-            std::str::from_utf8(&self.bytes).unwrap()
-        }
-    }
-
-    /// A request as the server received it.
-    #[derive(Debug, Clone)]
-    struct Seen {
-        authorization: Option<String>,
-        fields: BTreeMap<String, Field>,
-        json: Value,
-    }
-
-    struct Sim {
-        /// The key the server accepts; `None`: a local server without auth.
-        key: Option<&'static str>,
-        replies: Mutex<VecDeque<Reply>>,
-        seen: Mutex<Vec<Seen>>,
-    }
-
     struct Server {
-        sim: Arc<Sim>,
-        base_url: String,
+        sim: OpenAiSim,
+        endpoint: Endpoint,
     }
 
     impl Server {
-        /// Binds before returning, so the first request cannot race the start-up.
-        async fn start(key: Option<&'static str>, replies: Vec<Reply>) -> Self {
-            let sim = Arc::new(Sim {
-                key,
-                replies: Mutex::new(replies.into()),
-                seen: Mutex::default(),
-            });
-            let app = Router::new()
-                .route("/v1/audio/transcriptions", post(transcriptions))
-                .route("/v1/audio/speech", post(speech))
-                .with_state(sim.clone());
-            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-            let addr = listener.local_addr().unwrap();
-            tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
-            Self {
-                sim,
-                base_url: format!("http://{addr}/v1"),
-            }
+        /// A server accepting `key` (`None`: a local server without auth) whose `endpoint` answers
+        /// with `replies`.
+        async fn start(key: Option<&str>, endpoint: Endpoint, replies: Vec<Reply>) -> Self {
+            let sim = OpenAiSim::spawn(SimConfig {
+                api_key: key.map(str::to_owned),
+                ..SimConfig::default()
+            })
+            .await
+            .unwrap();
+            sim.script(endpoint, replies);
+            Self { sim, endpoint }
         }
 
         fn settings(&self) -> OpenAiSpeechSettings {
             OpenAiSpeechSettings {
-                base_url: self.base_url.clone(),
+                base_url: self.sim.base_url().to_owned(),
                 api_key: Some(KEY.into()),
                 timeout: Duration::from_secs(5),
                 ..OpenAiSpeechSettings::default()
             }
         }
 
-        fn seen(&self) -> Vec<Seen> {
-            self.sim.seen.lock().unwrap().clone()
+        /// What the scripted endpoint received.
+        fn seen(&self) -> Vec<openai_sim::Request> {
+            self.sim.requests_to(self.endpoint)
         }
-    }
-
-    fn openai_error(status: u16, message: &str, code: &str) -> Response {
-        let body = json!({"error": {
-            "message": message, "type": "invalid_request_error", "param": null, "code": code
-        }});
-        (StatusCode::from_u16(status).unwrap(), axum::Json(body)).into_response()
-    }
-
-    /// The `Authorization` header when the server accepts it, else the 401 to answer. OpenAI's
-    /// 401 quotes (part of) the refused key; this one quotes all of it, to prove the clients never
-    /// pass a key on.
-    fn check_key(
-        sim: &Sim,
-        headers: &HeaderMap,
-    ) -> Result<Option<String>, (u16, String, &'static str)> {
-        let got = headers
-            .get(header::AUTHORIZATION)
-            .map(|v| v.to_str().unwrap().to_owned());
-        match (sim.key, &got) {
-            (None, _) => Ok(got),
-            (Some(key), Some(got)) if *got == format!("Bearer {key}") => Ok(Some(got.clone())),
-            (Some(_), Some(got)) => Err((
-                401,
-                format!(
-                    "Incorrect API key provided: {}. You can find your API key at \
-                     https://platform.openai.com/account/api-keys.",
-                    got.trim_start_matches("Bearer ")
-                ),
-                "invalid_api_key",
-            )),
-            (Some(_), None) => Err((
-                401,
-                "You didn't provide an API key. You need to provide your API key in an \
-                 Authorization header using Bearer auth."
-                    .to_owned(),
-                "missing_api_key",
-            )),
-        }
-    }
-
-    async fn next_reply(sim: &Sim) -> Option<Reply> {
-        loop {
-            let reply = sim.replies.lock().unwrap().pop_front();
-            match reply {
-                Some(Reply::Stall(wait)) => tokio::time::sleep(wait).await,
-                other => return other,
-            }
-        }
-    }
-
-    async fn transcriptions(
-        State(sim): State<Arc<Sim>>,
-        headers: HeaderMap,
-        mut multipart: Multipart,
-    ) -> Response {
-        let authorization = match check_key(&sim, &headers) {
-            Ok(a) => a,
-            Err((status, message, code)) => return openai_error(status, &message, code),
-        };
-        let mut fields = BTreeMap::new();
-        loop {
-            match multipart.next_field().await {
-                Ok(Some(field)) => {
-                    let name = field.name().unwrap_or_default().to_owned();
-                    let file_name = field.file_name().map(str::to_owned);
-                    let content_type = field.content_type().map(str::to_owned);
-                    let bytes = field.bytes().await.unwrap().to_vec();
-                    fields.insert(
-                        name,
-                        Field {
-                            file_name,
-                            content_type,
-                            bytes,
-                        },
-                    );
-                }
-                Ok(None) => break,
-                Err(e) => return openai_error(400, &format!("bad multipart: {e}"), "bad_request"),
-            }
-        }
-        // The API's own checks: a file with a known extension, a model, a known format.
-        let Some(file) = fields.get("file") else {
-            return openai_error(
-                400,
-                "Missing required parameter: 'file'.",
-                "missing_parameter",
-            );
-        };
-        let known = [
-            "flac", "mp3", "mp4", "mpeg", "mpga", "m4a", "ogg", "wav", "webm",
-        ];
-        let extension_ok = file
-            .file_name
-            .as_deref()
-            .and_then(|n| n.rsplit_once('.'))
-            .is_some_and(|(_, ext)| known.contains(&ext));
-        if !extension_ok {
-            return openai_error(400, "Unrecognized file format.", "invalid_value");
-        }
-        if !fields.contains_key("model") {
-            return openai_error(
-                400,
-                "Missing required parameter: 'model'.",
-                "missing_parameter",
-            );
-        }
-        let format = fields.get("response_format").map_or("json", Field::text);
-        if !["json", "text", "srt", "verbose_json", "vtt"].contains(&format) {
-            return openai_error(400, "Invalid response_format.", "invalid_value");
-        }
-        sim.seen.lock().unwrap().push(Seen {
-            authorization,
-            fields,
-            json: Value::Null,
-        });
-        render(next_reply(&sim).await, SpeechAudioFormat::Wav)
-    }
-
-    async fn speech(State(sim): State<Arc<Sim>>, headers: HeaderMap, body: Bytes) -> Response {
-        let authorization = match check_key(&sim, &headers) {
-            Ok(a) => a,
-            Err((status, message, code)) => return openai_error(status, &message, code),
-        };
-        let is_json = headers
-            .get(header::CONTENT_TYPE)
-            .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-        if !is_json {
-            return openai_error(400, "Content-Type must be application/json", "bad_request");
-        }
-        let Ok(json) = serde_json::from_slice::<Value>(&body) else {
-            return openai_error(400, "We could not parse the JSON body of your request.", "");
-        };
-        if let Err(message) = validate_speech(&json) {
-            return openai_error(400, &message, "invalid_request_error");
-        }
-        let format = match json["response_format"].as_str() {
-            Some("pcm") => SpeechAudioFormat::Pcm,
-            _ => SpeechAudioFormat::Wav,
-        };
-        sim.seen.lock().unwrap().push(Seen {
-            authorization,
-            fields: BTreeMap::new(),
-            json,
-        });
-        render(next_reply(&sim).await, format)
-    }
-
-    /// The checks the API makes on a speech request, strict about unknown parameters.
-    fn validate_speech(body: &Value) -> Result<(), String> {
-        const KNOWN: [&str; 7] = [
-            "model",
-            "input",
-            "voice",
-            "instructions",
-            "response_format",
-            "speed",
-            "stream_format",
-        ];
-        let object = body.as_object().ok_or("body is not a JSON object")?;
-        if let Some(key) = object.keys().find(|k| !KNOWN.contains(&k.as_str())) {
-            return Err(format!("Unrecognized request argument supplied: {key}"));
-        }
-        for required in ["model", "input", "voice"] {
-            if !object.get(required).is_some_and(Value::is_string) {
-                return Err(format!("Missing required parameter: '{required}'."));
-            }
-        }
-        let input = object["input"].as_str().unwrap_or_default();
-        if input.is_empty() || input.chars().count() > MAX_SPEECH_INPUT_CHARS {
-            return Err("'input' must be 1 to 4096 characters".into());
-        }
-        let format_ok = object.get("response_format").is_none_or(|f| {
-            ["mp3", "opus", "aac", "flac", "wav", "pcm"].contains(&f.as_str().unwrap_or(""))
-        });
-        if !format_ok {
-            return Err("Invalid value for 'response_format'.".into());
-        }
-        Ok(())
-    }
-
-    fn render(reply: Option<Reply>, format: SpeechAudioFormat) -> Response {
-        match reply {
-            Some(Reply::Json(body)) => axum::Json(body).into_response(),
-            Some(Reply::Audio(samples)) => match format {
-                SpeechAudioFormat::Wav => (
-                    [(header::CONTENT_TYPE, "audio/wav")],
-                    streamed_wav(&samples),
-                )
-                    .into_response(),
-                SpeechAudioFormat::Pcm => (
-                    [(header::CONTENT_TYPE, "audio/pcm")],
-                    samples_to_slin(&samples),
-                )
-                    .into_response(),
-            },
-            Some(Reply::Raw(status, content_type, body)) => (
-                StatusCode::from_u16(status).unwrap(),
-                [(header::CONTENT_TYPE, content_type)],
-                body,
-            )
-                .into_response(),
-            Some(Reply::Error(status, message, code)) => openai_error(status, message, code),
-            Some(Reply::Stall(_)) => unreachable!("stalls are consumed by next_reply"),
-            None => openai_error(500, "test script has no reply left", "server_error"),
-        }
-    }
-
-    /// A WAV as OpenAI streams it: 24 kHz mono s16le, with 0xFFFFFFFF for the RIFF and data sizes
-    /// because the length is not known when the header goes out.
-    fn streamed_wav(samples: &[i16]) -> Vec<u8> {
-        let mut out = Vec::new();
-        out.extend_from_slice(b"RIFF");
-        out.extend_from_slice(&u32::MAX.to_le_bytes());
-        out.extend_from_slice(b"WAVEfmt ");
-        out.extend_from_slice(&16u32.to_le_bytes());
-        out.extend_from_slice(&1u16.to_le_bytes());
-        out.extend_from_slice(&1u16.to_le_bytes());
-        out.extend_from_slice(&OPENAI_PCM_RATE.to_le_bytes());
-        out.extend_from_slice(&(OPENAI_PCM_RATE * 2).to_le_bytes());
-        out.extend_from_slice(&2u16.to_le_bytes());
-        out.extend_from_slice(&16u16.to_le_bytes());
-        out.extend_from_slice(b"data");
-        out.extend_from_slice(&u32::MAX.to_le_bytes());
-        out.extend_from_slice(&samples_to_slin(samples));
-        out
     }
 
     /// `ms` of a 440 Hz tone at `rate`.
@@ -874,7 +591,8 @@ mod tests {
     async fn transcribes_a_16_khz_wav_upload() {
         let server = Server::start(
             Some(KEY),
-            vec![Reply::Json(json!({
+            Endpoint::Transcriptions,
+            vec![Reply::json(json!({
                 "text": " Где мой заказ?",
                 "usage": {"type": "tokens", "input_tokens": 14, "output_tokens": 5,
                           "total_tokens": 19, "input_token_details": {"text_tokens": 0,
@@ -906,7 +624,7 @@ mod tests {
         assert_eq!(seen.len(), 1);
         let request = &seen[0];
         assert_eq!(
-            request.authorization.as_deref(),
+            request.header("authorization"),
             Some(format!("Bearer {KEY}").as_str())
         );
         let names: Vec<&str> = request.fields.keys().map(String::as_str).collect();
@@ -926,7 +644,8 @@ mod tests {
     async fn detected_language_sends_no_language_and_16_khz_goes_as_is() {
         let server = Server::start(
             Some(KEY),
-            vec![Reply::Json(json!({"text": "Where is my order?"}))],
+            Endpoint::Transcriptions,
+            vec![Reply::json(json!({"text": "Where is my order?"}))],
         )
         .await;
         let recognizer = OpenAiRecognizer::new(server.settings()).unwrap();
@@ -944,7 +663,12 @@ mod tests {
 
     #[tokio::test]
     async fn without_a_key_no_authorization_is_sent() {
-        let server = Server::start(None, vec![Reply::Json(json!({"text": "да"}))]).await;
+        let server = Server::start(
+            None,
+            Endpoint::Transcriptions,
+            vec![Reply::json(json!({"text": "да"}))],
+        )
+        .await;
         let recognizer = OpenAiRecognizer::new(OpenAiSpeechSettings {
             api_key: None,
             ..server.settings()
@@ -955,7 +679,7 @@ mod tests {
             .await
             .unwrap();
         assert_eq!(transcript.text, "да");
-        assert_eq!(server.seen()[0].authorization, None);
+        assert_eq!(server.seen()[0].header("authorization"), None);
 
         // An empty key is no key either.
         let recognizer = OpenAiRecognizer::new(OpenAiSpeechSettings {
@@ -967,14 +691,19 @@ mod tests {
             .transcribe(&tone(16_000, 300), None)
             .await
             .unwrap_err();
-        assert_eq!(server.seen()[1].authorization, None);
+        assert_eq!(server.seen()[1].header("authorization"), None);
         // The script ran out: the server's 500 comes back as a failed request.
         assert!(matches!(err, SpeechError::Failed(m) if m.contains("500")));
     }
 
     #[tokio::test]
     async fn a_refused_key_is_unavailable_and_never_quoted() {
-        let server = Server::start(Some("sk-the-right-key-000000"), vec![]).await;
+        let server = Server::start(
+            Some("sk-the-right-key-000000"),
+            Endpoint::Transcriptions,
+            vec![],
+        )
+        .await;
         let recognizer = OpenAiRecognizer::new(server.settings()).unwrap();
         let err = recognizer
             .transcribe(&tone(16_000, 300), None)
@@ -1006,27 +735,19 @@ mod tests {
     async fn statuses_map_to_errors_with_the_status() {
         let server = Server::start(
             Some(KEY),
+            Endpoint::Transcriptions,
             vec![
-                Reply::Error(
-                    403,
-                    "Project does not have access to model",
-                    "model_not_found",
-                ),
-                Reply::Error(
-                    404,
-                    "The model `whisper-2` does not exist",
-                    "model_not_found",
-                ),
-                Reply::Error(
-                    429,
-                    "Rate limit reached for requests",
-                    "rate_limit_exceeded",
-                ),
-                Reply::Error(503, "The server is overloaded", "server_error"),
-                Reply::Raw(502, "text/html", b"<html>bad gateway</html>".to_vec()),
-                Reply::Error(400, "Audio file is too short.", "audio_too_short"),
+                Reply::error(403, "Project does not have access to model")
+                    .with_code("model_not_found"),
+                Reply::error(404, "The model `whisper-2` does not exist")
+                    .with_code("model_not_found"),
+                Reply::error(429, "Rate limit reached for requests")
+                    .with_code("rate_limit_exceeded"),
+                Reply::error(503, "The server is overloaded").with_code("server_error"),
+                Reply::raw(502, "text/html", b"<html>bad gateway</html>".to_vec()),
+                Reply::error(400, "Audio file is too short.").with_code("audio_too_short"),
                 // FastAPI-style servers (self-hosted Whisper) put the message in `detail`.
-                Reply::Raw(
+                Reply::raw(
                     422,
                     "application/json",
                     br#"{"detail":"unsupported language xx"}"#.to_vec(),
@@ -1061,14 +782,15 @@ mod tests {
     async fn malformed_transcriptions_fail() {
         let server = Server::start(
             Some(KEY),
+            Endpoint::Transcriptions,
             vec![
-                Reply::Raw(
+                Reply::raw(
                     200,
                     "application/json",
                     b"{\"text\": \"unterminated".to_vec(),
                 ),
-                Reply::Json(json!({"transcript": "wrong field"})),
-                Reply::Raw(200, "text/plain", b"plain text".to_vec()),
+                Reply::json(json!({"transcript": "wrong field"})),
+                Reply::raw(200, "text/plain", b"plain text".to_vec()),
             ],
         )
         .await;
@@ -1089,10 +811,8 @@ mod tests {
     async fn a_slow_server_times_out() {
         let server = Server::start(
             Some(KEY),
-            vec![
-                Reply::Stall(Duration::from_secs(3)),
-                Reply::Json(json!({"text": "too late"})),
-            ],
+            Endpoint::Transcriptions,
+            vec![Reply::transcript("too late").delayed(Duration::from_secs(3))],
         )
         .await;
         let timeout = Duration::from_millis(300);
@@ -1112,7 +832,7 @@ mod tests {
 
     #[tokio::test]
     async fn empty_audio_needs_no_request_and_nobody_listening_fails() {
-        let server = Server::start(Some(KEY), vec![]).await;
+        let server = Server::start(Some(KEY), Endpoint::Transcriptions, vec![]).await;
         let recognizer = OpenAiRecognizer::new(server.settings()).unwrap();
         let transcript = recognizer
             .transcribe(&Pcm::new(8_000, Vec::new()), Some("en"))
@@ -1142,7 +862,12 @@ mod tests {
     #[tokio::test]
     async fn synthesises_from_a_streamed_wav() {
         let samples = ramp(4_800);
-        let server = Server::start(Some(KEY), vec![Reply::Audio(samples.clone())]).await;
+        let server = Server::start(
+            Some(KEY),
+            Endpoint::Speech,
+            vec![Reply::audio(samples.clone())],
+        )
+        .await;
         let synthesizer = OpenAiSynthesizer::new(server.settings()).unwrap();
         assert_eq!(synthesizer.name(), "openai");
         let pcm = synthesizer
@@ -1153,7 +878,7 @@ mod tests {
 
         let request = &server.seen()[0];
         assert_eq!(
-            request.authorization.as_deref(),
+            request.header("authorization"),
             Some(format!("Bearer {KEY}").as_str())
         );
         assert_eq!(
@@ -1166,7 +891,12 @@ mod tests {
     #[tokio::test]
     async fn synthesises_raw_pcm_with_instructions() {
         let samples = ramp(2_401);
-        let server = Server::start(Some(KEY), vec![Reply::Audio(samples.clone())]).await;
+        let server = Server::start(
+            Some(KEY),
+            Endpoint::Speech,
+            vec![Reply::audio(samples.clone())],
+        )
+        .await;
         let synthesizer = OpenAiSynthesizer::new(OpenAiSpeechSettings {
             tts_model: "gpt-4o-mini-tts".into(),
             voice: "nova".into(),
@@ -1193,8 +923,9 @@ mod tests {
         assert!(pieces.len() >= 3);
         let server = Server::start(
             Some(KEY),
+            Endpoint::Speech,
             (0..pieces.len())
-                .map(|i| Reply::Audio(vec![i as i16; 100]))
+                .map(|i| Reply::audio(vec![i as i16; 100]))
                 .collect(),
         )
         .await;
@@ -1222,15 +953,16 @@ mod tests {
     async fn bad_audio_and_errors_fail_the_synthesis() {
         let server = Server::start(
             Some(KEY),
+            Endpoint::Speech,
             vec![
-                Reply::Raw(200, "audio/wav", b"ID3\x04not a wav at all".to_vec()),
-                Reply::Raw(200, "audio/wav", Vec::new()),
-                Reply::Error(
+                Reply::raw(200, "audio/wav", b"ID3\x04not a wav at all".to_vec()),
+                Reply::raw(200, "audio/wav", Vec::new()),
+                Reply::error(
                     500,
                     "The server had an error while processing your request.",
-                    "",
                 ),
-                Reply::Error(429, "You exceeded your current quota", "insufficient_quota"),
+                Reply::error(429, "You exceeded your current quota")
+                    .with_code("insufficient_quota"),
             ],
         )
         .await;
@@ -1256,7 +988,8 @@ mod tests {
         // PCM body.
         let server = Server::start(
             Some(KEY),
-            vec![Reply::Audio(Vec::new()), Reply::Audio(Vec::new())],
+            Endpoint::Speech,
+            vec![Reply::audio(Vec::new()), Reply::audio(Vec::new())],
         )
         .await;
         for response_format in [SpeechAudioFormat::Wav, SpeechAudioFormat::Pcm] {
@@ -1275,7 +1008,7 @@ mod tests {
 
     #[tokio::test]
     async fn blank_text_is_silence_without_a_request() {
-        let server = Server::start(Some(KEY), vec![]).await;
+        let server = Server::start(Some(KEY), Endpoint::Speech, vec![]).await;
         let synthesizer = OpenAiSynthesizer::new(server.settings()).unwrap();
         let pcm = synthesizer.synthesize("  \n ", "ru").await.unwrap();
         assert!(pcm.samples.is_empty());
