@@ -275,23 +275,23 @@ pub fn router(state: AppState) -> Router {
         )
         .route(
             "/accounts",
-            get(admin::list_accounts).post(admin::create_account),
+            get(accounts::list_accounts).post(accounts::create_account),
         )
         .route("/voice/calls/{call_id}/turns", get(voice::call_turns))
         .route(
             "/accounts/{id}",
-            get(admin::get_account)
-                .patch(admin::update_account)
-                .delete(admin::delete_account),
+            get(accounts::get_account)
+                .patch(accounts::update_account)
+                .delete(accounts::delete_account),
         )
-        .route("/accounts/{id}/rotate-token", post(admin::rotate_token))
+        .route("/accounts/{id}/rotate-token", post(accounts::rotate_token))
         .route(
             "/operators",
-            get(admin::list_operators).post(admin::create_operator),
+            get(operators::list_operators).post(operators::create_operator),
         )
         .route(
             "/operators/{id}",
-            axum::routing::patch(admin::update_operator).delete(admin::delete_operator),
+            axum::routing::patch(operators::update_operator).delete(operators::delete_operator),
         )
         .route("/inbound/{account_id}/messages", post(inbound::receive))
         .route("/avito/accounts", post(avito::connect))

@@ -1,11 +1,12 @@
 //! HTTP handlers, grouped by what they manage.
 
-pub mod admin;
+pub mod accounts;
 pub mod auth;
 pub mod avito;
 pub mod conversations;
 pub mod inbound;
 pub mod knowledge;
+pub mod operators;
 pub mod quick_replies;
 pub mod system;
 pub mod voice;
