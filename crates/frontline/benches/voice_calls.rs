@@ -14,9 +14,9 @@ use std::{
 };
 
 use frontline::{Config, Wiring, config::BotSettings};
-use frontline_channels::voice::{
+use frontline_channels::{
     audio::{PHONE_RATE, Pcm, read_wav, trim_silence},
-    caller::{Caller, CallerOptions, Transport},
+    voice::caller::{Caller, CallerOptions, Transport},
 };
 use serde_json::json;
 use tokio::net::TcpListener;

@@ -14,14 +14,12 @@ use frontline_channels::{
     api::CallbackSender,
     avito::{AvitoChannel, AvitoSettings, ClientSettings},
     sealed::Sealer,
-    voice::{
-        VoiceChannel, audiosocket, media_stream,
-        speech::{
-            Recognizer, Synthesizer, UnavailableRecognizer,
-            espeak::{Espeak, EspeakSettings},
-            openai::{OpenAiRecognizer, OpenAiSpeechSettings, OpenAiSynthesizer},
-        },
+    speech::{
+        Recognizer, Synthesizer, UnavailableRecognizer,
+        espeak::{Espeak, EspeakSettings},
+        openai::{OpenAiRecognizer, OpenAiSpeechSettings, OpenAiSynthesizer},
     },
+    voice::{VoiceChannel, audiosocket, media_stream},
 };
 use frontline_domain::{AccountKind, Login, NewOperator, Password, Role, Timestamp};
 use frontline_engine::bot::{BotConfig, EngineBot, Knowledge, LlmStage, knowledge::to_import};
@@ -130,7 +128,7 @@ fn build_recognizer(config: &Config) -> Arc<dyn Recognizer> {
 
 #[cfg(feature = "whisper")]
 fn whisper_recognizer(config: &Config) -> Arc<dyn Recognizer> {
-    use frontline_channels::voice::speech::whisper::{WhisperRecognizer, WhisperSettings};
+    use frontline_channels::speech::whisper::{WhisperRecognizer, WhisperSettings};
     let path = config.voice.whisper_model_path();
     let started = std::time::Instant::now();
     match WhisperRecognizer::load(WhisperSettings::new(&path)) {

@@ -5,9 +5,9 @@ use std::{io::Read, path::PathBuf};
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use frontline::{Config, config::Overrides};
-use frontline_channels::voice::{
+use frontline_channels::{
     audio::{Pcm, read_wav, trim_silence},
-    caller::{Caller, CallerOptions, Transport},
+    voice::caller::{Caller, CallerOptions, Transport},
 };
 use frontline_domain::Role;
 use tokio_util::sync::CancellationToken;

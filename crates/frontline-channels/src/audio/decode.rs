@@ -16,7 +16,7 @@ use std::{io::Write, path::PathBuf, process::Stdio, time::Duration};
 
 use tokio::process::Command;
 
-use super::audio::{Pcm, slin_to_samples};
+use super::{Pcm, slin_to_samples};
 
 /// Limits and the program used.
 #[derive(Debug, Clone)]
@@ -202,7 +202,7 @@ mod tests {
             assert!((ms - 1500).abs() <= 50, "{ms} ms at {rate} Hz");
             let f = frequency(&pcm);
             assert!((f - 440.0).abs() < 10.0, "{f} Hz at {rate} Hz");
-            assert!(super::super::audio::rms(&pcm.samples) > 1000.0);
+            assert!(crate::audio::rms(&pcm.samples) > 1000.0);
         }
     }
 

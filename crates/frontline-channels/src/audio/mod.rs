@@ -1,5 +1,10 @@
-//! Audio as the voice channel handles it: mono 16-bit PCM with its rate, the telephone 20 ms frame,
-//! G.711 μ-law, resampling and WAV files (read leniently: espeak-ng writes a streaming header).
+//! Audio as the channels handle it, so phone calls and Avito's voice messages reach a recogniser in
+//! one form: mono 16-bit PCM with its rate, the telephone 20 ms frame, G.711 μ-law, resampling and
+//! WAV files (read leniently: espeak-ng writes a streaming header).
+//!
+//! [`decode`] turns compressed audio (Avito's Opus-in-MP4 voice messages) into the same PCM.
+
+pub mod decode;
 
 use rubato::{FftFixedIn, Resampler};
 

@@ -33,12 +33,12 @@ use super::{
     wire,
 };
 use crate::{
-    sealed::{SealError, Sealer},
-    voice::{
-        audio::RECOGNITION_RATE,
+    audio::{
+        RECOGNITION_RATE,
         decode::{DecodeError, DecodeSettings, decode_to_pcm},
-        speech::{Recognizer, SpeechError},
     },
+    sealed::{SealError, Sealer},
+    speech::{Recognizer, SpeechError},
 };
 
 /// Where stored media is served; attachments of Avito messages point here.

@@ -8,7 +8,7 @@ use async_trait::async_trait;
 use tokio::{io::AsyncWriteExt, process::Command};
 
 use super::{SpeechError, Synthesizer};
-use crate::voice::audio::{Pcm, read_wav};
+use crate::audio::{Pcm, read_wav};
 
 #[derive(Debug, Clone)]
 pub struct EspeakSettings {

@@ -9,7 +9,7 @@ use std::{
 
 use async_trait::async_trait;
 
-use super::audio::Pcm;
+use crate::audio::Pcm;
 
 pub mod espeak;
 pub mod openai;

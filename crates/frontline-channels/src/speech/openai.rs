@@ -22,7 +22,7 @@ use serde_json::Value;
 use tracing::{debug, warn};
 
 use super::{Recognizer, SpeechError, Synthesizer, Transcript};
-use crate::voice::audio::{Pcm, RECOGNITION_RATE, read_wav, slin_to_samples, write_wav};
+use crate::audio::{Pcm, RECOGNITION_RATE, read_wav, slin_to_samples, write_wav};
 
 /// OpenAI's API root. Any compatible server works; point `base_url` at its `/v1`.
 pub const OPENAI_BASE_URL: &str = "https://api.openai.com/v1";

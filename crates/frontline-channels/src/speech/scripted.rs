@@ -7,7 +7,7 @@ use std::{collections::VecDeque, sync::Mutex, time::Duration};
 use async_trait::async_trait;
 
 use super::{Recognizer, SpeechError, Transcript};
-use crate::voice::audio::Pcm;
+use crate::audio::Pcm;
 
 #[derive(Debug, Default)]
 pub struct ScriptedRecognizer {

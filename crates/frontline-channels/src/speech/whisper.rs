@@ -28,7 +28,7 @@ use whisper_rs::{
 };
 
 use super::{Recognizer, SpeechError, Transcript};
-use crate::voice::audio::{self, Pcm, RECOGNITION_RATE};
+use crate::audio::{self, Pcm, RECOGNITION_RATE};
 
 const FETCH_HINT: &str = "run scripts/fetch-whisper-model to obtain it";
 
@@ -398,7 +398,7 @@ mod tests {
     use std::path::Path;
 
     use super::*;
-    use crate::voice::audio::{PHONE_RATE, read_wav};
+    use crate::audio::{PHONE_RATE, read_wav};
 
     #[test]
     fn a_missing_model_is_unavailable_and_says_how_to_get_one() {

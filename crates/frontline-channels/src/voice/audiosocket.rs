@@ -23,10 +23,10 @@ use tokio::task::JoinSet;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::audio::{samples_to_slin, slin_to_samples};
 use super::leg::{
     CallSink, CallStart, EventSender, LEG_QUEUE, Leg, LegCommand, LegEvent, Telephony, dtmf_key,
 };
+use crate::audio::{samples_to_slin, slin_to_samples};
 
 pub const KIND_HANGUP: u8 = 0x00;
 pub const KIND_UUID: u8 = 0x01;
@@ -541,7 +541,7 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::voice::audio::{FRAME_SAMPLES, PHONE_RATE, Pcm};
+    use crate::audio::{FRAME_SAMPLES, PHONE_RATE, Pcm};
     use crate::voice::caller::{Caller, CallerOptions, Transport};
 
     fn decode_all(decoder: &mut Decoder) -> Vec<Result<Message, DecodeError>> {

@@ -27,12 +27,15 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::{
+use crate::{
     audio::{FRAME_MS, FRAME_SAMPLES, PHONE_RATE, Pcm},
+    speech::{CachedSynthesizer, Recognizer, SpeechError, Transcript},
+};
+
+use super::{
     leg::{CallStart, Leg, LegCommand, LegEvent, Telephony},
     line::LineSettings,
     service::{Calls, VoiceStats},
-    speech::{CachedSynthesizer, Recognizer, SpeechError, Transcript},
     transfer::{TransferRequest, Transferer},
     vad::{Endpointer, VadEvent},
 };

@@ -34,8 +34,8 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 use tracing::debug;
 
-use super::audio::{FRAME_MS, FRAME_SAMPLES, PHONE_RATE, Pcm, decode_ulaw, encode_ulaw, rms};
 use super::audiosocket::{self, Decoder, Message, Uuid, UuidError};
+use crate::audio::{FRAME_MS, FRAME_SAMPLES, PHONE_RATE, Pcm, decode_ulaw, encode_ulaw, rms};
 
 /// A bot frame at or above this level counts as speech; below it, as the silence a pipeline may
 /// send between turns (μ-law silence decodes to 0; speech is in the thousands).

@@ -31,10 +31,10 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, info, warn};
 
-use super::audio::{PHONE_RATE, decode_ulaw, encode_ulaw};
 use super::leg::{
     CallSink, CallStart, EventSender, LEG_QUEUE, Leg, LegCommand, LegEvent, Telephony, dtmf_key,
 };
+use crate::audio::{PHONE_RATE, decode_ulaw, encode_ulaw};
 
 /// Largest text message we read: a 20 ms media message is ~300 bytes, a `start` a few hundred.
 const MAX_MESSAGE: usize = 64 * 1024;
@@ -630,7 +630,7 @@ mod tests {
     use std::time::Instant;
 
     use super::*;
-    use crate::voice::audio::{FRAME_SAMPLES, Pcm};
+    use crate::audio::{FRAME_SAMPLES, Pcm};
     use crate::voice::caller::{Caller, CallerOptions, Transport};
 
     fn parse(json: &str) -> Inbound {

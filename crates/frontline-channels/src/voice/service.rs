@@ -21,13 +21,15 @@ use tokio::{sync::mpsc, task::JoinSet};
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
 
-use crate::sealed::Sealer;
+use crate::{
+    sealed::Sealer,
+    speech::{CachedSynthesizer, Recognizer, Synthesizer},
+};
 
 use super::{
     call::{self, CallCommand, CallDeps, LineContext},
     leg::{Leg, LegCommand, Telephony},
     line::LineSettings,
-    speech::{CachedSynthesizer, Recognizer, Synthesizer},
     transfer::{AsteriskAmiTransfer, TransferSettings},
 };
 

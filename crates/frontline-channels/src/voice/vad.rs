@@ -12,7 +12,7 @@ use std::collections::VecDeque;
 
 use earshot::Detector;
 
-use super::audio::{FRAME_MS, PHONE_RATE, Pcm, linear_resample};
+use crate::audio::{FRAME_MS, PHONE_RATE, Pcm, linear_resample};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct VadSettings {
@@ -210,7 +210,7 @@ impl Endpointer {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::voice::audio::FRAME_SAMPLES;
+    use crate::audio::FRAME_SAMPLES;
 
     fn silence(ms: u64) -> Vec<i16> {
         vec![0; (ms * 8) as usize]
@@ -226,7 +226,7 @@ mod tests {
             .args(["-v", "ru", "--stdout", text])
             .output()
             .ok()?;
-        let pcm = crate::voice::audio::read_wav(&out.stdout).ok()?;
+        let pcm = crate::audio::read_wav(&out.stdout).ok()?;
         Some(pcm.resampled(PHONE_RATE).samples)
     }
 

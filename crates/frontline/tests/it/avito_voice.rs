@@ -7,7 +7,7 @@
 use std::{process::Command, sync::Arc};
 
 use avito_sim::{Content, Simulator};
-use frontline_channels::voice::{
+use frontline_channels::{
     audio::read_wav,
     speech::{Recognizer, SpeechError, scripted::ScriptedRecognizer},
 };

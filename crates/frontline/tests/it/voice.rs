@@ -10,10 +10,10 @@ use std::{
 };
 
 use axum::{Json, Router, routing::post};
-use frontline_channels::voice::{
+use frontline_channels::{
     audio::{PHONE_RATE, Pcm, read_wav, trim_silence},
-    caller::{Caller, CallerOptions, EndedBy, Transport},
     speech::scripted::ScriptedRecognizer,
+    voice::caller::{Caller, CallerOptions, EndedBy, Transport},
 };
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -75,7 +75,7 @@ async fn voice_app(recognizer: Option<Arc<ScriptedRecognizer>>, settings: Value)
         },
         frontline::Wiring {
             recognizer: recognizer
-                .map(|r| r as Arc<dyn frontline_channels::voice::speech::Recognizer>),
+                .map(|r| r as Arc<dyn frontline_channels::speech::Recognizer>),
             audiosocket_listener: Some(a),
             media_stream_listener: Some(m),
             ..frontline::Wiring::default()
@@ -535,7 +535,7 @@ async fn frontline_call_prints_one_json_line_per_turn() {
     let wav = dir.path().join("question.wav");
     std::fs::write(
         &wav,
-        frontline_channels::voice::audio::write_wav(&speech("Где мой заказ?")),
+        frontline_channels::audio::write_wav(&speech("Где мой заказ?")),
     )
     .unwrap();
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_frontline"))
