@@ -32,7 +32,7 @@ use std::{
 
 use avito_sim::{AccountSpec, CustomerSpec, SimConfig, Simulator};
 use common::{Backend, Invocation, Summary, fresh_database, redact, round3, thousands};
-use frontline::{Config, config::OutboxConfig};
+use frontline::Config;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -69,21 +69,10 @@ fn main() -> anyhow::Result<()> {
 }
 
 fn config(database_url: &str, sim: &Simulator) -> Config {
-    let mut c = Config {
-        listen: "127.0.0.1:0".into(),
-        database_url: database_url.into(),
-        bootstrap_admin: Some(format!("{}:{}", ADMIN.0, ADMIN.1)),
-        outbox: OutboxConfig {
-            max_attempts: 30,
-            backoff_base_ms: 100,
-            backoff_max_secs: 2,
-            poll_interval_ms: 200,
-            callback_timeout_secs: 5,
-            lease_secs: 60,
-        },
-        ..Config::default()
-    };
-    c.secrets.key = Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into());
+    let mut c = Config::for_tests(database_url);
+    c.outbox.backoff_base_ms = 100;
+    c.outbox.backoff_max_secs = 2;
+    c.outbox.callback_timeout_secs = 5;
     c.log.level = "warn".into();
     c.avito.api_url = sim.base_url();
     c.avito.poll_interval_secs = 0;

@@ -35,7 +35,7 @@ use common::{
     corpus::{self, Corpus, Who},
     fresh_database, redact, round3, thousands,
 };
-use frontline::{Config, config::OutboxConfig};
+use frontline::Config;
 use frontline_store::JobKind;
 use rand::{SeedableRng, rngs::StdRng, seq::SliceRandom};
 use serde_json::{Value, json};
@@ -70,22 +70,10 @@ fn main() -> anyhow::Result<()> {
     })
 }
 
-/// The integration tests' configuration.
+/// The integration tests' configuration (the engine is on by default: its answers are part of the
+/// load).
 fn config(database_url: &str) -> Config {
-    Config {
-        listen: "127.0.0.1:0".into(),
-        database_url: database_url.into(),
-        bootstrap_admin: Some(format!("{}:{}", ADMIN.0, ADMIN.1)),
-        outbox: OutboxConfig {
-            max_attempts: 30,
-            backoff_base_ms: 50,
-            backoff_max_secs: 1,
-            poll_interval_ms: 200,
-            callback_timeout_secs: 2,
-            lease_secs: 60,
-        },
-        ..Config::default()
-    }
+    Config::for_tests(database_url)
 }
 
 /// What one client saw of one request.

@@ -13,7 +13,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use frontline::{Config, Wiring, config::BotSettings};
+use frontline::{Config, Wiring};
 use frontline_channels::{
     audio::{PHONE_RATE, Pcm, read_wav, trim_silence},
     voice::caller::{Caller, CallerOptions, Transport},
@@ -52,17 +52,11 @@ fn mean(v: &[f64]) -> f64 {
 
 async fn run(concurrency: usize, model: &str, utterances: &[Pcm]) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let config = Config {
-        listen: "127.0.0.1:0".into(),
-        database_url: format!("sqlite://{}", dir.path().join("bench.db").display()),
-        bootstrap_admin: Some("admin:admin-password".into()),
-        bot: BotSettings {
-            mode: "engine".into(),
-            ..BotSettings::default()
-        },
-        ..Config::default()
-    };
-    let mut config = config;
+    let mut config = Config::for_tests(&format!(
+        "sqlite://{}",
+        dir.path().join("bench.db").display()
+    ));
+    config.bot.mode = "engine".into();
     config.avito.enabled = false;
     config.voice.whisper_model = model.into();
     let audiosocket = TcpListener::bind("127.0.0.1:0").await?;

@@ -447,6 +447,31 @@ pub struct Overrides {
 }
 
 impl Config {
+    /// The configuration the integration tests and the benchmarks start from: a free loopback
+    /// port, the given database, the bootstrap admin `admin` / `admin-password`, fast outbox retries,
+    /// and a fixed server key so that a restart opens what the first run sealed and nothing is
+    /// written to disk. Each test or bench changes what it exercises on top.
+    pub fn for_tests(database_url: &str) -> Config {
+        Config {
+            listen: "127.0.0.1:0".into(),
+            database_url: database_url.into(),
+            bootstrap_admin: Some("admin:admin-password".into()),
+            outbox: OutboxConfig {
+                max_attempts: 30,
+                backoff_base_ms: 50,
+                backoff_max_secs: 1,
+                poll_interval_ms: 200,
+                callback_timeout_secs: 2,
+                lease_secs: 60,
+            },
+            secrets: SecretsConfig {
+                key: Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into()),
+                key_file: None,
+            },
+            ..Config::default()
+        }
+    }
+
     /// Layer defaults, the TOML file (explicit path, else `./frontline.toml` if present), the
     /// environment and the flags.
     pub fn load(file: Option<PathBuf>, overrides: Overrides) -> anyhow::Result<Config> {

@@ -5,7 +5,7 @@ use std::{
     time::Duration,
 };
 
-use frontline::{Config, config::OutboxConfig};
+use frontline::Config;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -49,30 +49,10 @@ pub async fn fresh_database_url() -> (String, Option<Arc<tempfile::TempDir>>) {
 }
 
 pub fn test_config(database_url: &str) -> Config {
-    Config {
-        listen: "127.0.0.1:0".into(),
-        database_url: database_url.into(),
-        bootstrap_admin: Some(format!("{}:{}", ADMIN.0, ADMIN.1)),
-        outbox: OutboxConfig {
-            max_attempts: 30,
-            backoff_base_ms: 50,
-            backoff_max_secs: 1,
-            poll_interval_ms: 200,
-            callback_timeout_secs: 2,
-            lease_secs: 60,
-        },
-        // A fixed key: a restart must open what the first run sealed, and nothing is written to disk.
-        secrets: frontline::config::SecretsConfig {
-            key: Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into()),
-            key_file: None,
-        },
-        // The existing suites test the platform with no bot; `bot.rs` turns the engine on.
-        bot: frontline::config::BotSettings {
-            mode: "none".into(),
-            ..Default::default()
-        },
-        ..Config::default()
-    }
+    let mut config = Config::for_tests(database_url);
+    // The existing suites test the platform with no bot; `bot.rs` turns the engine on.
+    config.bot.mode = "none".into();
+    config
 }
 
 /// Start the server on a fresh database and log in as the bootstrap admin.
