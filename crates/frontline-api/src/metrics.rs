@@ -250,7 +250,7 @@ struct VoiceCollector(Arc<std::sync::OnceLock<frontline_channels::voice::VoiceCh
 
 impl Collector for VoiceCollector {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
-        use frontline_channels::voice::service::Histogram as VoiceHistogram;
+        use frontline_channels::voice::stats::Histogram as VoiceHistogram;
         let Some(channel) = self.0.get() else {
             return Ok(());
         };

@@ -12,12 +12,12 @@ use crate::{
     routes::required_text,
 };
 
-fn line_error(e: frontline_channels::voice::service::LineError) -> ApiError {
+fn line_error(e: frontline_channels::voice::LineError) -> ApiError {
     match e {
-        frontline_channels::voice::service::LineError::Invalid(why) => {
+        frontline_channels::voice::LineError::Invalid(why) => {
             ApiError::validation("settings", why)
         }
-        frontline_channels::voice::service::LineError::Store(e) => e.into(),
+        frontline_channels::voice::LineError::Store(e) => e.into(),
     }
 }
 

@@ -12,8 +12,8 @@
 //! so barge-in can take the audio back at once.
 
 use std::{
-    collections::VecDeque,
-    sync::Arc,
+    collections::{HashMap, VecDeque},
+    sync::{Arc, Mutex},
     time::{Duration, Instant},
 };
 
@@ -35,7 +35,7 @@ use crate::{
 use super::{
     leg::{CallStart, Leg, LegCommand, LegEvent, Telephony},
     line::LineSettings,
-    service::{Calls, VoiceStats},
+    stats::VoiceStats,
     transfer::{TransferRequest, Transferer},
     vad::{Endpointer, VadEvent},
 };
@@ -52,6 +52,41 @@ pub enum CallCommand {
     },
     /// The conversation's lead changed (the bot handed off, or an operator pressed the toggle).
     LeadChanged(Handoff),
+}
+
+/// Live calls by conversation: where the channel finds the call a delivery or a lead change is
+/// for. A call joins when it opens and leaves when it finishes.
+#[derive(Debug, Default)]
+pub struct Calls {
+    inner: Mutex<HashMap<ConversationId, mpsc::Sender<CallCommand>>>,
+}
+
+impl Calls {
+    fn lock(
+        &self,
+    ) -> std::sync::MutexGuard<'_, HashMap<ConversationId, mpsc::Sender<CallCommand>>> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn insert(&self, conversation: ConversationId, tx: mpsc::Sender<CallCommand>) {
+        self.lock().insert(conversation, tx);
+    }
+
+    pub fn remove(&self, conversation: ConversationId) {
+        self.lock().remove(&conversation);
+    }
+
+    pub fn get(&self, conversation: ConversationId) -> Option<mpsc::Sender<CallCommand>> {
+        self.lock().get(&conversation).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// What every call of a server shares.

@@ -1,18 +1,19 @@
-//! The voice channel as the rest of frontline sees it: it takes calls from the adapters, runs each
-//! in its own task ([`super::call`]), speaks the outbox's deliveries into live calls (the
-//! lifecycle's [`ChannelSender`] port), and tells calls when their conversation changes lead.
+//! The voice channel as the rest of frontline sees it: it configures lines (their transfer
+//! credentials sealed), checks each call's line, runs each call in its own task ([`super::call`]),
+//! speaks the outbox's deliveries into live calls (the lifecycle's [`ChannelSender`] port), and
+//! tells calls when their conversation changes lead.
+//!
+//! The dependency runs one way: this module starts calls and reaches them through the
+//! [`Calls`](super::call::Calls) registry they join; a call knows nothing of the channel, only the
+//! [`CallDeps`] it is given and the [`VoiceStats`] it counts into.
 
 use std::{
-    collections::HashMap,
-    sync::{
-        Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
-    },
+    sync::{Arc, Mutex, atomic::Ordering},
     time::Duration,
 };
 
 use async_trait::async_trait;
-use frontline_domain::{AccountId, AccountKind, AccountPatch, ConversationId, EventKind};
+use frontline_domain::{AccountId, AccountKind, AccountPatch, EventKind};
 use frontline_lifecycle::{ChannelSender, Delivery, Lifecycle, SendError, Sent};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -30,185 +31,9 @@ use super::{
     call::{self, CallCommand, CallDeps, LineContext},
     leg::{Leg, LegCommand, Telephony},
     line::LineSettings,
+    stats::VoiceStats,
     transfer::{AsteriskAmiTransfer, TransferSettings},
 };
-
-/// Live calls by conversation.
-#[derive(Debug, Default)]
-pub struct Calls {
-    inner: Mutex<HashMap<ConversationId, mpsc::Sender<CallCommand>>>,
-}
-
-impl Calls {
-    fn lock(
-        &self,
-    ) -> std::sync::MutexGuard<'_, HashMap<ConversationId, mpsc::Sender<CallCommand>>> {
-        self.inner.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    pub fn insert(&self, conversation: ConversationId, tx: mpsc::Sender<CallCommand>) {
-        self.lock().insert(conversation, tx);
-    }
-
-    pub fn remove(&self, conversation: ConversationId) {
-        self.lock().remove(&conversation);
-    }
-
-    pub fn get(&self, conversation: ConversationId) -> Option<mpsc::Sender<CallCommand>> {
-        self.lock().get(&conversation).cloned()
-    }
-
-    pub fn len(&self) -> usize {
-        self.lock().len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
-    }
-}
-
-/// A latency histogram in seconds with fixed buckets, for `/metrics`.
-#[derive(Debug)]
-pub struct Histogram {
-    bounds: &'static [f64],
-    buckets: Vec<AtomicU64>,
-    sum_us: AtomicU64,
-    count: AtomicU64,
-}
-
-/// Buckets around the ~800 ms voice-to-voice target.
-pub const LATENCY_BUCKETS: &[f64] = &[0.1, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0];
-
-impl Histogram {
-    fn new(bounds: &'static [f64]) -> Self {
-        Self {
-            bounds,
-            buckets: bounds.iter().map(|_| AtomicU64::new(0)).collect(),
-            sum_us: AtomicU64::new(0),
-            count: AtomicU64::new(0),
-        }
-    }
-
-    pub fn observe(&self, d: Duration) {
-        let secs = d.as_secs_f64();
-        for (bound, bucket) in self.bounds.iter().zip(&self.buckets) {
-            if secs <= *bound {
-                bucket.fetch_add(1, Ordering::Relaxed);
-            }
-        }
-        self.sum_us
-            .fetch_add(d.as_micros() as u64, Ordering::Relaxed);
-        self.count.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// (sum in seconds, count, cumulative (upper bound, count) pairs).
-    pub fn snapshot(&self) -> (f64, u64, Vec<(f64, u64)>) {
-        (
-            self.sum_us.load(Ordering::Relaxed) as f64 / 1e6,
-            self.count.load(Ordering::Relaxed),
-            self.bounds
-                .iter()
-                .zip(&self.buckets)
-                .map(|(b, c)| (*b, c.load(Ordering::Relaxed)))
-                .collect(),
-        )
-    }
-}
-
-/// Counters and timings of the voice channel, exported on `/metrics`.
-#[derive(Debug)]
-pub struct VoiceStats {
-    pub calls_total: AtomicU64,
-    pub calls_active: AtomicU64,
-    pub calls_rejected: AtomicU64,
-    pub turns: AtomicU64,
-    pub barge_ins: AtomicU64,
-    pub transfers_ok: AtomicU64,
-    pub transfers_failed: AtomicU64,
-    pub recognition_failures: AtomicU64,
-    pub synthesis_failures: AtomicU64,
-    /// Caller's end of speech → first reply audio frame sent.
-    pub reply_latency: Histogram,
-    /// Time to recognise one utterance.
-    pub recognition_time: Histogram,
-    /// Seconds of speech recognised (with `recognition_time`'s sum: the real-time factor).
-    pub recognised_audio_us: AtomicU64,
-    notes: AtomicU64,
-}
-
-impl Default for VoiceStats {
-    fn default() -> Self {
-        Self {
-            calls_total: AtomicU64::new(0),
-            calls_active: AtomicU64::new(0),
-            calls_rejected: AtomicU64::new(0),
-            turns: AtomicU64::new(0),
-            barge_ins: AtomicU64::new(0),
-            transfers_ok: AtomicU64::new(0),
-            transfers_failed: AtomicU64::new(0),
-            recognition_failures: AtomicU64::new(0),
-            synthesis_failures: AtomicU64::new(0),
-            reply_latency: Histogram::new(LATENCY_BUCKETS),
-            recognition_time: Histogram::new(LATENCY_BUCKETS),
-            recognised_audio_us: AtomicU64::new(0),
-            notes: AtomicU64::new(0),
-        }
-    }
-}
-
-impl VoiceStats {
-    pub fn get(c: &AtomicU64) -> u64 {
-        c.load(Ordering::Relaxed)
-    }
-
-    pub(crate) fn call_started(&self) {
-        self.calls_total.fetch_add(1, Ordering::Relaxed);
-        self.calls_active.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn call_ended(&self) {
-        self.calls_active.fetch_sub(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn turn(&self) {
-        self.turns.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn barge_in(&self) {
-        self.barge_ins.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn transfer(&self, ok: bool) {
-        let c = if ok {
-            &self.transfers_ok
-        } else {
-            &self.transfers_failed
-        };
-        c.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn recognition(&self, took: Duration, audio: Duration) {
-        self.recognition_time.observe(took);
-        self.recognised_audio_us
-            .fetch_add(audio.as_micros() as u64, Ordering::Relaxed);
-    }
-
-    pub(crate) fn recognition_failed(&self) {
-        self.recognition_failures.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn synthesis_failed(&self) {
-        self.synthesis_failures.fetch_add(1, Ordering::Relaxed);
-    }
-
-    pub(crate) fn reply_latency(&self, d: Duration) {
-        self.reply_latency.observe(d);
-    }
-
-    pub(crate) fn next_note(&self) -> u64 {
-        self.notes.fetch_add(1, Ordering::Relaxed)
-    }
-}
 
 /// Why a line's settings were refused.
 #[derive(Debug, thiserror::Error)]

@@ -6,11 +6,13 @@ pub mod ami;
 pub mod audiosocket;
 pub mod call;
 pub mod caller;
+pub mod channel;
 pub mod leg;
 pub mod line;
 pub mod media_stream;
-pub mod service;
+pub mod stats;
 pub mod transfer;
 pub mod vad;
 
-pub use service::{VoiceChannel, VoiceStats};
+pub use channel::{LineError, VoiceChannel};
+pub use stats::VoiceStats;
