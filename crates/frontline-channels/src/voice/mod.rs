@@ -2,7 +2,6 @@
 //! knows telephony; the audio it carries ([`crate::audio`]) and the speech it hears and speaks
 //! ([`crate::speech`]) are shared with the other channels.
 
-pub mod ami;
 pub mod audiosocket;
 pub mod call;
 pub mod caller;
