@@ -538,11 +538,10 @@ async fn write_loop(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
-
     use super::*;
-    use crate::audio::{FRAME_SAMPLES, PHONE_RATE, Pcm};
+    use crate::audio::FRAME_SAMPLES;
     use crate::voice::caller::{Caller, CallerOptions, Transport};
+    use crate::voice::leg::conformance::{Running, Wire, audio_until_control, next_event};
 
     fn decode_all(decoder: &mut Decoder) -> Vec<Result<Message, DecodeError>> {
         std::iter::from_fn(|| decoder.next_message()).collect()
@@ -687,183 +686,77 @@ mod tests {
         assert_eq!(joined, long);
     }
 
-    /// A tone whose first sample is not zero, so where it starts is plain to see.
-    fn tone(ms: u64, hz: f64) -> Vec<i16> {
-        let n = (u64::from(PHONE_RATE) * ms / 1000) as usize;
-        (0..n)
-            .map(|i| {
-                ((i as f64 * hz * std::f64::consts::TAU / f64::from(PHONE_RATE)).cos() * 9000.0)
-                    as i16
-            })
-            .collect()
-    }
+    /// AudioSocket as the leg conformance suite drives it.
+    struct AudioSocketWire;
 
-    struct Server {
-        addr: SocketAddr,
-        legs: mpsc::Receiver<Leg>,
-        shutdown: CancellationToken,
-        task: tokio::task::JoinHandle<()>,
-    }
+    impl Wire for AudioSocketWire {
+        const MARKS: bool = false;
+        const CLEAR: bool = false;
+        type Raw = TcpStream;
 
-    async fn start_server(handshake: Duration) -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (sink, legs) = mpsc::channel(8);
-        let shutdown = CancellationToken::new();
-        let task = tokio::spawn(serve_with(
-            listener,
-            AccountId(7),
-            sink,
-            shutdown.clone(),
-            handshake,
-        ));
-        Server {
-            addr,
-            legs,
-            shutdown,
-            task,
+        async fn start() -> Running {
+            start_server(HANDSHAKE_TIMEOUT).await
         }
-    }
 
-    async fn next_event(leg: &mut Leg) -> LegEvent {
-        tokio::time::timeout(Duration::from_secs(10), leg.events.recv())
-            .await
-            .expect("event in time")
-            .expect("events open")
-    }
+        fn transport(running: &Running) -> Transport {
+            Transport::AudioSocket(running.addr)
+        }
 
-    /// Events up to the first non-audio one, with the audio frames before it.
-    async fn audio_until_control(leg: &mut Leg) -> (Vec<Vec<i16>>, LegEvent) {
-        let mut frames = Vec::new();
-        loop {
-            match next_event(leg).await {
-                LegEvent::Audio(frame) => frames.push(frame),
-                other => return (frames, other),
+        fn line() -> AccountId {
+            AccountId(7)
+        }
+
+        fn options() -> CallerOptions {
+            // Upper case, as an adapter may print the 16 bytes: the call id is canonical anyway.
+            CallerOptions {
+                call_id: Some("40325EC2-5EFD-4BD3-805F-53576E581D13".into()),
+                ..CallerOptions::default()
             }
         }
+
+        fn through_wire(samples: &[i16]) -> Vec<i16> {
+            // slin is lossless.
+            samples.to_vec()
+        }
+
+        fn check_start(start: &CallStart, caller: &Caller, options: &CallerOptions) {
+            let canonical: Uuid = caller.call_id().parse().unwrap();
+            assert_eq!(start.call_id, canonical.to_string());
+            if let Some(given) = &options.call_id {
+                assert_eq!(start.call_id, given.to_lowercase());
+            }
+            // The wire carries no caller number (a line with AMI looks it up).
+            assert_eq!(start.from, None);
+            assert_eq!(
+                start.telephony,
+                Telephony::AudioSocket {
+                    uuid: start.call_id.clone()
+                }
+            );
+        }
+
+        async fn raw_call_with_garbage(running: &Running, frame: &[i16]) -> TcpStream {
+            let mut bytes = Message::Uuid(Uuid(UUID_BYTES)).encode();
+            bytes.extend_from_slice(&[0x42, 0x00, 0x01, 0x00]); // unknown kind
+            bytes.extend_from_slice(&[0x10, 0x00, 0x00]); // empty audio
+            bytes.extend_from_slice(&[0x03, 0x00, 0x01, b'x']); // not a key
+            bytes.extend_from_slice(&[0x03, 0x00, 0x00]); // dtmf without a key
+            Message::Uuid(Uuid(UUID_BYTES)).encode_into(&mut bytes); // repeated
+            Message::Audio(frame.to_vec()).encode_into(&mut bytes);
+            Message::Hangup.encode_into(&mut bytes);
+            raw_client(running.addr, &bytes).await
+        }
     }
 
-    #[tokio::test]
-    async fn loopback_call_both_ways() {
-        let mut server = start_server(HANDSHAKE_TIMEOUT).await;
-        let uuid = "40325ec2-5efd-4bd3-805f-53576e581d13";
-        let options = CallerOptions {
-            call_id: Some(uuid.to_uppercase()),
-            ..CallerOptions::default()
-        };
-        let caller = Caller::connect(Transport::AudioSocket(server.addr), options)
-            .await
-            .unwrap();
-        assert_eq!(caller.call_id(), uuid);
-        let mut leg = tokio::time::timeout(Duration::from_secs(5), server.legs.recv())
-            .await
-            .unwrap()
-            .unwrap();
-        assert_eq!(
-            leg.start,
-            CallStart {
-                line: AccountId(7),
-                call_id: uuid.into(),
-                from: None,
-                telephony: Telephony::AudioSocket { uuid: uuid.into() },
-            }
-        );
-
-        // The caller streams continuously: silence, then what it says, at real-time pace.
-        let said = tone(300, 440.0);
-        let began = Instant::now();
-        let speech = caller.say(&Pcm::new(PHONE_RATE, said.clone()));
-        caller.dtmf('7');
-        let end_of_speech = speech.await.unwrap();
-        assert!(
-            end_of_speech - began >= Duration::from_millis(250),
-            "300 ms of speech took {:?}",
-            end_of_speech - began
-        );
-        let (frames, event) = audio_until_control(&mut leg).await;
-        assert_eq!(
-            event,
-            LegEvent::Dtmf('7'),
-            "dtmf comes after the audio queued before it"
-        );
-        assert!(frames.iter().all(|f| f.len() == FRAME_SAMPLES));
-        let heard: Vec<i16> = frames.concat();
-        let start = heard.iter().position(|&s| s != 0).expect("speech arrived");
-        // slin is lossless: exactly what was said, padded to whole frames with silence.
-        assert_eq!(&heard[start..start + said.len()], &said[..]);
-        let pace = Instant::now();
-        let mut more = 0;
-        while more < 25 {
-            if let LegEvent::Audio(_) = next_event(&mut leg).await {
-                more += 1;
-            }
-        }
-        let took = pace.elapsed();
-        // 25 frames are 500 ms of real time; a generous window for a loaded machine.
-        assert!(
-            took >= Duration::from_millis(350) && took < Duration::from_secs(5),
-            "25 frames in {took:?}"
-        );
-
-        // Bot audio arrives at the caller, frame by frame.
-        let bot = tone(200, 700.0);
-        let sent_at = Instant::now();
-        for frame in bot.chunks(FRAME_SAMPLES) {
-            leg.commands
-                .send(LegCommand::Audio(frame.to_vec()))
-                .await
-                .unwrap();
-        }
-        leg.commands
-            .send(LegCommand::Mark("ignored".into()))
-            .await
-            .unwrap();
-        leg.commands.send(LegCommand::Clear).await.unwrap();
-        let turn = caller
-            .bot_turn(sent_at, Duration::from_millis(300), Duration::from_secs(10))
-            .await
-            .unwrap();
-        assert_eq!(turn.audio.rate, PHONE_RATE);
-        assert_eq!(turn.audio.samples, bot);
-        assert!(!caller.hung_up_by_bot());
-
-        // The bot hangs up: 0x00, then the socket closes; the pipeline sees the end too.
-        leg.commands.send(LegCommand::Hangup).await.unwrap();
-        caller.wait_closed(Duration::from_secs(10)).await.unwrap();
-        assert!(caller.hung_up_by_bot());
-        let (_, event) = audio_until_control(&mut leg).await;
-        assert_eq!(event, LegEvent::Hangup);
-
-        server.shutdown.cancel();
-        tokio::time::timeout(Duration::from_secs(10), server.task)
-            .await
-            .unwrap()
-            .unwrap();
+    mod conformance {
+        crate::voice::leg::conformance::leg_conformance_suite!(super::AudioSocketWire);
     }
 
-    #[tokio::test]
-    async fn the_caller_hanging_up_ends_the_leg() {
-        let mut server = start_server(HANDSHAKE_TIMEOUT).await;
-        let caller = Caller::connect(
-            Transport::AudioSocket(server.addr),
-            CallerOptions::default(),
-        )
+    async fn start_server(handshake: Duration) -> Running {
+        Running::spawn(move |listener, sink, shutdown| {
+            serve_with(listener, AccountId(7), sink, shutdown, handshake)
+        })
         .await
-        .unwrap();
-        let mut leg = server.legs.recv().await.unwrap();
-        assert_eq!(leg.start.call_id, caller.call_id());
-        caller.hangup().await.unwrap();
-        let (_, event) = audio_until_control(&mut leg).await;
-        assert_eq!(event, LegEvent::Hangup);
-        assert!(
-            leg.events.recv().await.is_none(),
-            "hang-up is the last event"
-        );
-        assert!(!caller.hung_up_by_bot());
-        // The adapter closes the socket in turn.
-        caller.wait_closed(Duration::from_secs(10)).await.unwrap();
-        assert!(!caller.hung_up_by_bot());
-        server.shutdown.cancel();
     }
 
     async fn raw_client(addr: SocketAddr, first: &[u8]) -> TcpStream {
@@ -975,11 +868,7 @@ mod tests {
             server.legs.try_recv().is_err(),
             "the bad connections made no calls"
         );
-        server.shutdown.cancel();
-        tokio::time::timeout(Duration::from_secs(10), server.task)
-            .await
-            .unwrap()
-            .unwrap();
+        server.stop().await;
         // Shutdown hung the call up.
         let (_, event) = audio_until_control(&mut leg).await;
         assert_eq!(event, LegEvent::Hangup);

@@ -10,6 +10,9 @@ use std::collections::BTreeMap;
 use frontline_domain::AccountId;
 use tokio::sync::mpsc;
 
+#[cfg(test)]
+pub(crate) mod conformance;
+
 /// Which telephony side a call came from, with what is needed to act on it later (transfer).
 #[derive(Debug, Clone, PartialEq)]
 pub enum Telephony {

@@ -627,11 +627,9 @@ async fn write_loop(
 
 #[cfg(test)]
 mod tests {
-    use std::time::Instant;
-
     use super::*;
-    use crate::audio::{FRAME_SAMPLES, Pcm};
     use crate::voice::caller::{Caller, CallerOptions, Transport};
+    use crate::voice::leg::conformance::{Running, Wire, audio_until_control, next_event};
 
     fn parse(json: &str) -> Inbound {
         serde_json::from_str(json).unwrap_or_else(|e| panic!("{e}: {json}"))
@@ -829,202 +827,133 @@ mod tests {
         assert_eq!(outbound("MZ1", LegCommand::Hangup), None);
     }
 
-    /// A tone whose first sample is not zero, so where it starts is plain to see.
-    fn tone(ms: u64, hz: f64) -> Vec<i16> {
-        let n = (u64::from(PHONE_RATE) * ms / 1000) as usize;
-        (0..n)
-            .map(|i| {
-                ((i as f64 * hz * std::f64::consts::TAU / f64::from(PHONE_RATE)).cos() * 9000.0)
-                    as i16
-            })
-            .collect()
-    }
-
     /// What a tone sounds like after a μ-law round trip.
     fn through_ulaw(samples: &[i16]) -> Vec<i16> {
         decode_ulaw(&encode_ulaw(samples))
     }
 
-    struct Server {
-        addr: std::net::SocketAddr,
-        legs: mpsc::Receiver<Leg>,
-        shutdown: CancellationToken,
-        task: tokio::task::JoinHandle<std::io::Result<()>>,
-    }
+    /// Media streams as the leg conformance suite drives them.
+    struct MediaStreamWire;
 
-    async fn start_server() -> Server {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let (sink, legs) = mpsc::channel(8);
-        let shutdown = CancellationToken::new();
-        let task = tokio::spawn(serve(listener, sink, shutdown.clone()));
-        Server {
-            addr,
-            legs,
-            shutdown,
-            task,
+    impl Wire for MediaStreamWire {
+        const MARKS: bool = true;
+        const CLEAR: bool = true;
+        type Raw = RawWs;
+
+        async fn start() -> Running {
+            start_server().await
         }
-    }
 
-    async fn next_leg(server: &mut Server) -> Leg {
-        tokio::time::timeout(Duration::from_secs(10), server.legs.recv())
-            .await
-            .expect("a call in time")
-            .expect("sink open")
-    }
+        fn transport(running: &Running) -> Transport {
+            Transport::MediaStream(format!("ws://{}/lines/42", running.addr))
+        }
 
-    async fn next_event(leg: &mut Leg) -> LegEvent {
-        tokio::time::timeout(Duration::from_secs(10), leg.events.recv())
-            .await
-            .expect("event in time")
-            .expect("events open")
-    }
+        fn line() -> AccountId {
+            AccountId(42)
+        }
 
-    async fn audio_until_control(leg: &mut Leg) -> (Vec<Vec<i16>>, LegEvent) {
-        let mut frames = Vec::new();
-        loop {
-            match next_event(leg).await {
-                LegEvent::Audio(frame) => frames.push(frame),
-                other => return (frames, other),
+        fn options() -> CallerOptions {
+            CallerOptions {
+                call_id: Some("CA0123".into()),
+                from: Some("+79990001122".into()),
+                custom: BTreeMap::from([("campaign".into(), "spring".into())]),
+                token: Some("line-token".into()),
             }
         }
-    }
 
-    #[tokio::test]
-    async fn loopback_call_both_ways() {
-        let mut server = start_server().await;
-        let options = CallerOptions {
-            call_id: Some("CA0123".into()),
-            from: Some("+79990001122".into()),
-            custom: BTreeMap::from([("campaign".into(), "spring".into())]),
-            token: Some("line-token".into()),
-        };
-        let url = format!("ws://{}/lines/42", server.addr);
-        let caller = Caller::connect(Transport::MediaStream(url), options)
-            .await
-            .unwrap();
-        let mut leg = next_leg(&mut server).await;
-        assert_eq!(leg.start.line, AccountId(42));
-        assert_eq!(leg.start.call_id, "CA0123");
-        assert_eq!(leg.start.from.as_deref(), Some("+79990001122"));
-        let Telephony::MediaStream {
-            stream_sid,
-            call_sid,
-            account_sid,
-            custom,
-        } = &leg.start.telephony
-        else {
-            panic!("{:?}", leg.start.telephony);
-        };
-        assert!(
-            stream_sid.starts_with("MZ") && stream_sid.len() == 34,
-            "{stream_sid}"
-        );
-        assert_eq!(call_sid, "CA0123");
-        assert!(account_sid.as_deref().is_some_and(|a| a.starts_with("AC")));
-        assert_eq!(custom.get("token").map(String::as_str), Some("line-token"));
-        assert_eq!(custom.get("campaign").map(String::as_str), Some("spring"));
+        fn through_wire(samples: &[i16]) -> Vec<i16> {
+            through_ulaw(samples)
+        }
 
-        // Caller speech arrives in order, μ-law decoded, then the key pressed after it.
-        let said = tone(300, 440.0);
-        let began = Instant::now();
-        let end_of_speech = caller
-            .say(&Pcm::new(PHONE_RATE, said.clone()))
-            .await
-            .unwrap();
-        caller.dtmf('#');
-        assert!(end_of_speech - began >= Duration::from_millis(250));
-        let (frames, event) = audio_until_control(&mut leg).await;
-        assert_eq!(event, LegEvent::Dtmf('#'));
-        assert!(frames.iter().all(|f| f.len() == FRAME_SAMPLES));
-        let heard = frames.concat();
-        let start = heard.iter().position(|&s| s != 0).expect("speech arrived");
-        assert_eq!(&heard[start..start + said.len()], &through_ulaw(&said)[..]);
-        let pace = Instant::now();
-        let mut more = 0;
-        while more < 25 {
-            if let LegEvent::Audio(_) = next_event(&mut leg).await {
-                more += 1;
+        fn check_start(start: &CallStart, _caller: &Caller, options: &CallerOptions) {
+            match &options.call_id {
+                Some(id) => assert_eq!(&start.call_id, id),
+                // Twilio's shape, as the caller generates it.
+                None => assert!(
+                    start.call_id.starts_with("CA") && start.call_id.len() == 34,
+                    "{}",
+                    start.call_id
+                ),
+            }
+            assert_eq!(start.from, options.from);
+            let Telephony::MediaStream {
+                stream_sid,
+                call_sid,
+                account_sid,
+                custom,
+            } = &start.telephony
+            else {
+                panic!("{:?}", start.telephony);
+            };
+            assert!(
+                stream_sid.starts_with("MZ") && stream_sid.len() == 34,
+                "{stream_sid}"
+            );
+            assert_eq!(call_sid, &start.call_id);
+            assert!(account_sid.as_deref().is_some_and(|a| a.starts_with("AC")));
+            assert_eq!(custom.get("token"), options.token.as_ref());
+            for (name, value) in &options.custom {
+                assert_eq!(custom.get(name), Some(value), "{name}");
             }
         }
-        let took = pace.elapsed();
-        assert!(
-            took >= Duration::from_millis(350) && took < Duration::from_secs(5),
-            "25 frames in {took:?}"
-        );
 
-        // Bot audio, a mark the caller echoes back, and a clear (barge-in).
-        let bot = tone(200, 700.0);
-        let sent_at = Instant::now();
-        for frame in bot.chunks(FRAME_SAMPLES) {
-            leg.commands
-                .send(LegCommand::Audio(frame.to_vec()))
+        async fn raw_call_with_garbage(running: &Running, frame: &[i16]) -> RawWs {
+            let mut ws = raw_ws(running).await;
+            let payload = BASE64.encode(encode_ulaw(frame));
+            send_text(&mut ws, "{not json").await;
+            send_text(&mut ws, START).await;
+            send_text(
+                &mut ws,
+                r#"{"event":"media","media":{"payload":"!!not base64!!"}}"#,
+            )
+            .await;
+            send_text(&mut ws, "[1,2,3]").await;
+            // Our own audio on a "both tracks" stream is not the caller's.
+            send_text(
+                &mut ws,
+                &format!(
+                    r#"{{"event":"media","media":{{"track":"outbound","payload":"{payload}"}}}}"#
+                ),
+            )
+            .await;
+            send_text(&mut ws, r#"{"event":"dtmf","dtmf":{"digit":"xyz"}}"#).await;
+            ws.send(tokio_tungstenite::tungstenite::Message::binary(vec![
+                1, 2, 3,
+            ]))
+            .await
+            .unwrap();
+            send_text(&mut ws, START).await;
+            send_text(
+                &mut ws,
+                &format!(
+                    r#"{{"event":"media","media":{{"track":"inbound","payload":"{payload}"}}}}"#
+                ),
+            )
+            .await;
+            send_text(&mut ws, r#"{"event":"stop","stop":{}}"#).await;
+            ws
+        }
+    }
+
+    mod conformance {
+        crate::voice::leg::conformance::leg_conformance_suite!(super::MediaStreamWire);
+    }
+
+    async fn start_server() -> Running {
+        Running::spawn(|listener, sink, shutdown| async move {
+            serve(listener, sink, shutdown)
                 .await
-                .unwrap();
-        }
-        leg.commands
-            .send(LegCommand::Mark("utt-1".into()))
-            .await
-            .unwrap();
-        let turn = caller
-            .bot_turn(sent_at, Duration::from_millis(300), Duration::from_secs(10))
-            .await
-            .unwrap();
-        assert_eq!(turn.audio.samples, through_ulaw(&bot));
-        assert!(turn.first_audio <= turn.last_audio);
-        let (_, event) = audio_until_control(&mut leg).await;
-        assert_eq!(event, LegEvent::Mark("utt-1".into()));
-        assert_eq!(caller.marks().len(), 1);
-
-        let before_clear = Instant::now();
-        leg.commands.send(LegCommand::Clear).await.unwrap();
-        let cleared = caller
-            .clear_after(before_clear, Duration::from_secs(10))
-            .await
-            .unwrap();
-        assert!(cleared >= before_clear);
-        assert!(!caller.hung_up_by_bot());
-
-        // The bot hangs up by closing; the pipeline sees the end too.
-        leg.commands.send(LegCommand::Hangup).await.unwrap();
-        caller.wait_closed(Duration::from_secs(10)).await.unwrap();
-        assert!(caller.hung_up_by_bot());
-        let (_, event) = audio_until_control(&mut leg).await;
-        assert_eq!(event, LegEvent::Hangup);
-        assert!(leg.events.recv().await.is_none());
-
-        server.shutdown.cancel();
-        tokio::time::timeout(Duration::from_secs(10), server.task)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
-    }
-
-    #[tokio::test]
-    async fn the_caller_hanging_up_ends_the_leg() {
-        let mut server = start_server().await;
-        let url = format!("ws://{}/lines/1", server.addr);
-        let caller = Caller::connect(Transport::MediaStream(url), CallerOptions::default())
-            .await
-            .unwrap();
-        let mut leg = next_leg(&mut server).await;
-        assert!(leg.start.call_id.starts_with("CA") && leg.start.call_id.len() == 34);
-        assert_eq!(leg.start.from, None);
-        caller.hangup().await.unwrap();
-        let (_, event) = audio_until_control(&mut leg).await;
-        assert_eq!(event, LegEvent::Hangup);
-        caller.wait_closed(Duration::from_secs(10)).await.unwrap();
-        assert!(!caller.hung_up_by_bot());
-        server.shutdown.cancel();
+                .expect("the media stream server runs");
+        })
+        .await
     }
 
     type RawWs = tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >;
 
-    async fn raw_ws(server: &Server) -> RawWs {
-        let url = format!("ws://{}/lines/5", server.addr);
+    async fn raw_ws(server: &Running) -> RawWs {
+        let url = format!("ws://{}/lines/42", server.addr);
         tokio_tungstenite::connect_async(url).await.unwrap().0
     }
 
@@ -1054,41 +983,6 @@ mod tests {
     const START: &str = r#"{"event":"start","streamSid":"MZ1","start":{"callSid":"CA1","mediaFormat":{"encoding":"audio/x-mulaw","sampleRate":8000,"channels":1}}}"#;
 
     #[tokio::test]
-    async fn bad_input_is_ignored_without_ending_the_call() {
-        let mut server = start_server().await;
-        let mut ws = raw_ws(&server).await;
-        send_text(&mut ws, "{not json").await;
-        send_text(&mut ws, START).await;
-        let mut leg = next_leg(&mut server).await;
-        assert_eq!(leg.start.line, AccountId(5));
-        let frame = BASE64.encode(encode_ulaw(&[1000; 160]));
-        send_text(
-            &mut ws,
-            r#"{"event":"media","media":{"payload":"!!not base64!!"}}"#,
-        )
-        .await;
-        send_text(&mut ws, "[1,2,3]").await;
-        send_text(
-            &mut ws,
-            &format!(r#"{{"event":"media","media":{{"track":"outbound","payload":"{frame}"}}}}"#),
-        )
-        .await;
-        send_text(&mut ws, r#"{"event":"dtmf","dtmf":{"digit":"xyz"}}"#).await;
-        send_text(
-            &mut ws,
-            &format!(r#"{{"event":"media","media":{{"track":"inbound","payload":"{frame}"}}}}"#),
-        )
-        .await;
-        send_text(&mut ws, r#"{"event":"stop","stop":{}}"#).await;
-        assert_eq!(
-            next_event(&mut leg).await,
-            LegEvent::Audio(through_ulaw(&[1000; 160]))
-        );
-        assert_eq!(next_event(&mut leg).await, LegEvent::Hangup);
-        server.shutdown.cancel();
-    }
-
-    #[tokio::test]
     async fn an_unsupported_format_is_refused_with_a_reason() {
         let mut server = start_server().await;
         let mut ws = raw_ws(&server).await;
@@ -1110,7 +1004,7 @@ mod tests {
         let mut server = start_server().await;
         let mut ws = raw_ws(&server).await;
         send_text(&mut ws, START).await;
-        let mut leg = next_leg(&mut server).await;
+        let mut leg = server.next_leg().await;
         let _ = ws
             .send(tokio_tungstenite::tungstenite::Message::text(
                 "x".repeat(MAX_MESSAGE + 1),
@@ -1120,17 +1014,13 @@ mod tests {
 
         let mut ws = raw_ws(&server).await;
         send_text(&mut ws, START).await;
-        let mut leg = next_leg(&mut server).await;
+        let mut leg = server.next_leg().await;
         server.shutdown.cancel();
         assert_eq!(
             close_frame(&mut ws).await.map(|(code, _)| code),
             Some(CLOSE_GOING_AWAY)
         );
         assert_eq!(audio_until_control(&mut leg).await.1, LegEvent::Hangup);
-        tokio::time::timeout(Duration::from_secs(10), server.task)
-            .await
-            .unwrap()
-            .unwrap()
-            .unwrap();
+        server.stop().await;
     }
 }
