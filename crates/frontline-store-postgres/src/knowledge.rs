@@ -1,4 +1,4 @@
-//! The knowledge base as stored: categories and articles.
+//! The knowledge base as stored: categories, articles and their revisions.
 //!
 //! None of this appends events, so nothing here takes the event log lock. Knowledge-base writers take
 //! their own transaction-level advisory lock, [`KB_LOCK`], instead: editors and imports are rare and
@@ -11,10 +11,10 @@
 
 use async_trait::async_trait;
 use frontline_domain::{
-    KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite,
-    Timestamp,
+    KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbRevision,
+    KbRevisionSource, KbWrite, OperatorId, Timestamp,
 };
-use frontline_store::rows::{self, KB_ARTICLE_COLS, KB_CATEGORY_COLS};
+use frontline_store::rows::{self, KB_ARTICLE_COLS, KB_CATEGORY_COLS, KB_REVISION_SELECT};
 use frontline_store::{KnowledgeStore, Result, StoreError};
 
 use crate::error::{db, db_referencing};
@@ -64,8 +64,10 @@ async fn put_category(
         ),
         None => (
             format!(
-                "INSERT INTO kb_categories (key, title, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $3) RETURNING {KB_CATEGORY_COLS}"
+                "INSERT INTO kb_categories (key, title, position, created_at, updated_at) \
+                 VALUES ($1, $2, (SELECT COALESCE(MAX(position), 0) + 1 FROM kb_categories), \
+                     $3, $3) \
+                 RETURNING {KB_CATEGORY_COLS}"
             ),
             KbWrite::Created,
         ),
@@ -88,37 +90,41 @@ async fn category_exists(executor: impl sqlx::PgExecutor<'_>, key: &str) -> Resu
         .map_err(db)
 }
 
-/// Whether storing `draft` over `stored` would change nothing.
-fn same_article(stored: &KbArticle, draft: &KbArticleDraft) -> bool {
-    stored.category == draft.category
-        && stored.title == draft.title
-        && stored.body == draft.body
-        && stored.tags == draft.tags
-        && stored.published == draft.published
+/// Who wrote an article version, and how: what its revision records.
+#[derive(Debug, Clone, Copy)]
+struct Authorship {
+    source: KbRevisionSource,
+    restored_from: Option<i64>,
+    author: Option<OperatorId>,
 }
 
-/// Create (version 1) or update (version + 1) one article; an update that changes nothing writes
-/// nothing, so version and `updated_at` stay.
-async fn put_article(
-    tx: &mut Tx,
-    draft: &KbArticleDraft,
-    now: Timestamp,
-) -> Result<(KbArticle, KbWrite)> {
-    if !category_exists(&mut **tx, &draft.category).await? {
-        return Err(StoreError::NotFound("category"));
-    }
-    let stored = sqlx::query(&format!(
+async fn load_article(executor: impl sqlx::PgExecutor<'_>, key: &str) -> Result<Option<KbArticle>> {
+    sqlx::query(&format!(
         "SELECT {KB_ARTICLE_COLS} FROM kb_articles WHERE key = $1"
     ))
-    .bind(&draft.key)
-    .fetch_optional(&mut **tx)
+    .bind(key)
+    .fetch_optional(executor)
     .await
     .map_err(db)?
     .as_ref()
     .map(rows::kb_article)
-    .transpose()?;
+    .transpose()
+}
+
+/// Create (version 1) or update (version + 1) one article and record its revision; an update that
+/// changes nothing writes nothing, so version and `updated_at` stay and no revision is recorded.
+async fn put_article(
+    tx: &mut Tx,
+    draft: &KbArticleDraft,
+    now: Timestamp,
+    by: Authorship,
+) -> Result<(KbArticle, KbWrite)> {
+    if !category_exists(&mut **tx, &draft.category).await? {
+        return Err(StoreError::NotFound("category"));
+    }
+    let stored = load_article(&mut **tx, &draft.key).await?;
     let (sql, write) = match stored {
-        Some(stored) if same_article(&stored, draft) => return Ok((stored, KbWrite::Unchanged)),
+        Some(stored) if stored.same_as(draft) => return Ok((stored, KbWrite::Unchanged)),
         Some(_) => (
             format!(
                 "UPDATE kb_articles SET category = $2, title = $3, body = $4, tags = $5, \
@@ -149,7 +155,27 @@ async fn put_article(
         // The category was checked above under the lock; mapping the foreign key anyway means a
         // missing one can never surface as a backend error.
         .map_err(db_referencing("category"))?;
-    Ok((rows::kb_article(&row)?, write))
+    let article = rows::kb_article(&row)?;
+    sqlx::query(
+        "INSERT INTO kb_article_revisions (key, version, category, title, body, tags, published, \
+             source, restored_from, author_id, created_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+    )
+    .bind(&article.key)
+    .bind(article.version)
+    .bind(&article.category)
+    .bind(&article.title)
+    .bind(&article.body)
+    .bind(&article.tags)
+    .bind(article.published)
+    .bind(by.source.as_str())
+    .bind(by.restored_from)
+    .bind(by.author.map(|o| o.0))
+    .bind(now.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok((article, write))
 }
 
 #[async_trait]
@@ -157,12 +183,39 @@ impl KnowledgeStore for PgStore {
     async fn list_kb_categories(&self) -> Result<Vec<KbCategory>> {
         // The key columns are COLLATE "C" (see the migration): code-point order, as on SQLite.
         let rows = sqlx::query(&format!(
-            "SELECT {KB_CATEGORY_COLS} FROM kb_categories ORDER BY key"
+            "SELECT {KB_CATEGORY_COLS} FROM kb_categories ORDER BY position, key"
         ))
         .fetch_all(&self.pool)
         .await
         .map_err(db)?;
         rows.iter().map(rows::kb_category).collect()
+    }
+
+    async fn reorder_kb_categories(&self, keys: &[String]) -> Result<Vec<KbCategory>> {
+        let mut tx = begin_kb_writer(self).await?;
+        let stored: Vec<String> = sqlx::query_scalar("SELECT key FROM kb_categories")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        frontline_store::check_category_order(&stored, keys)?;
+        // One statement: the n-th key gets position n.
+        sqlx::query(
+            "UPDATE kb_categories k SET position = o.n \
+             FROM unnest($1::text[]) WITH ORDINALITY AS o(key, n) WHERE k.key = o.key",
+        )
+        .bind(keys)
+        .execute(&mut *tx)
+        .await
+        .map_err(db)?;
+        let rows = sqlx::query(&format!(
+            "SELECT {KB_CATEGORY_COLS} FROM kb_categories ORDER BY position, key"
+        ))
+        .fetch_all(&mut *tx)
+        .await
+        .map_err(db)?;
+        let listed = rows.iter().map(rows::kb_category).collect::<Result<_>>()?;
+        tx.commit().await.map_err(db)?;
+        Ok(listed)
     }
 
     async fn upsert_kb_category(&self, draft: KbCategoryDraft) -> Result<(KbCategory, KbWrite)> {
@@ -227,11 +280,68 @@ impl KnowledgeStore for PgStore {
         row.as_ref().map(rows::kb_article).transpose()
     }
 
-    async fn upsert_kb_article(&self, draft: KbArticleDraft) -> Result<(KbArticle, KbWrite)> {
+    async fn upsert_kb_article(
+        &self,
+        draft: KbArticleDraft,
+        author: Option<OperatorId>,
+    ) -> Result<(KbArticle, KbWrite)> {
+        let by = Authorship {
+            source: KbRevisionSource::Editor,
+            restored_from: None,
+            author,
+        };
         let mut tx = begin_kb_writer(self).await?;
-        let written = put_article(&mut tx, &draft, Timestamp::now()).await?;
+        let written = put_article(&mut tx, &draft, Timestamp::now(), by).await?;
         tx.commit().await.map_err(db)?;
         Ok(written)
+    }
+
+    async fn restore_kb_article(
+        &self,
+        key: &str,
+        version: i64,
+        author: Option<OperatorId>,
+    ) -> Result<(KbArticle, KbWrite)> {
+        let mut tx = begin_kb_writer(self).await?;
+        if load_article(&mut *tx, key).await?.is_none() {
+            return Err(StoreError::NotFound("article"));
+        }
+        let revision = sqlx::query(&format!(
+            "{KB_REVISION_SELECT} WHERE r.key = $1 AND r.version = $2"
+        ))
+        .bind(key)
+        .bind(version)
+        .fetch_optional(&mut *tx)
+        .await
+        .map_err(db)?
+        .as_ref()
+        .map(rows::kb_revision)
+        .transpose()?
+        .ok_or(StoreError::NotFound("revision"))?;
+        let by = Authorship {
+            source: KbRevisionSource::Restore,
+            restored_from: Some(version),
+            author,
+        };
+        let written = put_article(&mut tx, &revision.draft(), Timestamp::now(), by).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(written)
+    }
+
+    async fn kb_article_history(&self, key: &str) -> Result<Vec<KbRevision>> {
+        // One statement: the article's existence and its revisions from one snapshot.
+        let rows = sqlx::query(&format!(
+            "{KB_REVISION_SELECT} WHERE r.key = $1 ORDER BY r.version DESC"
+        ))
+        .bind(key)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        // Every stored article has at least the revision that created it.
+        if rows.is_empty() {
+            return Err(StoreError::NotFound("article"));
+        }
+        rows.iter().map(rows::kb_revision).collect()
     }
 
     async fn delete_kb_article(&self, key: &str) -> Result<KbArticle> {
@@ -246,7 +356,16 @@ impl KnowledgeStore for PgStore {
         rows::kb_article(&row)
     }
 
-    async fn import_kb(&self, import: KbImport) -> Result<KbImportStats> {
+    async fn import_kb(
+        &self,
+        import: KbImport,
+        author: Option<OperatorId>,
+    ) -> Result<KbImportStats> {
+        let by = Authorship {
+            source: KbRevisionSource::Import,
+            restored_from: None,
+            author,
+        };
         let now = Timestamp::now();
         let mut stats = KbImportStats::default();
         let mut tx = begin_kb_writer(self).await?;
@@ -260,7 +379,7 @@ impl KnowledgeStore for PgStore {
         // Any error returns before the commit; dropping the transaction rolls back the categories
         // too.
         for draft in &import.articles {
-            match put_article(&mut tx, draft, now).await?.1 {
+            match put_article(&mut tx, draft, now, by).await?.1 {
                 KbWrite::Created => stats.articles_created += 1,
                 KbWrite::Updated => stats.articles_updated += 1,
                 KbWrite::Unchanged => stats.articles_unchanged += 1,

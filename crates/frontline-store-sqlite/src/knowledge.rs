@@ -1,4 +1,4 @@
-//! The knowledge base as stored: categories and articles.
+//! The knowledge base as stored: categories, articles and their revisions.
 //!
 //! None of this appends events. Writes still go through the single write connection in a
 //! `BEGIN IMMEDIATE` transaction: with no other writer, "read the stored row, compare in Rust, write
@@ -10,10 +10,10 @@ use crate::error::db;
 use crate::{SqliteStore, Tx};
 use async_trait::async_trait;
 use frontline_domain::{
-    KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite,
-    Timestamp,
+    KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbRevision,
+    KbRevisionSource, KbWrite, OperatorId, Timestamp,
 };
-use frontline_store::rows::{self, KB_ARTICLE_COLS, KB_CATEGORY_COLS};
+use frontline_store::rows::{self, KB_ARTICLE_COLS, KB_CATEGORY_COLS, KB_REVISION_SELECT};
 use frontline_store::{KnowledgeStore, Result, StoreError, stored};
 
 async fn load_category(tx: &mut Tx, key: &str) -> Result<Option<KbCategory>> {
@@ -43,8 +43,9 @@ async fn put_category(
         ),
         None => (
             format!(
-                "INSERT INTO kb_categories (key, title, created_at, updated_at) \
-                 VALUES (?3, ?1, ?2, ?2) RETURNING {KB_CATEGORY_COLS}"
+                "INSERT INTO kb_categories (key, title, position, created_at, updated_at) \
+                 VALUES (?3, ?1, (SELECT COALESCE(MAX(position), 0) + 1 FROM kb_categories), \
+                 ?2, ?2) RETURNING {KB_CATEGORY_COLS}"
             ),
             KbWrite::Created,
         ),
@@ -68,34 +69,38 @@ async fn category_exists(tx: &mut Tx, key: &str) -> Result<()> {
     found.map(|_| ()).ok_or(StoreError::NotFound("category"))
 }
 
-/// Whether storing `draft` over `stored` would change nothing.
-fn same_article(stored: &KbArticle, draft: &KbArticleDraft) -> bool {
-    stored.category == draft.category
-        && stored.title == draft.title
-        && stored.body == draft.body
-        && stored.tags == draft.tags
-        && stored.published == draft.published
+/// Who wrote an article version, and how: what its revision records.
+#[derive(Debug, Clone, Copy)]
+struct Authorship {
+    source: KbRevisionSource,
+    restored_from: Option<i64>,
+    author: Option<OperatorId>,
 }
 
-/// Create (version 1) or update (version + 1) one article; an update that changes nothing writes
-/// nothing, so version and `updated_at` stay.
-async fn put_article(
-    tx: &mut Tx,
-    draft: &KbArticleDraft,
-    now: Timestamp,
-) -> Result<(KbArticle, KbWrite)> {
-    category_exists(tx, &draft.category).await?;
+async fn load_article(tx: &mut Tx, key: &str) -> Result<Option<KbArticle>> {
     let sql = format!("SELECT {KB_ARTICLE_COLS} FROM kb_articles WHERE key = ?");
-    let stored = sqlx::query(&sql)
-        .bind(&draft.key)
+    sqlx::query(&sql)
+        .bind(key)
         .fetch_optional(&mut **tx)
         .await
         .map_err(db)?
         .as_ref()
         .map(rows::kb_article)
-        .transpose()?;
+        .transpose()
+}
+
+/// Create (version 1) or update (version + 1) one article and record its revision; an update that
+/// changes nothing writes nothing, so version and `updated_at` stay and no revision is recorded.
+async fn put_article(
+    tx: &mut Tx,
+    draft: &KbArticleDraft,
+    now: Timestamp,
+    by: Authorship,
+) -> Result<(KbArticle, KbWrite)> {
+    category_exists(tx, &draft.category).await?;
+    let stored = load_article(tx, &draft.key).await?;
     let (sql, write) = match stored {
-        Some(stored) if same_article(&stored, draft) => return Ok((stored, KbWrite::Unchanged)),
+        Some(stored) if stored.same_as(draft) => return Ok((stored, KbWrite::Unchanged)),
         Some(_) => (
             format!(
                 "UPDATE kb_articles SET category = ?1, title = ?2, body = ?3, tags = ?4, \
@@ -131,14 +136,34 @@ async fn put_article(
             }
             _ => db(e),
         })?;
-    Ok((rows::kb_article(&row)?, write))
+    let article = rows::kb_article(&row)?;
+    sqlx::query(
+        "INSERT INTO kb_article_revisions (key, version, category, title, body, tags, published, \
+         source, restored_from, author_id, created_at) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+    )
+    .bind(&article.key)
+    .bind(article.version)
+    .bind(&article.category)
+    .bind(&article.title)
+    .bind(&article.body)
+    .bind(stored::strings_to_json(&article.tags)?)
+    .bind(article.published)
+    .bind(by.source.as_str())
+    .bind(by.restored_from)
+    .bind(by.author.map(|o| o.0))
+    .bind(now.0)
+    .execute(&mut **tx)
+    .await
+    .map_err(db)?;
+    Ok((article, write))
 }
 
 #[async_trait]
 impl KnowledgeStore for SqliteStore {
     // ---- categories --------------------------------------------------------------------
     async fn list_kb_categories(&self) -> Result<Vec<KbCategory>> {
-        let sql = format!("SELECT {KB_CATEGORY_COLS} FROM kb_categories ORDER BY key");
+        let sql = format!("SELECT {KB_CATEGORY_COLS} FROM kb_categories ORDER BY position, key");
         let rows = sqlx::query(&sql).fetch_all(&self.read).await.map_err(db)?;
         rows.iter().map(rows::kb_category).collect()
     }
@@ -148,6 +173,28 @@ impl KnowledgeStore for SqliteStore {
         let written = put_category(&mut tx, &draft, Timestamp::now()).await?;
         tx.commit().await.map_err(db)?;
         Ok(written)
+    }
+
+    async fn reorder_kb_categories(&self, keys: &[String]) -> Result<Vec<KbCategory>> {
+        let mut tx = self.begin().await?;
+        let stored: Vec<String> = sqlx::query_scalar("SELECT key FROM kb_categories")
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        frontline_store::check_category_order(&stored, keys)?;
+        for (i, key) in keys.iter().enumerate() {
+            sqlx::query("UPDATE kb_categories SET position = ?1 WHERE key = ?2")
+                .bind(i as i64 + 1)
+                .bind(key)
+                .execute(&mut *tx)
+                .await
+                .map_err(db)?;
+        }
+        let sql = format!("SELECT {KB_CATEGORY_COLS} FROM kb_categories ORDER BY position, key");
+        let rows = sqlx::query(&sql).fetch_all(&mut *tx).await.map_err(db)?;
+        let listed = rows.iter().map(rows::kb_category).collect::<Result<_>>()?;
+        tx.commit().await.map_err(db)?;
+        Ok(listed)
     }
 
     async fn delete_kb_category(&self, key: &str) -> Result<()> {
@@ -211,11 +258,71 @@ impl KnowledgeStore for SqliteStore {
         row.as_ref().map(rows::kb_article).transpose()
     }
 
-    async fn upsert_kb_article(&self, draft: KbArticleDraft) -> Result<(KbArticle, KbWrite)> {
+    async fn upsert_kb_article(
+        &self,
+        draft: KbArticleDraft,
+        author: Option<OperatorId>,
+    ) -> Result<(KbArticle, KbWrite)> {
+        let by = Authorship {
+            source: KbRevisionSource::Editor,
+            restored_from: None,
+            author,
+        };
         let mut tx = self.begin().await?;
-        let written = put_article(&mut tx, &draft, Timestamp::now()).await?;
+        let written = put_article(&mut tx, &draft, Timestamp::now(), by).await?;
         tx.commit().await.map_err(db)?;
         Ok(written)
+    }
+
+    async fn restore_kb_article(
+        &self,
+        key: &str,
+        version: i64,
+        author: Option<OperatorId>,
+    ) -> Result<(KbArticle, KbWrite)> {
+        let mut tx = self.begin().await?;
+        if load_article(&mut tx, key).await?.is_none() {
+            return Err(StoreError::NotFound("article"));
+        }
+        let sql = format!("{KB_REVISION_SELECT} WHERE r.key = ?1 AND r.version = ?2");
+        let revision = sqlx::query(&sql)
+            .bind(key)
+            .bind(version)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?
+            .as_ref()
+            .map(rows::kb_revision)
+            .transpose()?
+            .ok_or(StoreError::NotFound("revision"))?;
+        let by = Authorship {
+            source: KbRevisionSource::Restore,
+            restored_from: Some(version),
+            author,
+        };
+        let written = put_article(&mut tx, &revision.draft(), Timestamp::now(), by).await?;
+        tx.commit().await.map_err(db)?;
+        Ok(written)
+    }
+
+    async fn kb_article_history(&self, key: &str) -> Result<Vec<KbRevision>> {
+        // One read transaction, so the article cannot vanish between the two queries.
+        let mut tx = self.read.begin().await.map_err(db)?;
+        let found: Option<i64> = sqlx::query_scalar("SELECT 1 FROM kb_articles WHERE key = ?")
+            .bind(key)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(db)?;
+        if found.is_none() {
+            return Err(StoreError::NotFound("article"));
+        }
+        let sql = format!("{KB_REVISION_SELECT} WHERE r.key = ? ORDER BY r.version DESC");
+        let rows = sqlx::query(&sql)
+            .bind(key)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(db)?;
+        rows.iter().map(rows::kb_revision).collect()
     }
 
     async fn delete_kb_article(&self, key: &str) -> Result<KbArticle> {
@@ -229,7 +336,16 @@ impl KnowledgeStore for SqliteStore {
         rows::kb_article(&row)
     }
 
-    async fn import_kb(&self, import: KbImport) -> Result<KbImportStats> {
+    async fn import_kb(
+        &self,
+        import: KbImport,
+        author: Option<OperatorId>,
+    ) -> Result<KbImportStats> {
+        let by = Authorship {
+            source: KbRevisionSource::Import,
+            restored_from: None,
+            author,
+        };
         let now = Timestamp::now();
         let mut stats = KbImportStats::default();
         let mut tx = self.begin().await?;
@@ -242,7 +358,7 @@ impl KnowledgeStore for SqliteStore {
         }
         // Any error returns before the commit; dropping the transaction rolls back the categories too.
         for draft in &import.articles {
-            match put_article(&mut tx, draft, now).await?.1 {
+            match put_article(&mut tx, draft, now, by).await?.1 {
                 KbWrite::Created => stats.articles_created += 1,
                 KbWrite::Updated => stats.articles_updated += 1,
                 KbWrite::Unchanged => stats.articles_unchanged += 1,

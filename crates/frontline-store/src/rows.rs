@@ -12,9 +12,9 @@ use frontline_domain::{
     ConversationStatus, ConversationView, Customer, CustomerId, DecisionAction, DecisionCount,
     DecisionId, DecisionRecord, DecisionStage, DeliveryStatus, Direction, Event, EventKind,
     FlowState, Handoff, HandoffContext, HandoffId, HandoffReason, Integration, KbArticle,
-    KbCategory, Lead, Listing, Media, MediaId, Message, MessageId, MessagePreview, Operator,
-    OperatorId, ParseError, QuickReply, QuickReplyId, Role, Seq, Timestamp, VoiceTurn, Workflow,
-    WorkflowId, WorkflowVersion,
+    KbCategory, KbRevision, KbRevisionSource, Lead, Listing, Media, MediaId, Message, MessageId,
+    MessagePreview, Operator, OperatorId, ParseError, QuickReply, QuickReplyId, Role, Seq,
+    Timestamp, VoiceTurn, Workflow, WorkflowId, WorkflowVersion,
 };
 
 use crate::stored::{attachments_from_json, headers_from_json, slots_from_json};
@@ -107,10 +107,15 @@ pub const HANDOFF_COLS: &str = "id, conversation_id, from_lead, to_lead, reason,
 
 pub const QUICK_REPLY_COLS: &str = "id, title, text, owner_id, created_at";
 
-pub const KB_CATEGORY_COLS: &str = "key, title, created_at, updated_at";
+pub const KB_CATEGORY_COLS: &str = "key, title, position, created_at, updated_at";
 
 pub const KB_ARTICLE_COLS: &str =
     "key, category, title, body, tags, published, version, created_at, updated_at";
+
+/// A revision with its author's name: append `WHERE …` to it.
+pub const KB_REVISION_SELECT: &str = "SELECT r.key, r.version, r.category, r.title, r.body, \
+     r.tags, r.published, r.source, r.restored_from, r.author_id, o.display_name AS author_name, \
+     r.created_at FROM kb_article_revisions r LEFT JOIN operators o ON o.id = r.author_id";
 
 pub const DECISION_COLS: &str = "id, conversation_id, message_id, action, stage, intent, \
      confidence, reason, article_ids, latency_us, note, trace, created_at";
@@ -304,11 +309,30 @@ pub fn kb_category<B>(row: &impl Columns<B>) -> Result<KbCategory> {
         key: row.text("key")?,
         title: row.text("title")?,
         created_at: row.ts("created_at")?,
+        position: row.int("position")?,
         updated_at: row.ts("updated_at")?,
     })
 }
 
 pub fn kb_article<B>(row: &impl Columns<B>) -> Result<KbArticle> {
+/// A row of [`KB_REVISION_SELECT`].
+pub fn kb_revision<B>(row: &impl Columns<B>) -> Result<KbRevision> {
+    Ok(KbRevision {
+        key: row.text("key")?,
+        version: row.int("version")?,
+        category: row.text("category")?,
+        title: row.text("title")?,
+        body: row.text("body")?,
+        tags: row.strings("tags")?,
+        published: row.flag("published")?,
+        source: row.parsed("source", KbRevisionSource::parse)?,
+        restored_from: row.opt_int("restored_from")?,
+        author: row.opt_int("author_id")?.map(OperatorId),
+        author_name: row.opt_text("author_name")?,
+        created_at: row.ts("created_at")?,
+    })
+}
+
     Ok(KbArticle {
         key: row.text("key")?,
         category: row.text("category")?,

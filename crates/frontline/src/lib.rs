@@ -252,7 +252,7 @@ async fn open_knowledge(store: &dyn Store, config: &Config) -> anyhow::Result<Ar
                 .map(|a| a.cleaned())
                 .collect::<Result<_, _>>()?,
         };
-        let stats = store.import_kb(import).await?;
+        let stats = store.import_kb(import, None).await?;
         info!(
             articles = stats.articles_created,
             "knowledge base was empty: seeded the demo shop's articles"

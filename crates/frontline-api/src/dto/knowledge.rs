@@ -12,6 +12,8 @@ use super::*;
 pub struct KbCategory {
     pub key: String,
     pub title: String,
+    /// 1, 2, … in the editor's order; lists come in this order.
+    pub position: i64,
     pub created_at: String,
     pub updated_at: String,
 }
@@ -21,6 +23,7 @@ impl From<&d::KbCategory> for KbCategory {
         KbCategory {
             key: c.key.clone(),
             title: c.title.clone(),
+            position: c.position,
             created_at: rfc3339(c.created_at),
             updated_at: rfc3339(c.updated_at),
         }

@@ -150,7 +150,7 @@ pub async fn get_article(
 )]
 pub async fn put_article(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(admin): Admin,
     ApiPath(key): ApiPath<String>,
     ApiJson(req): ApiJson<dto::KbArticleRequest>,
 ) -> Result<Response, ApiError> {
@@ -163,7 +163,7 @@ pub async fn put_article(
         published: req.published,
     }
     .cleaned()?;
-    let (a, write) = state.admin().put_article(draft).await?;
+    let (a, write) = state.admin().put_article(draft, admin.id).await?;
     Ok((created_or_ok(write), ApiJson(dto::KbArticle::from(&a))).into_response())
 }
 
@@ -210,7 +210,7 @@ pub struct ImportParams {
 )]
 pub async fn import(
     State(state): State<AppState>,
-    _admin: Admin,
+    Admin(admin): Admin,
     ApiQuery(p): ApiQuery<ImportParams>,
     body: Bytes,
 ) -> Result<ApiJson<dto::KbImportStats>, ApiError> {
@@ -270,7 +270,7 @@ pub async fn import(
             format!("unknown categories: {}", unknown.join(", ")),
         ));
     }
-    let stats = state.admin().import_knowledge(import).await?;
+    let stats = state.admin().import_knowledge(import, admin.id).await?;
     Ok(ApiJson(stats.into()))
 }
 

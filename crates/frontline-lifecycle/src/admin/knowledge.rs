@@ -1,5 +1,6 @@
-//! The knowledge base: categories, articles, imports — each change committed to the store and then
-//! told to the index the bot searches, so the next customer message is answered from the new text.
+//! The knowledge base: categories, articles, imports, restores — each change committed to the store
+//! (with its revision naming the admin who made it) and then told to the index the bot searches, so
+//! the next customer message is answered from the new text.
 //!
 //! Changes made by another process (a second node on the same PostgreSQL database, a script) reach
 //! this process's index through [`Admin::follow_knowledge`], which rebuilds it when the stored
@@ -9,6 +10,7 @@ use std::time::Duration;
 
 use frontline_domain::{
     KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite,
+    OperatorId,
 };
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -33,15 +35,45 @@ impl Admin {
         Ok(self.store.upsert_kb_category(draft).await?)
     }
 
+    /// Put the categories in this order; `keys` names every category once.
+    pub async fn reorder_categories(&self, keys: &[String]) -> Result<Vec<KbCategory>> {
+        Ok(self.store.reorder_kb_categories(keys).await?)
+    }
+
     /// `Conflict` while articles belong to it.
     pub async fn delete_category(&self, key: &str) -> Result<()> {
         Ok(self.store.delete_kb_category(key).await?)
     }
 
-    /// Create or replace an article; the index follows at once (rebuilt whole if the incremental
-    /// update fails).
-    pub async fn put_article(&self, draft: KbArticleDraft) -> Result<(KbArticle, KbWrite)> {
-        let (article, write) = self.store.upsert_kb_article(draft).await?;
+    /// Create or replace an article as `actor`; the index follows at once (rebuilt whole if the
+    /// incremental update fails).
+    pub async fn put_article(
+        &self,
+        draft: KbArticleDraft,
+        actor: OperatorId,
+    ) -> Result<(KbArticle, KbWrite)> {
+        let written = self.store.upsert_kb_article(draft, Some(actor)).await?;
+        self.article_written(written).await
+    }
+
+    /// Bring back the content of an earlier version as a new one, as `actor`.
+    pub async fn restore_article(
+        &self,
+        key: &str,
+        version: i64,
+        actor: OperatorId,
+    ) -> Result<(KbArticle, KbWrite)> {
+        let written = self
+            .store
+            .restore_kb_article(key, version, Some(actor))
+            .await?;
+        self.article_written(written).await
+    }
+
+    async fn article_written(
+        &self,
+        (article, write): (KbArticle, KbWrite),
+    ) -> Result<(KbArticle, KbWrite)> {
         if write != KbWrite::Unchanged
             && let Err(e) = self.index.article_saved(&article)
         {
@@ -60,9 +92,13 @@ impl Admin {
         Ok(article)
     }
 
-    /// Store a whole import in one transaction, then rebuild the index from the store.
-    pub async fn import_knowledge(&self, import: KbImport) -> Result<KbImportStats> {
-        let stats = self.store.import_kb(import).await?;
+    /// Store a whole import in one transaction as `actor`, then rebuild the index from the store.
+    pub async fn import_knowledge(
+        &self,
+        import: KbImport,
+        actor: OperatorId,
+    ) -> Result<KbImportStats> {
+        let stats = self.store.import_kb(import, Some(actor)).await?;
         self.reload_knowledge().await?;
         Ok(stats)
     }

@@ -44,7 +44,7 @@ pub async fn kb_categories_upsert_and_order(store: Arc<dyn Store>) {
     );
     assert!(returns.created_at >= before && returns.created_at <= Timestamp::now());
     assert_eq!(returns.updated_at, returns.created_at);
-    // Keys sort by code point: `-` < digits < `_` < letters.
+    // Created out of key order: lists keep the order of creation, each new one last.
     let mut created = vec![returns.clone()];
     for (key, title) in [
         ("a_z", "Подчёркивание"),
@@ -84,10 +84,11 @@ pub async fn kb_categories_upsert_and_order(store: Arc<dyn Store>) {
     let keys: Vec<&str> = listed.iter().map(|c| c.key.as_str()).collect();
     assert_eq!(
         keys,
-        ["a-z", "a_z", "delivery", "returns"],
-        "ordered by key"
+        ["returns", "a_z", "delivery", "a-z"],
+        "ordered by position: the order of creation"
     );
-    created.sort_by(|a, b| a.key.cmp(&b.key));
+    let positions: Vec<i64> = listed.iter().map(|c| c.position).collect();
+    assert_eq!(positions, [1, 2, 3, 4]);
     assert_eq!(listed, created, "listed as returned by the upserts");
 }
 
@@ -104,7 +105,7 @@ pub async fn kb_category_delete_not_found_and_conflict(store: Arc<dyn Store>) {
             .unwrap();
     }
     let (article, _) = store
-        .upsert_kb_article(kb_article_draft("terms", "delivery", "Сроки", &[]))
+        .upsert_kb_article(kb_article_draft("terms", "delivery", "Сроки", &[]), None)
         .await
         .unwrap();
 
@@ -155,7 +156,7 @@ pub async fn kb_article_upsert_versions_and_tags(store: Arc<dyn Store>) {
         &["сроки", "Доставка", "курьер", "a"],
     );
     let before = Timestamp::now();
-    let (created, write) = store.upsert_kb_article(draft.clone()).await.unwrap();
+    let (created, write) = store.upsert_kb_article(draft.clone(), None).await.unwrap();
     assert_eq!(write, KbWrite::Created);
     assert_eq!(
         created,
@@ -184,7 +185,7 @@ pub async fn kb_article_upsert_versions_and_tags(store: Arc<dyn Store>) {
 
     // The identical draft writes nothing.
     tick().await;
-    let (same, write) = store.upsert_kb_article(draft.clone()).await.unwrap();
+    let (same, write) = store.upsert_kb_article(draft.clone(), None).await.unwrap();
     assert_eq!(write, KbWrite::Unchanged);
     assert_eq!(same, created, "version and updated_at stay");
     assert_eq!(
@@ -197,7 +198,7 @@ pub async fn kb_article_upsert_versions_and_tags(store: Arc<dyn Store>) {
         body: "Доставка занимает 2–3 дня.".into(),
         ..draft.clone()
     };
-    let (v2, write) = store.upsert_kb_article(body.clone()).await.unwrap();
+    let (v2, write) = store.upsert_kb_article(body.clone(), None).await.unwrap();
     assert_eq!(write, KbWrite::Updated);
     assert_eq!(v2.version, 2);
     assert_eq!(v2.body, "Доставка занимает 2–3 дня.");
@@ -216,7 +217,10 @@ pub async fn kb_article_upsert_versions_and_tags(store: Arc<dyn Store>) {
         ],
         ..body.clone()
     };
-    let (v3, write) = store.upsert_kb_article(reordered.clone()).await.unwrap();
+    let (v3, write) = store
+        .upsert_kb_article(reordered.clone(), None)
+        .await
+        .unwrap();
     assert_eq!(write, KbWrite::Updated);
     assert_eq!((v3.version, v3.tags.clone()), (3, reordered.tags.clone()));
     assert!(v3.updated_at > v2.updated_at);
@@ -226,15 +230,18 @@ pub async fn kb_article_upsert_versions_and_tags(store: Arc<dyn Store>) {
         published: false,
         ..reordered.clone()
     };
-    let (v4, write) = store.upsert_kb_article(hidden.clone()).await.unwrap();
+    let (v4, write) = store.upsert_kb_article(hidden.clone(), None).await.unwrap();
     assert_eq!(
         (write, v4.version, v4.published),
         (KbWrite::Updated, 4, false)
     );
     assert_eq!(store.kb_article("terms").await.unwrap(), Some(v4.clone()));
-    let (same, write) = store.upsert_kb_article(hidden.clone()).await.unwrap();
+    let (same, write) = store.upsert_kb_article(hidden.clone(), None).await.unwrap();
     assert_eq!((write, same), (KbWrite::Unchanged, v4.clone()));
-    let (v5, _) = store.upsert_kb_article(reordered.clone()).await.unwrap();
+    let (v5, _) = store
+        .upsert_kb_article(reordered.clone(), None)
+        .await
+        .unwrap();
     assert_eq!((v5.version, v5.published), (5, true));
 
     // Moving to another category, and emptying the tags.
@@ -243,7 +250,7 @@ pub async fn kb_article_upsert_versions_and_tags(store: Arc<dyn Store>) {
         tags: Vec::new(),
         ..reordered.clone()
     };
-    let (v6, write) = store.upsert_kb_article(moved).await.unwrap();
+    let (v6, write) = store.upsert_kb_article(moved, None).await.unwrap();
     assert_eq!(write, KbWrite::Updated);
     assert_eq!((v6.version, v6.category.as_str()), (6, "payment"));
     assert!(v6.tags.is_empty());
@@ -254,7 +261,7 @@ pub async fn kb_article_upsert_versions_and_tags(store: Arc<dyn Store>) {
         "create in unknown category",
         "category",
         store
-            .upsert_kb_article(kb_article_draft("other", "nowhere", "Другое", &[]))
+            .upsert_kb_article(kb_article_draft("other", "nowhere", "Другое", &[]), None)
             .await,
     );
     assert_eq!(store.kb_article("other").await.unwrap(), None);
@@ -262,10 +269,13 @@ pub async fn kb_article_upsert_versions_and_tags(store: Arc<dyn Store>) {
         "move to unknown category",
         "category",
         store
-            .upsert_kb_article(KbArticleDraft {
-                category: "nowhere".into(),
-                ..reordered
-            })
+            .upsert_kb_article(
+                KbArticleDraft {
+                    category: "nowhere".into(),
+                    ..reordered
+                },
+                None,
+            )
             .await,
     );
     assert_eq!(store.kb_article("terms").await.unwrap(), Some(v6));
@@ -294,7 +304,7 @@ pub async fn kb_articles_list_filter_and_delete(store: Arc<dyn Store>) {
     ] {
         let mut draft = kb_article_draft(key, category, &format!("Статья {key}"), &["t"]);
         draft.published = key != "a0";
-        stored.push(store.upsert_kb_article(draft).await.unwrap().0);
+        stored.push(store.upsert_kb_article(draft, None).await.unwrap().0);
     }
 
     let all = store.list_kb_articles(None).await.unwrap();
@@ -349,7 +359,7 @@ pub async fn kb_articles_list_filter_and_delete(store: Arc<dyn Store>) {
 
 pub async fn kb_import_counts_and_is_atomic(store: Arc<dyn Store>) {
     assert_eq!(
-        store.import_kb(KbImport::default()).await.unwrap(),
+        store.import_kb(KbImport::default(), None).await.unwrap(),
         KbImportStats::default()
     );
     for (key, title) in [("delivery", "Доставка"), ("old", "Старое")] {
@@ -359,16 +369,14 @@ pub async fn kb_import_counts_and_is_atomic(store: Arc<dyn Store>) {
             .unwrap();
     }
     let (kept, _) = store
-        .upsert_kb_article(kb_article_draft(
-            "kept",
-            "delivery",
-            "Без изменений",
-            &["x"],
-        ))
+        .upsert_kb_article(
+            kb_article_draft("kept", "delivery", "Без изменений", &["x"]),
+            None,
+        )
         .await
         .unwrap();
     let (edited, _) = store
-        .upsert_kb_article(kb_article_draft("edited", "old", "Было", &["x"]))
+        .upsert_kb_article(kb_article_draft("edited", "old", "Было", &["x"]), None)
         .await
         .unwrap();
 
@@ -385,7 +393,7 @@ pub async fn kb_import_counts_and_is_atomic(store: Arc<dyn Store>) {
             kb_article_draft("edited", "old", "Стало", &["x"]),
         ],
     };
-    let stats = store.import_kb(import.clone()).await.unwrap();
+    let stats = store.import_kb(import.clone(), None).await.unwrap();
     assert_eq!(
         stats,
         KbImportStats {
@@ -423,7 +431,7 @@ pub async fn kb_import_counts_and_is_atomic(store: Arc<dyn Store>) {
 
     // The same import again changes nothing.
     assert_eq!(
-        store.import_kb(import).await.unwrap(),
+        store.import_kb(import, None).await.unwrap(),
         KbImportStats {
             articles_unchanged: 3,
             ..KbImportStats::default()
@@ -448,9 +456,267 @@ pub async fn kb_import_counts_and_is_atomic(store: Arc<dyn Store>) {
     assert_not_found_named(
         "import with an unknown category",
         "category",
-        store.import_kb(broken).await,
+        store.import_kb(broken, None).await,
     );
     assert_eq!(store.list_kb_categories().await.unwrap(), categories_before);
     assert_eq!(store.list_kb_articles(None).await.unwrap(), articles_before);
     assert_eq!(store.kb_article("gift-card").await.unwrap(), None);
+}
+
+pub async fn kb_categories_reorder(store: Arc<dyn Store>) {
+    for (key, title) in [
+        ("delivery", "Доставка"),
+        ("payment", "Оплата"),
+        ("returns", "Возврат"),
+    ] {
+        store
+            .upsert_kb_category(kb_category_draft(key, title))
+            .await
+            .unwrap();
+    }
+    let before = store.list_kb_categories().await.unwrap();
+    let keys = |list: &[KbCategory]| list.iter().map(|c| c.key.clone()).collect::<Vec<_>>();
+    let order = |keys: &[&str]| keys.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+
+    tick().await;
+    let listed = store
+        .reorder_kb_categories(&order(&["returns", "delivery", "payment"]))
+        .await
+        .unwrap();
+    assert_eq!(keys(&listed), ["returns", "delivery", "payment"]);
+    assert_eq!(
+        listed.iter().map(|c| c.position).collect::<Vec<_>>(),
+        [1, 2, 3]
+    );
+    assert_eq!(listed, store.list_kb_categories().await.unwrap());
+    for c in &listed {
+        let old = before.iter().find(|b| b.key == c.key).unwrap();
+        assert_eq!(
+            (c.updated_at, &c.title),
+            (old.updated_at, &old.title),
+            "a reorder is no edit"
+        );
+    }
+
+    // Refused orders change nothing.
+    assert_not_found_named(
+        "an unknown key",
+        "category",
+        store
+            .reorder_kb_categories(&order(&["returns", "delivery", "payment", "gifts"]))
+            .await,
+    );
+    assert_conflict(
+        "a missing key",
+        store
+            .reorder_kb_categories(&order(&["returns", "delivery"]))
+            .await,
+    );
+    assert_conflict(
+        "a repeated key",
+        store
+            .reorder_kb_categories(&order(&["returns", "delivery", "delivery", "payment"]))
+            .await,
+    );
+    assert_eq!(store.list_kb_categories().await.unwrap(), listed);
+
+    // Retitling keeps the place; a new category goes last.
+    store
+        .upsert_kb_category(kb_category_draft("delivery", "Доставка и самовывоз"))
+        .await
+        .unwrap();
+    let (gifts, _) = store
+        .upsert_kb_category(kb_category_draft("gifts", "Подарки"))
+        .await
+        .unwrap();
+    assert_eq!(gifts.position, 4);
+    assert_eq!(
+        keys(&store.list_kb_categories().await.unwrap()),
+        ["returns", "delivery", "payment", "gifts"]
+    );
+}
+
+pub async fn kb_article_history_records_every_write(store: Arc<dyn Store>) {
+    let olga = super::operator(&*store, "olga", Role::Admin).await;
+    for (key, title) in [("delivery", "Доставка"), ("payment", "Оплата")] {
+        store
+            .upsert_kb_category(kb_category_draft(key, title))
+            .await
+            .unwrap();
+    }
+    assert_not_found_named(
+        "history of an unknown article",
+        "article",
+        store.kb_article_history("terms").await,
+    );
+    let v1 = kb_article_draft("terms", "delivery", "Сроки", &["курьер", "сроки"]);
+    let before = Timestamp::now();
+    store
+        .upsert_kb_article(v1.clone(), Some(olga.id))
+        .await
+        .unwrap();
+    // An unchanged save records nothing.
+    store
+        .upsert_kb_article(v1.clone(), Some(olga.id))
+        .await
+        .unwrap();
+    let v2 = KbArticleDraft {
+        body: "Доставка занимает 2–3 дня.".into(),
+        published: false,
+        ..v1.clone()
+    };
+    store.upsert_kb_article(v2.clone(), None).await.unwrap();
+    let v3 = KbArticleDraft {
+        category: "payment".into(),
+        title: "Сроки и оплата".into(),
+        tags: vec!["оплата".into()],
+        ..v2.clone()
+    };
+    store
+        .import_kb(
+            KbImport {
+                categories: vec![],
+                articles: vec![v3.clone()],
+            },
+            Some(olga.id),
+        )
+        .await
+        .unwrap();
+
+    let history = store.kb_article_history("terms").await.unwrap();
+    let summary: Vec<_> = history
+        .iter()
+        .map(|r| (r.version, r.source, r.author, r.author_name.as_deref()))
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            (
+                3,
+                KbRevisionSource::Import,
+                Some(olga.id),
+                Some("olga display")
+            ),
+            (2, KbRevisionSource::Editor, None, None),
+            (
+                1,
+                KbRevisionSource::Editor,
+                Some(olga.id),
+                Some("olga display")
+            ),
+        ],
+        "newest first, each with who made it"
+    );
+    for (revision, draft) in history.iter().zip([&v3, &v2, &v1]) {
+        assert_eq!(
+            &revision.draft(),
+            draft,
+            "v{} holds what it wrote",
+            revision.version
+        );
+        assert_eq!(revision.restored_from, None);
+        assert!(revision.created_at >= before && revision.created_at <= Timestamp::now());
+    }
+    assert!(history[0].created_at >= history[2].created_at);
+    let stored = store.kb_article("terms").await.unwrap().unwrap();
+    assert_eq!(history[0].created_at, stored.updated_at);
+    assert_eq!(history[2].created_at, stored.created_at);
+
+    // A failed import records no revision either.
+    let broken = KbImport {
+        categories: vec![],
+        articles: vec![
+            KbArticleDraft {
+                title: "Не сохранится".into(),
+                ..v3.clone()
+            },
+            kb_article_draft("stray", "nowhere", "Потерянная", &[]),
+        ],
+    };
+    assert_not_found("a broken import", store.import_kb(broken, None).await);
+    assert_eq!(store.kb_article_history("terms").await.unwrap(), history);
+
+    // The history goes with the article; the key starts over.
+    store.delete_kb_article("terms").await.unwrap();
+    assert_not_found_named(
+        "history of a deleted article",
+        "article",
+        store.kb_article_history("terms").await,
+    );
+    let (again, _) = store.upsert_kb_article(v1.clone(), None).await.unwrap();
+    assert_eq!(again.version, 1);
+    let history = store.kb_article_history("terms").await.unwrap();
+    assert_eq!(history.len(), 1);
+    assert_eq!(history[0].draft(), v1);
+}
+
+pub async fn kb_article_restore_writes_a_new_version(store: Arc<dyn Store>) {
+    let olga = super::operator(&*store, "olga", Role::Admin).await;
+    for (key, title) in [("delivery", "Доставка"), ("old", "Старое")] {
+        store
+            .upsert_kb_category(kb_category_draft(key, title))
+            .await
+            .unwrap();
+    }
+    let v1 = kb_article_draft("terms", "delivery", "Сроки", &["курьер"]);
+    store.upsert_kb_article(v1.clone(), None).await.unwrap();
+    let v2 = KbArticleDraft {
+        title: "Сроки доставки".into(),
+        body: "Новый текст.".into(),
+        ..v1.clone()
+    };
+    store.upsert_kb_article(v2.clone(), None).await.unwrap();
+
+    tick().await;
+    let (v3, write) = store
+        .restore_kb_article("terms", 1, Some(olga.id))
+        .await
+        .unwrap();
+    assert_eq!(write, KbWrite::Updated);
+    assert_eq!(v3.version, 3);
+    assert!(v3.same_as(&v1), "{v3:?}");
+    assert_eq!(store.kb_article("terms").await.unwrap(), Some(v3.clone()));
+    let top = &store.kb_article_history("terms").await.unwrap()[0];
+    assert_eq!(
+        (top.version, top.source, top.restored_from, top.author),
+        (3, KbRevisionSource::Restore, Some(1), Some(olga.id))
+    );
+    assert_eq!(top.draft(), v1);
+
+    // Restoring what is already there writes nothing.
+    let (same, write) = store.restore_kb_article("terms", 1, None).await.unwrap();
+    assert_eq!((write, same), (KbWrite::Unchanged, v3.clone()));
+    assert_eq!(store.kb_article_history("terms").await.unwrap().len(), 3);
+
+    assert_not_found_named(
+        "an unknown version",
+        "revision",
+        store.restore_kb_article("terms", 9, None).await,
+    );
+    assert_not_found_named(
+        "an unknown article",
+        "article",
+        store.restore_kb_article("never", 1, None).await,
+    );
+
+    // A version whose category is gone cannot come back, and nothing changes.
+    let v4 = KbArticleDraft {
+        category: "old".into(),
+        ..v2.clone()
+    };
+    store.upsert_kb_article(v4, None).await.unwrap();
+    let v5 = KbArticleDraft {
+        category: "delivery".into(),
+        body: "Ещё текст.".into(),
+        ..v2.clone()
+    };
+    let (current, _) = store.upsert_kb_article(v5, None).await.unwrap();
+    store.delete_kb_category("old").await.unwrap();
+    assert_not_found_named(
+        "a version in a deleted category",
+        "category",
+        store.restore_kb_article("terms", 4, None).await,
+    );
+    assert_eq!(store.kb_article("terms").await.unwrap(), Some(current));
+    assert_eq!(store.kb_article_history("terms").await.unwrap().len(), 5);
 }

@@ -535,6 +535,7 @@ async fn articles_written_by_another_server_reach_the_index() {
             }
             .cleaned()
             .unwrap(),
+            None,
         )
         .await
         .unwrap();
