@@ -4,7 +4,7 @@
 
 pub mod config;
 mod demo_avito;
-mod demo_shop;
+pub mod demo_shop;
 
 use std::{sync::Arc, time::Duration};
 

@@ -161,6 +161,28 @@ enum EvalCommand {
         #[arg(long, default_value_t = 5)]
         folds: usize,
     },
+    /// Run scripted multi-turn dialogs (JSON lines: turns and the expected outcome of each, see
+    /// `frontline_engine::bot::dialogs`) through the real engine on the demo shop configuration:
+    /// the built-in cascade and the published demo workflow, whose Action calls go to the demo shop
+    /// API served locally. Prints the figures per request type; exits non-zero when a floor is
+    /// missed.
+    Dialogs {
+        /// Dialog files; each is reported on its own (a development set, a held-out set).
+        #[arg(required = true, num_args = 1..)]
+        files: Vec<PathBuf>,
+        /// `cascade`, `workflow` or `both`.
+        #[arg(long, default_value = "both")]
+        path: String,
+        /// Fail when a file's share of passed dialogs on a path is below this (0–1).
+        #[arg(long)]
+        min_pass: Option<f64>,
+        /// Print every failed dialog with its turns.
+        #[arg(long)]
+        failures: bool,
+        /// Print the results as JSON instead.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -280,7 +302,16 @@ async fn main() -> anyhow::Result<()> {
             serve(config).await
         }
 
-        Command::Eval { command } => eval_intents(command),
+        Command::Eval { command } => match command {
+            EvalCommand::Dialogs {
+                files,
+                path,
+                min_pass,
+                failures,
+                json,
+            } => eval_dialogs(files, &path, min_pass, failures, json).await,
+            intents => eval_intents(intents),
+        },
         Command::Bot {
             command: BotCommand::Check { file },
         } => check_bot(file),
@@ -449,6 +480,148 @@ fn check_bot(file: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `frontline eval dialogs`: see the command's help.
+async fn eval_dialogs(
+    files: Vec<PathBuf>,
+    path: &str,
+    min_pass: Option<f64>,
+    show_failures: bool,
+    json: bool,
+) -> anyhow::Result<()> {
+    use std::sync::Arc;
+
+    use frontline_engine::bot::dialogs::{Reader, Summary, parse_dialogs, run_dialog};
+    use frontline_engine::bot::flows::DEFAULT_WORKFLOW_JSON;
+    use frontline_engine::bot::{BotConfig, EngineBot, Knowledge};
+
+    let paths: &[&str] = match path {
+        "both" => &["cascade", "workflow"],
+        "cascade" => &["cascade"],
+        "workflow" => &["workflow"],
+        other => anyhow::bail!("--path must be cascade, workflow or both, not `{other}`"),
+    };
+    let kb = frontline_engine::kb::demo::demo();
+    let bot = EngineBot::new(
+        Arc::new(BotConfig::demo().compile()?),
+        Arc::new(Knowledge::from_kb(&kb)?),
+        None,
+    );
+    let reader = Reader::new(bot.config(), &kb);
+    // The demo shop's own API, as `frontline demo` serves it, for the workflow's Action nodes.
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let shop = format!(
+        "http://{}{}",
+        listener.local_addr()?,
+        frontline::demo_shop::PREFIX
+    );
+    tokio::spawn(async move { axum::serve(listener, frontline::demo_shop::router()).await });
+    let now = frontline_domain::Timestamp(0);
+    let workflow = frontline_lifecycle::WorkflowInput {
+        workflow_id: frontline_domain::WorkflowId(1),
+        version: 1,
+        document: DEFAULT_WORKFLOW_JSON.to_owned(),
+        state: None,
+        integrations: vec![frontline_domain::Integration {
+            name: "shop".into(),
+            base_url: shop,
+            headers: Default::default(),
+            created_at: now,
+            updated_at: now,
+        }],
+    };
+
+    let mut report = Vec::new();
+    let mut missed = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        let dialogs =
+            parse_dialogs(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
+        for &p in paths {
+            let mut results = Vec::with_capacity(dialogs.len());
+            for d in &dialogs {
+                let flow = (p == "workflow").then(|| workflow.clone());
+                results.push(run_dialog(&bot, &reader, d, flow).await);
+            }
+            let summary = Summary::of(&results);
+            if let Some(floor) = min_pass
+                && summary.all.pass_rate() < floor
+            {
+                missed.push(format!(
+                    "{} on the {p}: {:.1}% of dialogs passed, below the floor of {:.1}%",
+                    file.display(),
+                    summary.all.pass_rate() * 100.0,
+                    floor * 100.0
+                ));
+            }
+            report.push((file.display().to_string(), p, summary, results));
+        }
+    }
+
+    if json {
+        let out: Vec<serde_json::Value> = report
+            .iter()
+            .map(|(file, p, summary, results)| {
+                serde_json::json!({"file": file, "path": p, "summary": summary, "dialogs": results})
+            })
+            .collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for (file, p, summary, results) in &report {
+            println!("{file} — {p}");
+            println!(
+                "  {:<14} {:>7} {:>8} {:>11} {:>9}",
+                "request type", "dialogs", "passed", "first turn", "turns"
+            );
+            let rows = summary
+                .by_type
+                .iter()
+                .map(|(t, tally)| (t.as_str(), tally))
+                .chain(std::iter::once(("all", &summary.all)));
+            for (t, tally) in rows {
+                println!(
+                    "  {:<14} {:>7} {:>7.1}% {:>10.1}% {:>8.1}%",
+                    t,
+                    tally.dialogs,
+                    tally.pass_rate() * 100.0,
+                    tally.first_turn_rate() * 100.0,
+                    if tally.turns == 0 {
+                        0.0
+                    } else {
+                        tally.turns_ok as f64 * 100.0 / tally.turns as f64
+                    }
+                );
+            }
+            if show_failures {
+                for r in results.iter().filter(|r| !r.passed) {
+                    println!("  FAIL {} ({})", r.id, r.request_type);
+                    for f in &r.failures {
+                        println!("       {f}");
+                    }
+                    for (i, t) in r.turns.iter().enumerate() {
+                        let o = &t.observed;
+                        println!(
+                            "       {}. {:?} → {}{} [{}] {:?}",
+                            i + 1,
+                            t.say,
+                            o.action.as_str(),
+                            o.reason.map(|r| format!(" ({r})")).unwrap_or_default(),
+                            o.intent.as_deref().unwrap_or("-"),
+                            o.text.chars().take(120).collect::<String>()
+                        );
+                        for f in &t.failures {
+                            println!("          ✗ {f}");
+                        }
+                    }
+                }
+            }
+            println!();
+        }
+    }
+    anyhow::ensure!(missed.is_empty(), "{}", missed.join("\n"));
+    Ok(())
+}
+
 fn eval_intents(command: EvalCommand) -> anyhow::Result<()> {
     use frontline_engine::{
         TrainOptions,
@@ -462,7 +635,10 @@ fn eval_intents(command: EvalCommand) -> anyhow::Result<()> {
         label_column,
         eval_split,
         folds,
-    } = command;
+    } = command
+    else {
+        anyhow::bail!("not an intent evaluation");
+    };
     let format = format.unwrap_or_else(|| {
         if train.extension().is_some_and(|e| e == "json") {
             "clinc".into()

@@ -21,6 +21,7 @@
 //! articles, note) that the lifecycle records.
 
 pub mod config;
+pub mod dialogs;
 pub mod flows;
 pub mod knowledge;
 mod llm_stage;
