@@ -251,7 +251,12 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/workflows/{id}/publish", post(workflows::publish))
         .route("/workflows/{id}/rollback", post(workflows::rollback))
+        .route("/workflows/catalogue", get(workflows::catalogue))
         .route("/workflows/{id}/versions", get(workflows::versions))
+        .route(
+            "/workflows/{id}/versions/{version}",
+            get(workflows::version),
+        )
         .route("/workflows/{id}/test", post(workflows::test))
         .route("/workflows/{id}/suite", post(workflows::suite))
         .route(

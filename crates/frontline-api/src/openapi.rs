@@ -67,6 +67,8 @@ use crate::{dto, error, realtime, routes};
         routes::workflows::publish,
         routes::workflows::rollback,
         routes::workflows::versions,
+        routes::workflows::version,
+        routes::workflows::catalogue,
         routes::workflows::test,
         routes::workflows::suite,
         routes::workflows::set_account_workflow,

@@ -25,6 +25,9 @@ pub struct Workflow {
     pub tests: String,
     /// The version accounts running this workflow use; `None` until first published.
     pub published_version: Option<i32>,
+    /// 1 when created, one more with every save of the draft: an editor sends the revision it
+    /// started from, so a save over someone else's newer one is refused instead of lost.
+    pub revision: i64,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -55,6 +58,23 @@ impl WorkflowDraft {
     }
 }
 
+/// Longest publish note, in characters.
+pub const MAX_PUBLISH_NOTE_CHARS: usize = 1000;
+
+/// A publisher's note as stored: trimmed, `None` when blank.
+pub fn publish_note(note: Option<&str>) -> Result<Option<String>, ParseError> {
+    let Some(note) = note.map(str::trim).filter(|n| !n.is_empty()) else {
+        return Ok(None);
+    };
+    if note.chars().count() > MAX_PUBLISH_NOTE_CHARS {
+        return Err(ParseError::new(
+            "note",
+            "must be at most 1000 characters",
+        ));
+    }
+    Ok(Some(note.to_owned()))
+}
+
 /// One published, immutable version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WorkflowVersion {
@@ -64,6 +84,8 @@ pub struct WorkflowVersion {
     pub document: String,
     pub published_at: Timestamp,
     pub published_by: Option<OperatorId>,
+    /// What the publisher said changed.
+    pub note: Option<String>,
 }
 
 /// Where a conversation stands in a workflow, saved after every message it handled.
@@ -134,6 +156,7 @@ mod flow_tests {
             draft: "{}".into(),
             tests: "[]".into(),
             published_version: published,
+            revision: 1,
             created_at: Timestamp(0),
             updated_at: Timestamp(0),
         }
@@ -147,6 +170,18 @@ mod flow_tests {
             state: "{\"at\":\"ask\"}".into(),
             updated_at: Timestamp(0),
         }
+    }
+
+    #[test]
+    fn publish_notes_are_trimmed_and_bounded() {
+        assert_eq!(publish_note(None), Ok(None));
+        assert_eq!(publish_note(Some("  \n ")), Ok(None));
+        assert_eq!(
+            publish_note(Some("  новый ответ про доставку ")),
+            Ok(Some("новый ответ про доставку".to_owned()))
+        );
+        assert!(publish_note(Some(&"я".repeat(MAX_PUBLISH_NOTE_CHARS))).is_ok());
+        assert!(publish_note(Some(&"я".repeat(MAX_PUBLISH_NOTE_CHARS + 1))).is_err());
     }
 
     #[test]

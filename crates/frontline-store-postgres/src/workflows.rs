@@ -36,7 +36,7 @@ use frontline_domain::{
 use frontline_store::rows::{
     self, FLOW_STATE_COLS, INTEGRATION_COLS, WORKFLOW_COLS, WORKFLOW_VERSION_COLS,
 };
-use frontline_store::{Result, StoreError, WorkflowStore};
+use frontline_store::{Result, StoreError, WorkflowStore, revision_conflict};
 use sqlx::PgExecutor;
 use sqlx::types::Json;
 
@@ -177,22 +177,46 @@ impl WorkflowStore for PgStore {
         rows.iter().map(rows::workflow).collect()
     }
 
-    async fn update_workflow(&self, id: WorkflowId, draft: WorkflowDraft) -> Result<Workflow> {
-        // One statement: its implicit row lock orders it against publishes (see the module docs).
+    async fn update_workflow(
+        &self,
+        id: WorkflowId,
+        draft: WorkflowDraft,
+        expected_revision: Option<i64>,
+    ) -> Result<Workflow> {
+        // One statement: its implicit row lock orders it against publishes (see the module docs)
+        // and against another save. Under READ COMMITTED a save blocked on the row re-checks the
+        // WHERE against the row the first one committed, so of two saves from one revision the
+        // second finds a newer revision and changes nothing.
         let row = sqlx::query(&format!(
-            "UPDATE workflows SET name = $2, draft = $3, tests = $4, updated_at = $5 \
-             WHERE id = $1 RETURNING {WORKFLOW_COLS}"
+            "UPDATE workflows SET name = $2, draft = $3, tests = $4, updated_at = $5, \
+                 revision = revision + 1 \
+             WHERE id = $1 AND ($6::BIGINT IS NULL OR revision = $6) RETURNING {WORKFLOW_COLS}"
         ))
         .bind(id.0)
         .bind(&draft.name)
         .bind(&draft.draft)
         .bind(&draft.tests)
         .bind(Timestamp::now().0)
+        .bind(expected_revision)
         .fetch_optional(&self.pool)
         .await
-        .map_err(db)?
-        .ok_or(StoreError::NotFound("workflow"))?;
-        rows::workflow(&row)
+        .map_err(db)?;
+        match row {
+            Some(row) => rows::workflow(&row),
+            None => {
+                // Missing, or saved by someone else since `expected_revision`.
+                let current: Option<i64> =
+                    sqlx::query_scalar("SELECT revision FROM workflows WHERE id = $1")
+                        .bind(id.0)
+                        .fetch_optional(&self.pool)
+                        .await
+                        .map_err(db)?;
+                match current {
+                    None => Err(StoreError::NotFound("workflow")),
+                    Some(current) => Err(revision_conflict(expected_revision, current)),
+                }
+            }
+        }
     }
 
     async fn delete_workflow(&self, id: WorkflowId) -> Result<()> {
@@ -223,22 +247,24 @@ impl WorkflowStore for PgStore {
         &self,
         id: WorkflowId,
         by: Option<OperatorId>,
+        note: Option<String>,
     ) -> Result<WorkflowVersion> {
         let mut tx = begin_on_workflow(self, id, "FOR NO KEY UPDATE").await?;
         // Under the row lock this statement's snapshot includes every earlier publish's version.
         let row = sqlx::query(&format!(
             "INSERT INTO workflow_versions (workflow_id, version, document, published_at, \
-                 published_by) \
+                 published_by, note) \
              SELECT id, \
                     (SELECT COALESCE(MAX(version), 0) + 1 FROM workflow_versions \
                      WHERE workflow_id = $1), \
-                    draft, $2, $3 \
+                    draft, $2, $3, $4 \
              FROM workflows WHERE id = $1 \
              RETURNING {WORKFLOW_VERSION_COLS}"
         ))
         .bind(id.0)
         .bind(Timestamp::now().0)
         .bind(by.map(|o| o.0))
+        .bind(note)
         .fetch_one(&mut *tx)
         .await
         // The workflow is locked, so a foreign key violation can only be the operator's.
@@ -301,6 +327,19 @@ impl WorkflowStore for PgStore {
     }
 
     // ---- accounts -------------------------------------------------------------------------------
+
+    async fn list_account_workflows(&self) -> Result<Vec<(AccountId, WorkflowId)>> {
+        let pairs: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT account_id, workflow_id FROM account_workflows ORDER BY account_id",
+        )
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db)?;
+        Ok(pairs
+            .into_iter()
+            .map(|(a, w)| (AccountId(a), WorkflowId(w)))
+            .collect())
+    }
 
     async fn account_workflow(&self, account: AccountId) -> Result<Option<WorkflowId>> {
         let id: Option<i64> =

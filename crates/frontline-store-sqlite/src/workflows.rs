@@ -11,7 +11,7 @@ use frontline_domain::{
 use frontline_store::rows::{
     self, FLOW_STATE_COLS, INTEGRATION_COLS, WORKFLOW_COLS, WORKFLOW_VERSION_COLS,
 };
-use frontline_store::{Result, StoreError, WorkflowStore, stored};
+use frontline_store::{Result, StoreError, WorkflowStore, revision_conflict, stored};
 
 const WORKFLOW_EXISTS: &str = "SELECT 1 FROM workflows WHERE id = ?";
 
@@ -124,9 +124,17 @@ impl WorkflowStore for SqliteStore {
         rows.iter().map(rows::workflow).collect()
     }
 
-    async fn update_workflow(&self, id: WorkflowId, draft: WorkflowDraft) -> Result<Workflow> {
+    async fn update_workflow(
+        &self,
+        id: WorkflowId,
+        draft: WorkflowDraft,
+        expected_revision: Option<i64>,
+    ) -> Result<Workflow> {
+        // The revision check is in the UPDATE's own WHERE: no window between reading and writing.
         let sql = format!(
-            "UPDATE workflows SET name = ?1, draft = ?2, tests = ?3, updated_at = ?4 WHERE id = ?5 \
+            "UPDATE workflows SET name = ?1, draft = ?2, tests = ?3, updated_at = ?4, \
+                 revision = revision + 1 \
+             WHERE id = ?5 AND (?6 IS NULL OR revision = ?6) \
              RETURNING {WORKFLOW_COLS}"
         );
         let row = sqlx::query(&sql)
@@ -135,11 +143,26 @@ impl WorkflowStore for SqliteStore {
             .bind(&draft.tests)
             .bind(Timestamp::now().0)
             .bind(id.0)
+            .bind(expected_revision)
             .fetch_optional(&self.write)
             .await
-            .map_err(db)?
-            .ok_or(StoreError::NotFound("workflow"))?;
-        rows::workflow(&row)
+            .map_err(db)?;
+        match row {
+            Some(row) => rows::workflow(&row),
+            None => {
+                // Missing, or saved by someone else since `expected_revision`.
+                let current: Option<i64> =
+                    sqlx::query_scalar("SELECT revision FROM workflows WHERE id = ?")
+                        .bind(id.0)
+                        .fetch_optional(&self.write)
+                        .await
+                        .map_err(db)?;
+                match current {
+                    None => Err(StoreError::NotFound("workflow")),
+                    Some(current) => Err(revision_conflict(expected_revision, current)),
+                }
+            }
+        }
     }
 
     async fn delete_workflow(&self, id: WorkflowId) -> Result<()> {
@@ -170,15 +193,16 @@ impl WorkflowStore for SqliteStore {
         &self,
         id: WorkflowId,
         by: Option<OperatorId>,
+        note: Option<String>,
     ) -> Result<WorkflowVersion> {
         let mut tx = self.begin().await?;
         exists(&mut *tx, WORKFLOW_EXISTS, id.0, "workflow").await?;
         // The single writer makes "highest + 1" safe: nobody else can insert a version in between.
         let sql = format!(
-            "INSERT INTO workflow_versions (workflow_id, version, document, published_at, published_by) \
+            "INSERT INTO workflow_versions (workflow_id, version, document, published_at, published_by, note) \
              SELECT id, \
                     (SELECT COALESCE(MAX(version), 0) + 1 FROM workflow_versions WHERE workflow_id = ?1), \
-                    draft, ?2, ?3 \
+                    draft, ?2, ?3, ?4 \
              FROM workflows WHERE id = ?1 \
              RETURNING {WORKFLOW_VERSION_COLS}"
         );
@@ -186,6 +210,7 @@ impl WorkflowStore for SqliteStore {
             .bind(id.0)
             .bind(Timestamp::now().0)
             .bind(by.map(|o| o.0))
+            .bind(note)
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| match &e {
@@ -254,6 +279,19 @@ impl WorkflowStore for SqliteStore {
     }
 
     // ---- accounts --------------------------------------------------------------------
+    async fn list_account_workflows(&self) -> Result<Vec<(AccountId, WorkflowId)>> {
+        let pairs: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT account_id, workflow_id FROM account_workflows ORDER BY account_id",
+        )
+        .fetch_all(&self.read)
+        .await
+        .map_err(db)?;
+        Ok(pairs
+            .into_iter()
+            .map(|(a, w)| (AccountId(a), WorkflowId(w)))
+            .collect())
+    }
+
     async fn account_workflow(&self, account: AccountId) -> Result<Option<WorkflowId>> {
         let id: Option<i64> =
             sqlx::query_scalar("SELECT workflow_id FROM account_workflows WHERE account_id = ?")

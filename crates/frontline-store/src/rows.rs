@@ -124,10 +124,11 @@ pub const VOICE_TURN_COLS: &str = "id, conversation_id, call_id, turn, recognise
      intent, speech_ms, end_of_speech_to_audio_ms, recognition_ms, engine_ms, synthesis_ms, barge_in, \
      dtmf, created_at";
 
-pub const WORKFLOW_COLS: &str = "id, name, draft, tests, published_version, created_at, updated_at";
+pub const WORKFLOW_COLS: &str =
+    "id, name, draft, tests, published_version, revision, created_at, updated_at";
 
 pub const WORKFLOW_VERSION_COLS: &str =
-    "workflow_id, version, document, published_at, published_by";
+    "workflow_id, version, document, published_at, published_by, note";
 
 pub const FLOW_STATE_COLS: &str = "conversation_id, workflow_id, version, state, updated_at";
 
@@ -308,13 +309,12 @@ pub fn kb_category<B>(row: &impl Columns<B>) -> Result<KbCategory> {
     Ok(KbCategory {
         key: row.text("key")?,
         title: row.text("title")?,
-        created_at: row.ts("created_at")?,
         position: row.int("position")?,
+        created_at: row.ts("created_at")?,
         updated_at: row.ts("updated_at")?,
     })
 }
 
-pub fn kb_article<B>(row: &impl Columns<B>) -> Result<KbArticle> {
 /// A row of [`KB_REVISION_SELECT`].
 pub fn kb_revision<B>(row: &impl Columns<B>) -> Result<KbRevision> {
     Ok(KbRevision {
@@ -333,6 +333,7 @@ pub fn kb_revision<B>(row: &impl Columns<B>) -> Result<KbRevision> {
     })
 }
 
+pub fn kb_article<B>(row: &impl Columns<B>) -> Result<KbArticle> {
     Ok(KbArticle {
         key: row.text("key")?,
         category: row.text("category")?,
@@ -400,6 +401,7 @@ pub fn workflow<B>(row: &impl Columns<B>) -> Result<Workflow> {
         draft: row.text("draft")?,
         tests: row.text("tests")?,
         published_version: row.opt_int32("published_version")?,
+        revision: row.int("revision")?,
         created_at: row.ts("created_at")?,
         updated_at: row.ts("updated_at")?,
     })
@@ -412,6 +414,7 @@ pub fn workflow_version<B>(row: &impl Columns<B>) -> Result<WorkflowVersion> {
         document: row.text("document")?,
         published_at: row.ts("published_at")?,
         published_by: row.opt_int("published_by")?.map(OperatorId),
+        note: row.opt_text("note")?,
     })
 }
 

@@ -22,18 +22,27 @@ pub trait WorkflowStore: Send + Sync {
     /// Ordered by id.
     async fn list_workflows(&self) -> Result<Vec<Workflow>>;
 
-    /// Replace name, draft and tests; `updated_at` moves. Published versions are untouched.
-    async fn update_workflow(&self, id: WorkflowId, draft: WorkflowDraft) -> Result<Workflow>;
+    /// Replace name, draft and tests; `updated_at` moves and `revision` goes up by one. Published
+    /// versions are untouched. With `expected_revision`, only if the stored revision is that one —
+    /// checked and written in one statement, so of two saves from the same revision exactly one
+    /// wins — else `Conflict` and nothing changes. `NotFound("workflow")`.
+    async fn update_workflow(
+        &self,
+        id: WorkflowId,
+        draft: WorkflowDraft,
+        expected_revision: Option<i64>,
+    ) -> Result<Workflow>;
 
     /// `Conflict` while an account runs it. Deletes its versions and the flow states on it.
     async fn delete_workflow(&self, id: WorkflowId) -> Result<()>;
 
-    /// Copy the draft into a new version (previous highest + 1, from 1) and make it the published
-    /// one, in one transaction.
+    /// Copy the draft into a new version (previous highest + 1, from 1) with the publisher's
+    /// `note`, and make it the published one, in one transaction.
     async fn publish_workflow(
         &self,
         id: WorkflowId,
         by: Option<OperatorId>,
+        note: Option<String>,
     ) -> Result<WorkflowVersion>;
 
     /// Make an existing version the published one again. `NotFound("workflow version")`.
@@ -47,6 +56,9 @@ pub trait WorkflowStore: Send + Sync {
 
     /// Newest first. `NotFound("workflow")`.
     async fn list_workflow_versions(&self, id: WorkflowId) -> Result<Vec<WorkflowVersion>>;
+
+    /// Every account's choice of workflow, `(account, workflow)` by account.
+    async fn list_account_workflows(&self) -> Result<Vec<(AccountId, WorkflowId)>>;
 
     /// The workflow an account runs, if any.
     async fn account_workflow(&self, account: AccountId) -> Result<Option<WorkflowId>>;
@@ -87,4 +99,13 @@ pub trait WorkflowStore: Send + Sync {
 
     /// `NotFound("integration")`.
     async fn delete_integration(&self, name: &str) -> Result<()>;
+}
+
+/// The `Conflict` of a save whose `expected_revision` is not the stored one (both backends say it
+/// the same way).
+pub fn revision_conflict(expected: Option<i64>, current: i64) -> StoreError {
+    StoreError::Conflict(format!(
+        "the draft was saved meanwhile: revision {current}, not {}",
+        expected.map_or_else(|| "-".to_owned(), |e| e.to_string())
+    ))
 }

@@ -664,7 +664,7 @@ async fn seed_demo_workflow(store: &dyn Store, addr: std::net::SocketAddr) -> an
                 .cleaned()?,
             )
             .await?;
-        let v = store.publish_workflow(w.id, None).await?;
+        let v = store.publish_workflow(w.id, None, None).await?;
         info!(
             workflow = w.id.0,
             version = v.version,

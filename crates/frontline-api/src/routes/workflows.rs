@@ -1,19 +1,26 @@
-//! Workflows: drafts saved as the editor sends them (problems reported, not refused), publishing
-//! (refused while the draft has problems), rollback, the version each account runs, the
-//! integrations Action nodes call, and the tester that runs a scripted dialog against a draft or a
-//! published version without touching any conversation.
+//! Workflows: drafts saved as the editor sends them (problems reported, not refused; a save from
+//! an old revision refused with the current draft), publishing with a note (refused while the draft
+//! has problems), rollback, the version each account runs, the integrations Action nodes call, the
+//! node catalogue the editor builds its palette and forms from, and the tester that runs a scripted
+//! dialog against a draft or a published version without touching any conversation.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use axum::{extract::State, http::StatusCode, response::IntoResponse};
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
 use frontline_domain::{AccountId, WorkflowDraft, WorkflowId};
 use frontline_engine::bot::EngineBot;
-use frontline_engine::bot::flows::compile_document;
+use frontline_engine::bot::flows::{DEFAULT_SUITE_JSON, DEFAULT_WORKFLOW_JSON, compile_document};
 use frontline_engine::bot::suite::{
     Script, ScriptCustomer, StubSpec, TurnReport, parse_suite, run_script, run_suite,
 };
-use frontline_engine::workflow::{Graph, Problem};
+use frontline_engine::workflow::{Catalogue, Graph, Problem, palette};
+use frontline_store::StoreError;
 use serde_json::{Value, json};
 
 use crate::{
@@ -53,20 +60,35 @@ fn check(state: &AppState, document: &str) -> Result<Vec<dto::WorkflowProblem>, 
     })
 }
 
-fn full(state: &AppState, w: &frontline_domain::Workflow) -> Result<dto::WorkflowFull, ApiError> {
+/// Every account's choice of workflow, for the summaries.
+async fn links(state: &AppState) -> Result<Vec<(AccountId, WorkflowId)>, ApiError> {
+    Ok(state.store().list_account_workflows().await?)
+}
+
+async fn summary(
+    state: &AppState,
+    w: &frontline_domain::Workflow,
+) -> Result<dto::WorkflowSummary, ApiError> {
+    Ok(dto::WorkflowSummary::new(w, &links(state).await?))
+}
+
+async fn full(
+    state: &AppState,
+    w: &frontline_domain::Workflow,
+) -> Result<dto::WorkflowFull, ApiError> {
     Ok(dto::WorkflowFull {
-        summary: w.into(),
+        summary: summary(state, w).await?,
         document: serde_json::from_str(&w.draft).unwrap_or(Value::Null),
         tests: serde_json::from_str(&w.tests).unwrap_or_else(|_| json!([])),
         problems: check(state, &w.draft)?,
     })
 }
 
-fn draft_of(req: dto::WorkflowRequest) -> Result<WorkflowDraft, ApiError> {
+fn draft_of(req: &dto::WorkflowRequest) -> Result<WorkflowDraft, ApiError> {
     if !req.document.is_object() {
         return Err(ApiError::validation("document", "must be a JSON object"));
     }
-    let tests = req.tests.unwrap_or_else(|| json!([]));
+    let tests = req.tests.clone().unwrap_or_else(|| json!([]));
     if !tests.is_array() {
         return Err(ApiError::validation("tests", "must be a JSON array"));
     }
@@ -97,7 +119,12 @@ pub async fn list(
     _op: CurrentOperator,
 ) -> Result<ApiJson<Vec<dto::WorkflowSummary>>, ApiError> {
     let ws = state.store().list_workflows().await?;
-    Ok(ApiJson(ws.iter().map(Into::into).collect()))
+    let links = links(&state).await?;
+    Ok(ApiJson(
+        ws.iter()
+            .map(|w| dto::WorkflowSummary::new(w, &links))
+            .collect(),
+    ))
 }
 
 /// Save a new workflow; an incomplete draft is kept and its problems reported.
@@ -117,8 +144,8 @@ pub async fn create(
     _admin: Admin,
     ApiJson(req): ApiJson<dto::WorkflowRequest>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let w = state.admin().create_workflow(draft_of(req)?).await?;
-    Ok((StatusCode::CREATED, ApiJson(full(&state, &w)?)))
+    let w = state.admin().create_workflow(draft_of(&req)?).await?;
+    Ok((StatusCode::CREATED, ApiJson(full(&state, &w).await?)))
 }
 
 #[utoipa::path(
@@ -134,10 +161,11 @@ pub async fn get(
     ApiPath(id): ApiPath<i64>,
 ) -> Result<ApiJson<dto::WorkflowFull>, ApiError> {
     let w = load(&state, id).await?;
-    Ok(ApiJson(full(&state, &w)?))
+    Ok(ApiJson(full(&state, &w).await?))
 }
 
-/// Replace the draft (name, document, tests); published versions are untouched.
+/// Replace the draft (name, document, tests); published versions are untouched. With `revision`,
+/// only if nobody saved since that revision: otherwise `409 workflow_conflict` with theirs.
 #[utoipa::path(
     operation_id = "update_workflow",
     put, path = "/api/v1/workflows/{id}", tag = "workflows",
@@ -146,6 +174,7 @@ pub async fn get(
     responses(
         (status = 200, body = dto::WorkflowFull),
         (status = 404, body = crate::error::ErrorBody),
+        (status = 409, description = "`workflow_conflict`: saved by someone else since `revision`", body = dto::WorkflowConflict),
         (status = 422, body = crate::error::ErrorBody),
     ),
     security(("bearer" = []))
@@ -155,12 +184,29 @@ pub async fn update(
     _admin: Admin,
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<dto::WorkflowRequest>,
-) -> Result<ApiJson<dto::WorkflowFull>, ApiError> {
-    let w = state
+) -> Result<Response, ApiError> {
+    let saved = state
         .admin()
-        .update_workflow(WorkflowId(id), draft_of(req)?)
-        .await?;
-    Ok(ApiJson(full(&state, &w)?))
+        .update_workflow(WorkflowId(id), draft_of(&req)?, req.revision)
+        .await;
+    match saved {
+        Ok(w) => Ok(ApiJson(full(&state, &w).await?).into_response()),
+        Err(frontline_lifecycle::LifecycleError::Store(StoreError::Conflict(why))) => {
+            // Theirs as it is now: the editor shows it beside the unsaved edit.
+            let current = full(&state, &load(&state, id).await?).await?;
+            let body = dto::WorkflowConflict {
+                error: crate::error::ErrorDetail {
+                    code: "workflow_conflict".into(),
+                    message: why,
+                    field: Some("revision".into()),
+                    problems: None,
+                },
+                current,
+            };
+            Ok((StatusCode::CONFLICT, ApiJson(body)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[utoipa::path(
@@ -184,10 +230,12 @@ pub async fn delete(
 }
 
 /// Publish the draft as a new version, which accounts running this workflow use for new
-/// conversations (conversations in the middle of one finish on theirs).
+/// conversations (conversations in the middle of one finish on theirs). The body (a note) is
+/// optional.
 #[utoipa::path(
     post, path = "/api/v1/workflows/{id}/publish", tag = "workflows",
     params(("id" = i64, Path)),
+    request_body(content = Option<dto::PublishRequest>, content_type = "application/json"),
     responses(
         (status = 201, body = dto::WorkflowVersion),
         (status = 404, body = crate::error::ErrorBody),
@@ -199,22 +247,57 @@ pub async fn publish(
     State(state): State<AppState>,
     Admin(me): Admin,
     ApiPath(id): ApiPath<i64>,
+    body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
+    // No body, `null` and `{}` all mean "no note" (curl, scripts and older clients send nothing).
+    let req: dto::PublishRequest = if body.iter().all(u8::is_ascii_whitespace) {
+        dto::PublishRequest::default()
+    } else {
+        serde_json::from_slice::<Option<dto::PublishRequest>>(&body)
+            .map_err(|e| ApiError::BadRequest {
+                code: "invalid_json",
+                message: format!("the body is not a publish request: {e}"),
+                field: None,
+            })?
+            .unwrap_or_default()
+    };
+    let note = frontline_domain::publish_note(req.note.as_deref())?;
     let w = load(&state, id).await?;
     let problems = check(&state, &w.draft)?;
     if !problems.is_empty() {
         return Err(ApiError::InvalidWorkflow(problems));
     }
-    let v = state.admin().publish_workflow(w.id, me.id).await?;
+    let v = state.admin().publish_workflow(w.id, me.id, note).await?;
     Ok((
         StatusCode::CREATED,
-        ApiJson(dto::WorkflowVersion {
-            version: v.version,
-            published_at: dto::rfc3339(v.published_at),
-            published_by: v.published_by.map(|o| o.0),
-            conversations_in_flight: 0,
-        }),
+        ApiJson(version_dto(&v, Some(&me.display_name), 0)),
     ))
+}
+
+fn version_dto(
+    v: &frontline_domain::WorkflowVersion,
+    by_name: Option<&str>,
+    in_flight: i64,
+) -> dto::WorkflowVersion {
+    dto::WorkflowVersion {
+        version: v.version,
+        published_at: dto::rfc3339(v.published_at),
+        published_by: v.published_by.map(|o| o.0),
+        published_by_name: by_name.map(str::to_owned),
+        note: v.note.clone(),
+        conversations_in_flight: in_flight,
+    }
+}
+
+/// Display names of operators by id, for "published by".
+async fn operator_names(state: &AppState) -> Result<BTreeMap<i64, String>, ApiError> {
+    Ok(state
+        .store()
+        .list_operators()
+        .await?
+        .into_iter()
+        .map(|o| (o.id.0, o.display_name))
+        .collect())
 }
 
 /// Make an earlier version the published one again.
@@ -235,7 +318,7 @@ pub async fn rollback(
         .admin()
         .rollback_workflow(WorkflowId(id), req.version)
         .await?;
-    Ok(ApiJson((&w).into()))
+    Ok(ApiJson(summary(&state, &w).await?))
 }
 
 /// Published versions, newest first, with the conversations waiting inside each.
@@ -258,16 +341,96 @@ pub async fn versions(
         .await?
         .into_iter()
         .collect();
+    let names = operator_names(&state).await?;
     Ok(ApiJson(
         vs.iter()
-            .map(|v| dto::WorkflowVersion {
-                version: v.version,
-                published_at: dto::rfc3339(v.published_at),
-                published_by: v.published_by.map(|o| o.0),
-                conversations_in_flight: in_use.get(&v.version).copied().unwrap_or(0),
+            .map(|v| {
+                let by = v.published_by.and_then(|o| names.get(&o.0));
+                let in_flight = in_use.get(&v.version).copied().unwrap_or(0);
+                version_dto(v, by.map(String::as_str), in_flight)
             })
             .collect(),
     ))
+}
+
+/// One published version with its document, for a read-only view and the diff with the draft.
+#[utoipa::path(
+    get, path = "/api/v1/workflows/{id}/versions/{version}", tag = "workflows",
+    params(("id" = i64, Path), ("version" = i32, Path)),
+    responses((status = 200, body = dto::WorkflowVersionFull), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn version(
+    State(state): State<AppState>,
+    _op: CurrentOperator,
+    ApiPath((id, version)): ApiPath<(i64, i32)>,
+) -> Result<ApiJson<dto::WorkflowVersionFull>, ApiError> {
+    let id = WorkflowId(id);
+    let v = state
+        .store()
+        .workflow_version(id, version)
+        .await?
+        .ok_or(ApiError::NotFound("workflow version"))?;
+    let in_flight = state
+        .store()
+        .flow_versions_in_use(id)
+        .await?
+        .into_iter()
+        .find(|(n, _)| *n == version)
+        .map_or(0, |(_, c)| c);
+    let names = operator_names(&state).await?;
+    let by = v.published_by.and_then(|o| names.get(&o.0));
+    Ok(ApiJson(dto::WorkflowVersionFull {
+        version: version_dto(&v, by.map(String::as_str), in_flight),
+        document: serde_json::from_str(&v.document).unwrap_or(Value::Null),
+    }))
+}
+
+/// The editor's palette and form choices, from the engine and the bot's configuration.
+#[utoipa::path(
+    operation_id = "workflow_catalogue",
+    get, path = "/api/v1/workflows/catalogue", tag = "workflows",
+    responses((status = 200, body = dto::WorkflowCatalogue), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = []))
+)]
+pub async fn catalogue(
+    State(state): State<AppState>,
+    _op: CurrentOperator,
+) -> Result<ApiJson<dto::WorkflowCatalogue>, ApiError> {
+    let config = &engine(&state)?.config().config;
+    let known = Catalogue::from_bot_config(config);
+    let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    Ok(ApiJson(dto::WorkflowCatalogue {
+        node_types: palette::node_specs()
+            .into_iter()
+            .map(|n| dto::NodeTypeSpec {
+                node_type: n.node_type.as_str().to_owned(),
+                data: n.data,
+                outputs: n.outputs,
+                required_outputs: n.required_outputs,
+                outputs_per_intent: n.outputs_per_intent,
+            })
+            .collect(),
+        intents: config
+            .intents
+            .iter()
+            .map(|i| dto::CatalogueIntent {
+                name: i.name.clone(),
+                label: i.label.clone(),
+                slots: i.slots.clone(),
+            })
+            .collect(),
+        slots: known.slots.into_iter().collect(),
+        slot_kinds: strings(&palette::slot_kinds()),
+        handoff_reasons: strings(&palette::handoff_reasons()),
+        http_methods: strings(palette::http_methods()),
+        names: strings(palette::plain_names()),
+        template: dto::WorkflowTemplate {
+            name: "Демо-магазин".to_owned(),
+            document: serde_json::from_str(DEFAULT_WORKFLOW_JSON).unwrap_or(Value::Null),
+            tests: serde_json::from_str(DEFAULT_SUITE_JSON).unwrap_or_else(|_| json!([])),
+        },
+    }))
 }
 
 /// Choose the workflow an account's conversations run (`null`: the built-in cascade).
@@ -451,6 +614,12 @@ pub async fn suite(
                 name: r.name,
                 passed: r.passed,
                 failures: r.failures,
+                divergence: r.divergence.map(|d| dto::PathDivergence {
+                    turn: d.turn,
+                    step: d.step,
+                    expected: d.expected,
+                    actual: d.actual,
+                }),
                 turns: r.turns.into_iter().map(turn_dto).collect(),
             })
             .collect(),
@@ -459,7 +628,7 @@ pub async fn suite(
 
 /// Run a scripted dialog through the draft or a published version: each message's replies,
 /// outcome, intent, confidence, slots and node trace. Nothing is stored; Action calls go to their
-/// systems unless a stub answers for their URL.
+/// systems and AI Responses to the language model unless a stub answers for the node (or the URL).
 #[utoipa::path(
     post, path = "/api/v1/workflows/{id}/test", tag = "workflows",
     params(("id" = i64, Path)),
@@ -485,6 +654,9 @@ pub async fn test(
             format!("must hold 1 to {MAX_TEST_MESSAGES} messages"),
         ));
     }
+    if req.stubs.iter().any(|s| s.url.is_none() && s.node.is_none()) {
+        return Err(ApiError::validation("stubs", "a stub needs a url or a node"));
+    }
     let (label, document) = pick_version(&state, &w, req.version.as_ref()).await?;
     let graph: Graph = compile_document(&document, engine.config())
         .map_err(|p| ApiError::InvalidWorkflow(problems_dto(p)))?;
@@ -500,9 +672,11 @@ pub async fn test(
             .iter()
             .map(|s| StubSpec {
                 url: s.url.clone(),
+                node: s.node.clone(),
                 status: s.status,
                 body: s.body.clone(),
                 timeout: s.timeout,
+                reply: s.reply.clone(),
             })
             .collect(),
     };

@@ -27,11 +27,16 @@ use crate::workflow::{
 /// Longest response body read from an integration.
 const MAX_ACTION_BODY: usize = 256 * 1024;
 
-/// A canned response for an action in the tester, by node id or by URL.
+/// A canned answer in the tester, for an Action's HTTP call (by URL, or by node with
+/// [`node_stub_key`]) or an AI Response's LLM call (by node), so a flow can be tried offline.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Stub {
+    /// An HTTP response.
     Respond { status: u16, body: String },
+    /// No answer in time: an Action's `timeout`, an AI Response's `error`.
     Timeout,
+    /// What the language model says.
+    Reply(String),
 }
 
 impl Stub {
@@ -42,8 +47,27 @@ impl Stub {
                 body: body.clone(),
             }),
             Stub::Timeout => Err(HttpError::Timeout),
+            Stub::Reply(text) => Ok(HttpResponse {
+                status: 200,
+                body: text.clone(),
+            }),
         }
     }
+
+    fn chat(&self) -> Result<String, EffectError> {
+        match self {
+            Stub::Reply(text) => Ok(text.clone()),
+            Stub::Timeout => Err(EffectError("the language model timed out (stub)".into())),
+            Stub::Respond { status, .. } => Err(EffectError(format!(
+                "the language model failed with HTTP {status} (stub)"
+            ))),
+        }
+    }
+}
+
+/// The key of a stub that answers for a node (rather than for a URL) in [`EngineEffects::stubs`].
+pub fn node_stub_key(node_id: &str) -> String {
+    format!("node:{node_id}")
 }
 
 /// The built-in demo shop's workflow (issue 4's default): status check, bonus balance, data change,
@@ -64,8 +88,9 @@ pub struct EngineEffects {
     /// answer.
     pub integrations: BTreeMap<String, Integration>,
     pub http: reqwest::Client,
-    /// Tester stubs by URL — as the node wrote it (`/orders/784512`, independent of the
-    /// integration's base URL) or after resolving it; unmatched calls go out.
+    /// Tester stubs by node ([`node_stub_key`]: an Action's call or an AI Response's answer) or by
+    /// URL — as the node wrote it (`/orders/784512`, independent of the integration's base URL) or
+    /// after resolving it; unmatched calls go out. Empty in production.
     pub stubs: BTreeMap<String, Stub>,
     /// "Now" in milliseconds since the epoch; `None` for the real clock.
     pub clock: Option<i64>,
@@ -125,6 +150,9 @@ impl Effects for EngineEffects {
     }
 
     async fn chat(&self, request: ChatRequest) -> Result<String, EffectError> {
+        if let Some(stub) = self.stubs.get(&node_stub_key(&request.node_id)) {
+            return stub.chat();
+        }
         let Some(llm) = &self.llm else {
             return Err(EffectError("no language model is configured".into()));
         };
@@ -161,7 +189,11 @@ impl Effects for EngineEffects {
     }
 
     async fn http(&self, request: HttpRequest) -> Result<HttpResponse, HttpError> {
-        if let Some(stub) = self.stubs.get(&request.url) {
+        if let Some(stub) = self
+            .stubs
+            .get(&node_stub_key(&request.node_id))
+            .or_else(|| self.stubs.get(&request.url))
+        {
             return stub.answer();
         }
         let mut url = request.url.clone();

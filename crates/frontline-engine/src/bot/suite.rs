@@ -12,29 +12,49 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::flows::{EngineEffects, Stub};
+use super::flows::{EngineEffects, Stub, node_stub_key};
 use crate::human::asks_for_human;
 use crate::workflow::{CustomerProfile, Graph, Interpreter, Outcome, State, Step, TurnInput};
 use frontline_domain::HandoffReason;
 
-/// A canned answer for the Action call to `url` (after the integration's base URL is applied).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// A canned answer in a script: for the Action call to `url` (after the integration's base URL is
+/// applied), or for the Action or AI Response `node` — an HTTP response (`status`, `body`), a
+/// `timeout`, or the language model's `reply`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct StubSpec {
-    pub url: String,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub status: Option<u16>,
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub body: Option<Value>,
     /// Simulate a timeout instead of answering.
-    #[serde(default)]
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub timeout: bool,
+    /// What the language model answers (an AI Response node).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply: Option<String>,
 }
 
 impl StubSpec {
+    /// Where it answers: its node's key, else its URL; `None` when it names neither.
+    pub fn key(&self) -> Option<String> {
+        match (&self.node, &self.url) {
+            (Some(node), _) => Some(node_stub_key(node)),
+            (None, Some(url)) => Some(url.clone()),
+            (None, None) => None,
+        }
+    }
+
     pub fn stub(&self) -> Stub {
         if self.timeout {
             return Stub::Timeout;
+        }
+        if let Some(reply) = &self.reply {
+            return Stub::Reply(reply.clone());
         }
         Stub::Respond {
             status: self.status.unwrap_or(200),
@@ -75,7 +95,7 @@ impl Script {
     pub fn stubs(&self) -> BTreeMap<String, Stub> {
         self.stubs
             .iter()
-            .map(|s| (s.url.clone(), s.stub()))
+            .filter_map(|s| Some((s.key()?, s.stub())))
             .collect()
     }
 }
@@ -201,6 +221,9 @@ pub struct Expectation {
     pub handoff: Option<String>,
     #[serde(default)]
     pub slots: BTreeMap<String, String>,
+    /// The nodes the turn ran, in order (a case saved from the tester records them).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub path: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -208,12 +231,72 @@ pub struct CaseResult {
     pub name: String,
     pub passed: bool,
     pub failures: Vec<String>,
+    /// The first step where a turn left the expected path, if one did.
+    pub divergence: Option<Divergence>,
     pub turns: Vec<TurnReport>,
+}
+
+/// Where a run first left an expected path: turn and step (both 1-based), the node expected there
+/// and the node run instead (`None`: the path ended early, or went on past its end).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Divergence {
+    pub turn: usize,
+    pub step: usize,
+    pub expected: Option<String>,
+    pub actual: Option<String>,
+}
+
+impl TurnReport {
+    /// The nodes the turn ran, in order (without the interpreter's notes).
+    pub fn path(&self) -> Vec<&str> {
+        self.trace
+            .iter()
+            .filter(|s| s.node_type != "resume")
+            .map(|s| s.node_id.as_str())
+            .collect()
+    }
+}
+
+/// The first step where `turns` leave the `path` expectations.
+pub fn divergence(turns: &[TurnReport], expect: &[Expectation]) -> Option<Divergence> {
+    let mut found: Vec<Divergence> = expect
+        .iter()
+        .filter_map(|e| {
+            let want = e.path.as_ref()?;
+            let turn = e.turn.unwrap_or(turns.len());
+            let got = turn
+                .checked_sub(1)
+                .and_then(|i| turns.get(i))
+                .map(TurnReport::path)
+                .unwrap_or_default();
+            let steps = want.len().max(got.len());
+            (0..steps).find_map(|i| {
+                let (expected, actual) = (want.get(i).map(String::as_str), got.get(i).copied());
+                (expected != actual).then(|| Divergence {
+                    turn,
+                    step: i + 1,
+                    expected: expected.map(str::to_owned),
+                    actual: actual.map(str::to_owned),
+                })
+            })
+        })
+        .collect();
+    found.sort_by_key(|d| (d.turn, d.step));
+    found.into_iter().next()
 }
 
 /// Parses a suite (a JSON array of cases).
 pub fn parse_suite(json: &str) -> Result<Vec<TestCase>, serde_json::Error> {
-    serde_json::from_str(json)
+    let cases: Vec<TestCase> = serde_json::from_str(json)?;
+    for case in &cases {
+        if case.script.stubs.iter().any(|s| s.key().is_none()) {
+            return Err(serde::de::Error::custom(format!(
+                "case {:?}: a stub needs a url or a node",
+                case.name
+            )));
+        }
+    }
+    Ok(cases)
 }
 
 /// Every way `turns` misses `expect`.
@@ -277,6 +360,16 @@ pub fn check(turns: &[TurnReport], expect: &[Expectation]) -> Vec<String> {
                 ));
             }
         }
+        if let Some(want) = &e.path {
+            let got = t.path();
+            if got != *want {
+                failures.push(format!(
+                    "turn {n}: path {}, expected {}",
+                    got.join(" → "),
+                    want.join(" → ")
+                ));
+            }
+        }
     }
     failures
 }
@@ -295,6 +388,7 @@ pub async fn run_suite(
         results.push(CaseResult {
             name: case.name.clone(),
             passed: failures.is_empty(),
+            divergence: divergence(&turns, &case.expect),
             failures,
             turns,
         });
@@ -363,6 +457,82 @@ mod tests {
         assert!(failures[5].contains("stopped after 2"), "{failures:#?}");
     }
 
+    fn step(id: &str) -> Step {
+        Step {
+            node_id: id.into(),
+            node_type: "message".into(),
+            input: Value::Null,
+            output: Value::Null,
+            micros: 0,
+        }
+    }
+
+    #[test]
+    fn a_path_expectation_reports_the_first_step_that_differs() {
+        let mut first = turn("waiting", &["Номер заказа?"]);
+        first.trace = vec![step("start"), step("intent"), step("ask")];
+        let mut second = turn("ended", &["Заказ в пути"]);
+        second.trace = vec![
+            Step {
+                node_type: "resume".into(),
+                ..step("gone")
+            },
+            step("ask"),
+            step("lookup"),
+            step("answer"),
+        ];
+        let turns = [first, second];
+        let path = |ids: &[&str]| Some(ids.iter().map(|s| s.to_string()).collect());
+        let same = [
+            Expectation {
+                turn: Some(1),
+                path: path(&["start", "intent", "ask"]),
+                ..Expectation::default()
+            },
+            Expectation {
+                path: path(&["ask", "lookup", "answer"]),
+                ..Expectation::default()
+            },
+        ];
+        assert!(check(&turns, &same).is_empty(), "{:?}", check(&turns, &same));
+        assert_eq!(divergence(&turns, &same), None);
+
+        let other = [
+            Expectation {
+                turn: Some(2),
+                path: path(&["ask", "lookup", "sorry", "end"]),
+                ..Expectation::default()
+            },
+            Expectation {
+                turn: Some(1),
+                path: path(&["start", "intent"]),
+                ..Expectation::default()
+            },
+        ];
+        let failures = check(&turns, &other);
+        assert_eq!(failures.len(), 2, "{failures:?}");
+        assert!(failures[0].contains("ask → lookup → answer"), "{failures:?}");
+        // The earliest turn first; a path that runs on past its end differs where it ends.
+        assert_eq!(
+            divergence(&turns, &other),
+            Some(Divergence {
+                turn: 1,
+                step: 3,
+                expected: None,
+                actual: Some("ask".into())
+            })
+        );
+        assert_eq!(
+            divergence(&turns, &other[..1]),
+            Some(Divergence {
+                turn: 2,
+                step: 3,
+                expected: Some("sorry".into()),
+                actual: Some("answer".into())
+            })
+        );
+    }
+
     #[test]
     fn suites_parse_with_flattened_scripts() {
         let cases = parse_suite(
@@ -372,6 +542,23 @@ mod tests {
         .unwrap();
         assert_eq!(cases[0].script.messages, ["a"]);
         assert_eq!(cases[0].script.stubs()["http://s/o"], Stub::Timeout);
+        let by_node = parse_suite(
+            r#"[{"name": "y", "messages": ["a"], "expect": [],
+                 "stubs": [{"node": "ai", "reply": "Готово"}, {"node": "crm", "status": 503}]}]"#,
+        )
+        .unwrap();
+        let stubs = by_node[0].script.stubs();
+        assert_eq!(stubs["node:ai"], Stub::Reply("Готово".into()));
+        assert_eq!(
+            stubs["node:crm"],
+            Stub::Respond {
+                status: 503,
+                body: String::new()
+            }
+        );
+        let err = parse_suite(r#"[{"name": "z", "messages": ["a"], "expect": [], "stubs": [{"status": 200}]}]"#)
+            .unwrap_err();
+        assert!(err.to_string().contains("url or a node"), "{err}");
         assert!(
             parse_suite(r#"[{"name": "x", "messages": [], "expect": [], "typo": 1}]"#).is_err()
         );
@@ -409,6 +596,70 @@ mod default_suite {
             .map(|r| (&r.name, &r.failures))
             .collect();
         assert!(failed.is_empty(), "{failed:#?}");
+    }
+
+    /// Start → AI Response → Action → Message: the tester answers both by node, offline.
+    const STUBBED_FLOW: &str = r#"{"version": 1, "nodes": [
+        {"id": "start", "type": "start", "data": {}},
+        {"id": "ai", "type": "ai_response", "data": {"system_prompt": "Отвечай кратко."}},
+        {"id": "crm", "type": "action", "data": {"method": "GET", "url": "https://crm.invalid/x", "map": {"n": "/n"}}},
+        {"id": "said", "type": "message", "data": {"text": "CRM: {vars.n}"}}
+    ], "edges": [
+        {"id": "e1", "source": "start", "target": "ai"},
+        {"id": "e2", "source": "ai", "sourceHandle": "out", "target": "crm"},
+        {"id": "e3", "source": "crm", "sourceHandle": "ok", "target": "said"}
+    ]}"#;
+
+    #[tokio::test]
+    async fn the_tester_answers_llm_and_action_calls_by_node() {
+        let bot = demo_bot();
+        let graph = compile_document(STUBBED_FLOW, bot.config()).unwrap_or_else(|p| panic!("{p:#?}"));
+        let script = Script {
+            messages: vec!["привет".into()],
+            stubs: vec![
+                StubSpec {
+                    node: Some("ai".into()),
+                    reply: Some("Здравствуйте!".into()),
+                    ..StubSpec::default()
+                },
+                StubSpec {
+                    node: Some("crm".into()),
+                    body: Some(serde_json::json!({"n": 7})),
+                    ..StubSpec::default()
+                },
+            ],
+            ..Script::default()
+        };
+        let turns = run_script(&graph, &bot.effects(&[], script.stubs()), &script).await;
+        assert_eq!(turns[0].replies, ["Здравствуйте!", "CRM: 7"]);
+        assert_eq!(turns[0].path(), ["start", "ai", "crm", "said"]);
+
+        // Without the LLM stub there is no model here: the open `error` hands off.
+        let unstubbed = Script {
+            stubs: script.stubs[1..].to_vec(),
+            ..script.clone()
+        };
+        let turns = run_script(&graph, &bot.effects(&[], unstubbed.stubs()), &unstubbed).await;
+        assert_eq!(turns[0].handoff_reason, Some(HandoffReason::LlmUnavailable));
+        // A node stub wins over a URL stub for the same call.
+        let both = Script {
+            stubs: vec![
+                script.stubs[0].clone(),
+                StubSpec {
+                    url: Some("https://crm.invalid/x".into()),
+                    body: Some(serde_json::json!({"n": 1})),
+                    ..StubSpec::default()
+                },
+                StubSpec {
+                    node: Some("crm".into()),
+                    timeout: true,
+                    ..StubSpec::default()
+                },
+            ],
+            ..script.clone()
+        };
+        let turns = run_script(&graph, &bot.effects(&[], both.stubs()), &both).await;
+        assert_eq!(turns[0].handoff_reason, Some(HandoffReason::ActionFailed));
     }
 
     #[tokio::test]

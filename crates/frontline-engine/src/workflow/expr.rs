@@ -84,7 +84,7 @@ pub struct Scope<'a> {
 }
 
 /// Names without a dot.
-const PLAIN_NAMES: &[&str] = &[
+pub(super) const PLAIN_NAMES: &[&str] = &[
     "text",
     "channel",
     "intent",

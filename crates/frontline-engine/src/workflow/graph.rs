@@ -167,7 +167,7 @@ impl NodeKind {
 }
 
 /// Outputs that must be connected; see the module docs.
-fn required_outputs(data: &NodeData) -> Vec<String> {
+pub(super) fn required_outputs(data: &NodeData) -> Vec<String> {
     match data {
         NodeData::AiResponse(_)
         | NodeData::Message(_)
@@ -517,7 +517,7 @@ fn loops_without<'a>(
     loops
 }
 
-const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
+pub(super) const METHODS: &[&str] = &["GET", "POST", "PUT", "PATCH", "DELETE"];
 /// Longest action timeout: a customer is waiting for the answer.
 const MAX_TIMEOUT_MS: u64 = 30_000;
 const MAX_TOP_K: usize = 20;

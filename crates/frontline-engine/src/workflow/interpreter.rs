@@ -135,6 +135,8 @@ impl From<&crate::kb::Fragment> for SearchHit {
 /// One LLM call of an `ai_response` node.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatRequest {
+    /// The `ai_response` node asking (the tester answers by node).
+    pub node_id: String,
     /// The deployment's default when `None`.
     pub model: Option<String>,
     pub temperature: f32,
@@ -151,6 +153,8 @@ pub struct ChatRequest {
 /// by the caller, which also adds the integration's secret headers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HttpRequest {
+    /// The `action` node calling (the tester answers by node).
+    pub node_id: String,
     pub integration: Option<String>,
     /// Upper case.
     pub method: String,
@@ -611,6 +615,7 @@ impl<E: Effects + ?Sized> Run<'_, E> {
                     None
                 };
                 let request = ChatRequest {
+                    node_id: node.id.clone(),
                     model: d.model.clone(),
                     temperature: d.temperature,
                     max_tokens: d.max_tokens,
@@ -645,7 +650,7 @@ impl<E: Effects + ?Sized> Run<'_, E> {
                     ),
                 }
             }
-            NodeKind::Action(d) => self.action(d).await,
+            NodeKind::Action(d) => self.action(&node.id, d).await,
             NodeKind::Ask { data, validator } => {
                 if !answering {
                     if let Some(known) = self.slots.get(&data.slot)
@@ -728,10 +733,11 @@ impl<E: Effects + ?Sized> Run<'_, E> {
         }
     }
 
-    async fn action(&mut self, d: &super::document::ActionData) -> (Flow, Value, Value) {
+    async fn action(&mut self, node_id: &str, d: &super::document::ActionData) -> (Flow, Value, Value) {
         let next = |h: &str| Flow::Next(h.to_owned());
         let scope = self.scope();
         let request = HttpRequest {
+            node_id: node_id.to_owned(),
             integration: d.integration.clone(),
             method: d.method.to_ascii_uppercase(),
             url: render_with(&d.url, &scope, Escape::Url),

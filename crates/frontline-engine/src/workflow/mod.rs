@@ -8,6 +8,7 @@
 //!   against the bot's [`Catalogue`] of intents and slots.
 //! - [`expr`]: the names a workflow reads ([`Scope`]) and `condition` expressions.
 //! - [`template`]: `{slots.order_number}`-style templates over the same names.
+//! - [`palette`]: the node types as an editor offers them (starting data, outputs).
 //! - [`interpreter`]: runs one customer message from the persisted [`State`] to replies, an
 //!   [`Outcome`] and a trace; all I/O is behind [`Effects`].
 //!
@@ -19,6 +20,7 @@ pub mod document;
 pub mod expr;
 pub mod graph;
 pub mod interpreter;
+pub mod palette;
 pub mod template;
 
 #[cfg(test)]

@@ -16,8 +16,17 @@ impl Admin {
         Ok(self.store.create_workflow(draft).await?)
     }
 
-    pub async fn update_workflow(&self, id: WorkflowId, draft: WorkflowDraft) -> Result<Workflow> {
-        Ok(self.store.update_workflow(id, draft).await?)
+    /// `Conflict` when `expected_revision` is given and someone saved since (see the store).
+    pub async fn update_workflow(
+        &self,
+        id: WorkflowId,
+        draft: WorkflowDraft,
+        expected_revision: Option<i64>,
+    ) -> Result<Workflow> {
+        Ok(self
+            .store
+            .update_workflow(id, draft, expected_revision)
+            .await?)
     }
 
     /// `Conflict` while an account runs it.
@@ -25,13 +34,14 @@ impl Admin {
         Ok(self.store.delete_workflow(id).await?)
     }
 
-    /// Publish the (already validated) draft as a new version.
+    /// Publish the (already validated) draft as a new version, with the publisher's note.
     pub async fn publish_workflow(
         &self,
         id: WorkflowId,
         by: OperatorId,
+        note: Option<String>,
     ) -> Result<WorkflowVersion> {
-        Ok(self.store.publish_workflow(id, Some(by)).await?)
+        Ok(self.store.publish_workflow(id, Some(by), note).await?)
     }
 
     pub async fn rollback_workflow(&self, id: WorkflowId, version: i32) -> Result<Workflow> {

@@ -322,7 +322,7 @@ async fn some_workflow(store: &dyn Store) -> WorkflowId {
         ))
         .await
         .unwrap();
-    store.publish_workflow(w.id, None).await.unwrap();
+    store.publish_workflow(w.id, None, None).await.unwrap();
     w.id
 }
 

@@ -95,6 +95,8 @@ macro_rules! conformance_suite {
             voice_turn_recorded_twice_conflicts,
             conversation_voice_turns_group_calls,
             workflows_create_update_and_list,
+            workflow_saves_check_the_revision,
+            workflow_versions_keep_their_notes,
             workflow_publish_numbering_and_rollback,
             concurrent_publishes_get_distinct_versions,
             workflow_delete_conflicts_while_in_use,

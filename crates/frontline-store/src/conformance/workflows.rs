@@ -61,6 +61,7 @@ pub async fn workflows_create_update_and_list(store: Arc<dyn Store>) {
     );
     assert!(orders.created_at >= before && orders.created_at <= Timestamp::now());
     assert_eq!(orders.updated_at, orders.created_at);
+    assert_eq!(orders.revision, 1, "a new draft is revision 1");
     assert_eq!(
         store.workflow(orders.id).await.unwrap(),
         Some(orders.clone())
@@ -83,7 +84,7 @@ pub async fn workflows_create_update_and_list(store: Arc<dyn Store>) {
     );
 
     // Editing replaces name, draft and tests, moves updated_at, and leaves what is published alone.
-    let v1 = store.publish_workflow(orders.id, None).await.unwrap();
+    let v1 = store.publish_workflow(orders.id, None, None).await.unwrap();
     let orders = store.workflow(orders.id).await.unwrap().unwrap();
     tick().await;
     // Documents are kept byte for byte (JSON whitespace and key order included).
@@ -95,6 +96,7 @@ pub async fn workflows_create_update_and_list(store: Arc<dyn Store>) {
                 tests: "[]".into(),
                 ..workflow_draft("Заказы и доставка", new_draft)
             },
+            None,
         )
         .await
         .unwrap();
@@ -105,6 +107,7 @@ pub async fn workflows_create_update_and_list(store: Arc<dyn Store>) {
     assert_eq!(updated.created_at, orders.created_at);
     assert!(updated.updated_at > orders.updated_at, "{updated:?}");
     assert_eq!(updated.published_version, Some(1), "published untouched");
+    assert_eq!(updated.revision, orders.revision + 1, "every save is a revision");
     assert_eq!(
         store.workflow(orders.id).await.unwrap(),
         Some(updated.clone())
@@ -123,7 +126,7 @@ pub async fn workflows_create_update_and_list(store: Arc<dyn Store>) {
         "update an unknown workflow",
         "workflow",
         store
-            .update_workflow(WorkflowId(987_654), workflow_draft("x", "{}"))
+            .update_workflow(WorkflowId(987_654), workflow_draft("x", "{}"), None)
             .await,
     );
     assert_eq!(store.list_workflows().await.unwrap().len(), 3);
@@ -150,11 +153,12 @@ pub async fn workflow_publish_numbering_and_rollback(store: Arc<dyn Store>) {
     assert_eq!(store.workflow_version(wf.id, 1).await.unwrap(), None);
 
     let before = Timestamp::now();
-    let v1 = store.publish_workflow(wf.id, Some(anna.id)).await.unwrap();
+    let v1 = store.publish_workflow(wf.id, Some(anna.id), None).await.unwrap();
     assert_eq!(v1.workflow_id, wf.id);
     assert_eq!(v1.version, 1, "numbering starts at 1");
     assert_eq!(v1.document, r#"{"d":1}"#, "the draft is copied");
     assert_eq!(v1.published_by, Some(anna.id));
+    assert_eq!(v1.note, None);
     assert!(v1.published_at >= before && v1.published_at <= Timestamp::now());
     let after_publish = store.workflow(wf.id).await.unwrap().unwrap();
     assert_eq!(after_publish.published_version, Some(1));
@@ -168,10 +172,10 @@ pub async fn workflow_publish_numbering_and_rollback(store: Arc<dyn Store>) {
     let mut versions = vec![v1.clone()];
     for d in [r#"{"d":2}"#, r#"{"d":3}"#] {
         store
-            .update_workflow(wf.id, workflow_draft("Заказы", d))
+            .update_workflow(wf.id, workflow_draft("Заказы", d), None)
             .await
             .unwrap();
-        let v = store.publish_workflow(wf.id, None).await.unwrap();
+        let v = store.publish_workflow(wf.id, None, None).await.unwrap();
         assert_eq!(v.document, d);
         assert_eq!(v.published_by, None);
         versions.push(v);
@@ -180,7 +184,7 @@ pub async fn workflow_publish_numbering_and_rollback(store: Arc<dyn Store>) {
     assert_eq!(published(&*store, wf.id).await, Some(3));
     // An edit after publishing changes no version.
     let edited = store
-        .update_workflow(wf.id, workflow_draft("Заказы", r#"{"d":4}"#))
+        .update_workflow(wf.id, workflow_draft("Заказы", r#"{"d":4}"#), None)
         .await
         .unwrap();
     for v in &versions {
@@ -220,7 +224,7 @@ pub async fn workflow_publish_numbering_and_rollback(store: Arc<dyn Store>) {
     assert_eq!(published(&*store, wf.id).await, Some(1));
 
     // The next publish continues after the highest version, not after the published one.
-    let v4 = store.publish_workflow(wf.id, Some(anna.id)).await.unwrap();
+    let v4 = store.publish_workflow(wf.id, Some(anna.id), None).await.unwrap();
     assert_eq!(v4.version, 4);
     assert_eq!(v4.document, r#"{"d":4}"#);
     assert_eq!(published(&*store, wf.id).await, Some(4));
@@ -242,7 +246,7 @@ pub async fn workflow_publish_numbering_and_rollback(store: Arc<dyn Store>) {
     assert_not_found(
         "publish by an unknown operator",
         store
-            .publish_workflow(wf.id, Some(OperatorId(987_654)))
+            .publish_workflow(wf.id, Some(OperatorId(987_654)), None)
             .await,
     );
     assert_eq!(
@@ -258,7 +262,7 @@ pub async fn workflow_publish_numbering_and_rollback(store: Arc<dyn Store>) {
         .unwrap();
     assert_eq!(
         store
-            .publish_workflow(other.id, None)
+            .publish_workflow(other.id, None, None)
             .await
             .unwrap()
             .version,
@@ -280,7 +284,7 @@ pub async fn workflow_publish_numbering_and_rollback(store: Arc<dyn Store>) {
     assert_not_found_named(
         "publish an unknown workflow",
         "workflow",
-        store.publish_workflow(unknown, None).await,
+        store.publish_workflow(unknown, None, None).await,
     );
     assert_not_found_named(
         "roll back an unknown workflow",
@@ -304,7 +308,7 @@ pub async fn concurrent_publishes_get_distinct_versions(store: Arc<dyn Store>) {
     let tasks: Vec<_> = (0..PUBLISHES)
         .map(|_| {
             let store = store.clone();
-            tokio::spawn(async move { store.publish_workflow(wf.id, None).await })
+            tokio::spawn(async move { store.publish_workflow(wf.id, None, None).await })
         })
         .collect();
     let mut got = Vec::new();
@@ -340,7 +344,7 @@ pub async fn workflow_delete_conflicts_while_in_use(store: Arc<dyn Store>) {
         .create_workflow(workflow_draft("Заказы", "{}"))
         .await
         .unwrap();
-    let v1 = store.publish_workflow(wf.id, None).await.unwrap();
+    let v1 = store.publish_workflow(wf.id, None, None).await.unwrap();
     store
         .set_account_workflow(acc.id, Some(wf.id))
         .await
@@ -430,6 +434,11 @@ pub async fn account_workflow_set_and_clear(store: Arc<dyn Store>) {
     assert_eq!(store.account_workflow(b.id).await.unwrap(), Some(w1.id));
     store.set_account_workflow(a.id, Some(w2.id)).await.unwrap();
     assert_eq!(store.account_workflow(a.id).await.unwrap(), Some(w2.id));
+    assert_eq!(
+        store.list_account_workflows().await.unwrap(),
+        vec![(a.id, w2.id), (b.id, w1.id)],
+        "every account's choice, by account"
+    );
 
     let unknown_account = AccountId(987_654);
     let unknown_workflow = WorkflowId(987_654);
@@ -466,6 +475,10 @@ pub async fn account_workflow_set_and_clear(store: Arc<dyn Store>) {
     // Clearing is idempotent and leaves other accounts alone.
     store.set_account_workflow(a.id, None).await.unwrap();
     assert_eq!(store.account_workflow(a.id).await.unwrap(), None);
+    assert_eq!(
+        store.list_account_workflows().await.unwrap(),
+        vec![(b.id, w1.id)]
+    );
     store.set_account_workflow(a.id, None).await.unwrap();
     assert_eq!(store.account_workflow(a.id).await.unwrap(), None);
     assert_eq!(store.account_workflow(b.id).await.unwrap(), Some(w1.id));
@@ -497,7 +510,7 @@ pub async fn flow_states_save_clear_and_count(store: Arc<dyn Store>) {
         .await
         .unwrap();
     for id in [wf.id, wf.id, other.id] {
-        store.publish_workflow(id, None).await.unwrap();
+        store.publish_workflow(id, None, None).await.unwrap();
     }
     assert_eq!(store.flow_state(c1).await.unwrap(), None);
     assert!(store.flow_versions_in_use(wf.id).await.unwrap().is_empty());
@@ -688,4 +701,93 @@ pub async fn integrations_upsert_list_and_delete(store: Arc<dyn Store>) {
         store.delete_integration("nowhere").await,
     );
     assert_eq!(store.integration("shop").await.unwrap(), Some(emptied));
+}
+
+pub async fn workflow_saves_check_the_revision(store: Arc<dyn Store>) {
+    let wf = store
+        .create_workflow(workflow_draft("Заказы", r#"{"d":1}"#))
+        .await
+        .unwrap();
+    assert_eq!(wf.revision, 1);
+    let mine = store
+        .update_workflow(wf.id, workflow_draft("Заказы", r#"{"d":"mine"}"#), Some(1))
+        .await
+        .unwrap();
+    assert_eq!(mine.revision, 2);
+
+    // A second editor who also started from revision 1 is refused, and nothing of theirs lands.
+    assert_conflict(
+        "a save from an older revision",
+        store
+            .update_workflow(wf.id, workflow_draft("Чужое", r#"{"d":"theirs"}"#), Some(1))
+            .await,
+    );
+    assert_conflict(
+        "a save from a revision that never was",
+        store
+            .update_workflow(wf.id, workflow_draft("Чужое", r#"{"d":"theirs"}"#), Some(7))
+            .await,
+    );
+    assert_eq!(store.workflow(wf.id).await.unwrap(), Some(mine.clone()));
+
+    // Publishing and rolling back are not saves of the draft.
+    store.publish_workflow(wf.id, None, None).await.unwrap();
+    store.rollback_workflow(wf.id, 1).await.unwrap();
+    assert_eq!(store.workflow(wf.id).await.unwrap().unwrap().revision, 2);
+
+    // Without an expected revision the save is unconditional (curl, imports), and still counts.
+    let forced = store
+        .update_workflow(wf.id, workflow_draft("Заказы", r#"{"d":3}"#), None)
+        .await
+        .unwrap();
+    assert_eq!(forced.revision, 3);
+    assert_not_found_named(
+        "save an unknown workflow with a revision",
+        "workflow",
+        store
+            .update_workflow(WorkflowId(987_654), workflow_draft("x", "{}"), Some(1))
+            .await,
+    );
+
+    // Saves racing from the same revision: exactly one wins, the rest conflict.
+    let racers = 6;
+    let tasks: Vec<_> = (0..racers)
+        .map(|i| {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let draft = workflow_draft("Гонка", &format!(r#"{{"by":{i}}}"#));
+                store.update_workflow(wf.id, draft, Some(3)).await
+            })
+        })
+        .collect();
+    let mut won = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            Ok(w) => won.push(w),
+            Err(StoreError::Conflict(_)) => {}
+            Err(e) => panic!("a racing save failed otherwise: {e}"),
+        }
+    }
+    assert_eq!(won.len(), 1, "exactly one of the racing saves wins");
+    assert_eq!(won[0].revision, 4);
+    assert_eq!(store.workflow(wf.id).await.unwrap(), Some(won[0].clone()));
+}
+
+pub async fn workflow_versions_keep_their_notes(store: Arc<dyn Store>) {
+    let wf = store
+        .create_workflow(workflow_draft("Заказы", "{}"))
+        .await
+        .unwrap();
+    let v1 = store
+        .publish_workflow(wf.id, None, Some("первая версия: статус заказа".into()))
+        .await
+        .unwrap();
+    assert_eq!(v1.note.as_deref(), Some("первая версия: статус заказа"));
+    let v2 = store.publish_workflow(wf.id, None, None).await.unwrap();
+    assert_eq!(v2.note, None);
+    assert_eq!(
+        store.list_workflow_versions(wf.id).await.unwrap(),
+        vec![v2, v1.clone()]
+    );
+    assert_eq!(store.workflow_version(wf.id, 1).await.unwrap(), Some(v1));
 }

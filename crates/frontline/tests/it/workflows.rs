@@ -394,3 +394,179 @@ async fn the_demo_shop_workflow_is_seeded_passes_its_suite_and_calls_the_demo_sh
         "Заказ 784512: доставлен. Ожидаемая дата доставки — 28 декабря."
     );
 }
+
+/// What the studio relies on: a save from an old revision is refused with the current draft (no
+/// silent overwrite), publish notes and publisher names on versions, a version's document, the
+/// node catalogue, and the tester answering an AI Response by node without a model.
+#[tokio::test]
+async fn the_studio_saves_by_revision_publishes_with_notes_and_tests_offline() {
+    let app = spawn_app_with(|c| c.bot.mode = "engine".into()).await;
+    let (status, w) = app
+        .post(
+            &app.admin_token,
+            "/api/v1/workflows",
+            json!({"name": "Студия", "document": order_flow()}),
+        )
+        .await;
+    assert_eq!(status, 201, "{w}");
+    let id = w["id"].as_i64().unwrap();
+    assert_eq!(w["revision"], 1);
+    assert_eq!(w["account_ids"], json!([]));
+
+    let path = format!("/api/v1/workflows/{id}");
+    let (status, mine) = put(
+        &app,
+        &path,
+        json!({"name": "Студия: моя правка", "document": order_flow(), "revision": 1}),
+    )
+    .await;
+    assert_eq!((status, mine["revision"].as_i64()), (200, Some(2)), "{mine}");
+    // A second editor still on revision 1: refused, told the current draft, nothing changed.
+    let (status, conflict) = put(
+        &app,
+        &path,
+        json!({"name": "Студия: чужая правка", "document": {"version": 1}, "revision": 1}),
+    )
+    .await;
+    assert_eq!(status, 409, "{conflict}");
+    assert_eq!(conflict["error"]["code"], "workflow_conflict");
+    assert_eq!(conflict["current"]["revision"], 2);
+    assert_eq!(conflict["current"]["name"], "Студия: моя правка");
+    assert_eq!(conflict["current"]["document"]["nodes"][0]["id"], "start");
+    let (_, now) = app.get(&app.admin_token, &path).await;
+    assert_eq!(
+        (now["name"].as_str(), now["revision"].as_i64()),
+        (Some("Студия: моя правка"), Some(2))
+    );
+    // Without a revision (curl, scripts) the save wins, and counts as a revision.
+    let (status, forced) = put(&app, &path, json!({"name": "Студия", "document": order_flow()})).await;
+    assert_eq!((status, forced["revision"].as_i64()), (200, Some(3)));
+
+    // Publishing with a note; the versions say who and why; a version's document is readable.
+    let publish = format!("/api/v1/workflows/{id}/publish");
+    let (status, v1) = app
+        .post(&app.admin_token, &publish, json!({"note": "  статус заказа  "}))
+        .await;
+    assert_eq!(status, 201, "{v1}");
+    assert_eq!(v1["note"], "статус заказа");
+    let (_, me) = app.get(&app.admin_token, "/api/v1/me").await;
+    assert_eq!(v1["published_by_name"], me["display_name"]);
+    let (status, long) = app
+        .post(&app.admin_token, &publish, json!({"note": "я".repeat(1001)}))
+        .await;
+    assert_eq!((status, long["error"]["field"].as_str()), (422, Some("note")));
+    let (status, _) = app
+        .send(reqwest::Method::POST, &app.admin_token, &publish, Value::Null)
+        .await;
+    assert_eq!(status, 201, "a publish with a null body has no note");
+    let (_, versions) = app
+        .get(&app.admin_token, &format!("/api/v1/workflows/{id}/versions"))
+        .await;
+    assert_eq!(versions[0]["note"], Value::Null);
+    assert_eq!(versions[1]["note"], "статус заказа");
+    let (status, doc) = app
+        .get(&app.admin_token, &format!("/api/v1/workflows/{id}/versions/1"))
+        .await;
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!(doc["version"], 1);
+    assert_eq!(doc["document"], order_flow());
+    let (status, _) = app
+        .get(&app.admin_token, &format!("/api/v1/workflows/{id}/versions/9"))
+        .await;
+    assert_eq!(status, 404);
+
+    // Accounts running it are on the workflow.
+    let (account, _) = app.api_account("Студия", None).await;
+    put(
+        &app,
+        &format!("/api/v1/accounts/{account}/workflow"),
+        json!({"workflow_id": id}),
+    )
+    .await;
+    let (_, listed) = app.get(&app.admin_token, "/api/v1/workflows").await;
+    assert_eq!(listed[0]["account_ids"], json!([account]));
+
+    // The catalogue: every node type of the engine, with outputs, and the bot's intents.
+    let (status, cat) = app
+        .get(&app.admin_token, "/api/v1/workflows/catalogue")
+        .await;
+    assert_eq!(status, 200, "{cat}");
+    let types: Vec<&str> = cat["node_types"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            "start",
+            "intent",
+            "confidence",
+            "context",
+            "search",
+            "ai_response",
+            "condition",
+            "action",
+            "ask",
+            "message",
+            "handoff",
+            "end"
+        ]
+    );
+    let search = &cat["node_types"][4];
+    assert_eq!(search["outputs"], json!(["found", "not_found"]));
+    assert_eq!(search["data"]["top_k"], 4);
+    assert!(
+        cat["intents"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["name"] == "order_status")
+    );
+    assert!(cat["slot_kinds"].as_array().unwrap().contains(&json!("phone")));
+    assert_eq!(cat["template"]["document"]["version"], 1);
+
+    // The tester answers an AI Response by node: no model is configured here.
+    let ai_flow = json!({"version": 1, "nodes": [
+        {"id": "start", "type": "start", "data": {}},
+        {"id": "ai", "type": "ai_response", "data": {"system_prompt": "Отвечай кратко."}}
+    ], "edges": [{"id": "e1", "source": "start", "target": "ai"}]});
+    put(&app, &path, json!({"name": "ИИ", "document": ai_flow})).await;
+    let test = format!("/api/v1/workflows/{id}/test");
+    let (status, run) = app
+        .post(
+            &app.admin_token,
+            &test,
+            json!({"messages": ["привет"], "stubs": [{"node": "ai", "reply": "Здравствуйте!"}]}),
+        )
+        .await;
+    assert_eq!(status, 200, "{run}");
+    assert_eq!(run["turns"][0]["replies"], json!(["Здравствуйте!"]));
+    let (_, run) = app
+        .post(&app.admin_token, &test, json!({"messages": ["привет"]}))
+        .await;
+    assert_eq!(run["turns"][0]["handoff_reason"], "llm_unavailable", "{run}");
+    let (status, bad) = app
+        .post(
+            &app.admin_token,
+            &test,
+            json!({"messages": ["привет"], "stubs": [{"reply": "?"}]}),
+        )
+        .await;
+    assert_eq!((status, bad["error"]["field"].as_str()), (422, Some("stubs")));
+
+    // Operators read, never write.
+    let op = app.create_operator("olga-studio", "operator").await;
+    let (status, _) = app
+        .send(
+            reqwest::Method::PUT,
+            &op,
+            &path,
+            json!({"name": "x", "document": {"version": 1}, "revision": 4}),
+        )
+        .await;
+    assert_eq!(status, 403);
+    let (status, _) = app.get(&op, "/api/v1/workflows/catalogue").await;
+    assert_eq!(status, 200);
+}

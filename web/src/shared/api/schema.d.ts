@@ -797,6 +797,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workflows/catalogue": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The editor's palette and form choices, from the engine and the bot's configuration. */
+        get: operations["workflow_catalogue"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workflows/{id}": {
         parameters: {
             query?: never;
@@ -805,7 +822,10 @@ export interface paths {
             cookie?: never;
         };
         get: operations["get_workflow"];
-        /** Replace the draft (name, document, tests); published versions are untouched. */
+        /**
+         * Replace the draft (name, document, tests); published versions are untouched. With `revision`,
+         *     only if nobody saved since that revision: otherwise `409 workflow_conflict` with theirs.
+         */
         put: operations["update_workflow"];
         post?: never;
         delete: operations["delete_workflow"];
@@ -825,7 +845,8 @@ export interface paths {
         put?: never;
         /**
          * Publish the draft as a new version, which accounts running this workflow use for new
-         *     conversations (conversations in the middle of one finish on theirs).
+         *     conversations (conversations in the middle of one finish on theirs). The body (a note) is
+         *     optional.
          */
         post: operations["publish"];
         delete?: never;
@@ -880,7 +901,7 @@ export interface paths {
         /**
          * Run a scripted dialog through the draft or a published version: each message's replies,
          *     outcome, intent, confidence, slots and node trace. Nothing is stored; Action calls go to their
-         *     systems unless a stub answers for their URL.
+         *     systems and AI Responses to the language model unless a stub answers for the node (or the URL).
          */
         post: operations["test"];
         delete?: never;
@@ -898,6 +919,23 @@ export interface paths {
         };
         /** Published versions, newest first, with the conversations waiting inside each. */
         get: operations["versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workflows/{id}/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One published version with its document, for a read-only view and the diff with the draft. */
+        get: operations["version"];
         put?: never;
         post?: never;
         delete?: never;
@@ -959,14 +997,23 @@ export interface components {
              */
             workflow_id?: number | null;
         };
+        /**
+         * @description A canned answer: for the Action call to `url`, or for the Action or AI Response `node` (which
+         *     wins over a URL). An HTTP response (`status`, `body`), a `timeout` (an AI Response then fails),
+         *     or the language model's `reply`.
+         */
         ActionStub: {
             /** @description The full URL, after the integration's base URL is applied. */
-            url: string;
+            url?: string | null;
+            /** @description An `action` or `ai_response` node's id. */
+            node?: string | null;
             /** Format: int32 */
             status?: number | null;
             body?: Record<string, never> | null;
             /** @description Simulate a timeout instead of answering. */
             timeout?: boolean;
+            /** @description What the language model answers (an `ai_response` node). */
+            reply?: string | null;
         };
         AssignRequest: {
             /**
@@ -1028,7 +1075,13 @@ export interface components {
             passed: boolean;
             /** @description Every expectation missed, with its turn. */
             failures: string[];
+            divergence?: null | components["schemas"]["PathDivergence"];
             turns: components["schemas"]["WorkflowTestTurn"][];
+        };
+        CatalogueIntent: {
+            name: string;
+            label: string;
+            slots: string[];
         };
         /** @description What an admin gives to connect an Avito account (from avito.ru/professionals/api). */
         ConnectAvitoRequest: {
@@ -1288,6 +1341,11 @@ export interface components {
         KbCategory: {
             key: string;
             title: string;
+            /**
+             * Format: int64
+             * @description 1, 2, … in the editor's order; lists come in this order.
+             */
+            position: number;
             created_at: string;
             updated_at: string;
         };
@@ -1378,6 +1436,15 @@ export interface components {
             /** @description Whether older messages exist: ask again with `before` = the first item's id. */
             has_more: boolean;
         };
+        NodeTypeSpec: {
+            type: string;
+            /** @description The `data` of a new node, defaults filled in. */
+            data: Record<string, never>;
+            outputs: string[];
+            required_outputs: string[];
+            /** @description One more output per listed intent, before `fallback` (`intent` nodes). */
+            outputs_per_intent: boolean;
+        };
         Operator: {
             /** Format: int64 */
             id: number;
@@ -1391,6 +1458,16 @@ export interface components {
             /** Format: int64 */
             id: number;
             display_name: string;
+        };
+        /**
+         * @description Turn and step (1-based) where a run left the expected path: the node expected there and the
+         *     one run instead (`null`: the path ended early, or ran on past its end).
+         */
+        PathDivergence: {
+            turn: number;
+            step: number;
+            expected?: string | null;
+            actual?: string | null;
         };
         Polled: {
             /**
@@ -1407,6 +1484,10 @@ export interface components {
             sound?: boolean;
             /** @description Interface language, `ru` or `en`; `null`: the default (Russian). */
             language?: string | null;
+        };
+        PublishRequest: {
+            /** @description What changed, for the versions list. */
+            note?: string | null;
         };
         QuickReply: {
             /** Format: int64 */
@@ -1554,6 +1635,33 @@ export interface components {
             ok: boolean;
         };
         /**
+         * @description What the editor offers, straight from the engine: every node type with its starting data and
+         *     outputs, and the choices of its forms.
+         */
+        WorkflowCatalogue: {
+            node_types: components["schemas"]["NodeTypeSpec"][];
+            /** @description The bot's intents, for `intent` nodes. */
+            intents: components["schemas"]["CatalogueIntent"][];
+            /** @description Slot keys workflows may read and ask for. */
+            slots: string[];
+            /** @description Built-in slot kinds: an `ask` node's named validators. */
+            slot_kinds: string[];
+            handoff_reasons: string[];
+            http_methods: string[];
+            /** @description Names templates and conditions read without a prefix (`text`, `intent`, `hour`, …). */
+            names: string[];
+            /** @description The built-in template a new workflow can start from (the demo shop's workflow and suite). */
+            template: components["schemas"]["WorkflowTemplate"];
+        };
+        /**
+         * @description `409 workflow_conflict`: the draft was saved by someone else since the revision sent; `current`
+         *     is theirs.
+         */
+        WorkflowConflict: {
+            error: components["schemas"]["ErrorDetail"];
+            current: components["schemas"]["WorkflowFull"];
+        };
+        /**
          * @description A workflow with its draft (a ReactFlow-shaped document) and regression tests; `problems` are
          *     what stops the draft from being published (empty when it is valid).
          */
@@ -1573,6 +1681,12 @@ export interface components {
             /** @description `{"version": 1, "nodes": [...], "edges": [...]}`; may be incomplete while being edited. */
             document: Record<string, never>;
             tests?: Record<string, never>[];
+            /**
+             * Format: int64
+             * @description `PUT` only: the revision this edit started from. When given and someone saved since, the
+             *     save is refused with `409 workflow_conflict` and their version; without it the save wins.
+             */
+            revision?: number | null;
         };
         /** @description A workflow without its documents, for lists. */
         WorkflowSummary: {
@@ -1581,8 +1695,20 @@ export interface components {
             name: string;
             /** Format: int32 */
             published_version?: number | null;
+            /**
+             * Format: int64
+             * @description The draft's revision: send it back with `PUT` so a save over someone else's is refused.
+             */
+            revision: number;
+            /** @description The accounts whose conversations run this workflow. */
+            account_ids: number[];
             created_at: string;
             updated_at: string;
+        };
+        WorkflowTemplate: {
+            name: string;
+            document: Record<string, never>;
+            tests: Record<string, never>[];
         };
         /** @description A scripted dialog for the workflow tester. */
         WorkflowTestRequest: {
@@ -1624,11 +1750,18 @@ export interface components {
             published_at: string;
             /** Format: int64 */
             published_by?: number | null;
+            /** @description The publisher's display name (`null` when published by the system or since deleted). */
+            published_by_name?: string | null;
+            note?: string | null;
             /**
              * Format: int64
              * @description Conversations currently waiting inside this version.
              */
             conversations_in_flight: number;
+        };
+        /** @description A published version with its document, read-only. */
+        WorkflowVersionFull: components["schemas"]["WorkflowVersion"] & {
+            document: Record<string, never>;
         };
     };
     responses: never;
@@ -3819,6 +3952,33 @@ export interface operations {
             };
         };
     };
+    workflow_catalogue: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowCatalogue"];
+                };
+            };
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     get_workflow: {
         parameters: {
             query?: never;
@@ -3879,6 +4039,15 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
+            /** @description `workflow_conflict`: saved by someone else since `revision` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowConflict"];
+                };
+            };
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3934,7 +4103,11 @@ export interface operations {
             };
             cookie?: never;
         };
-        requestBody?: never;
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["PublishRequest"];
+            };
+        };
         responses: {
             201: {
                 headers: {
@@ -4096,6 +4269,36 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["WorkflowVersion"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["WorkflowVersionFull"];
                 };
             };
             404: {
