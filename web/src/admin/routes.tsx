@@ -1,8 +1,15 @@
-// The administration area's routes, for app/routes.tsx: /admin opens the first section.
+// The administration area's routes, for app/routes.tsx: /admin opens the first section. «Сценарии»
+// is the workflow studio (workflows/); the other sections are placeholders until their issues.
+import { lazy, Suspense, type ReactNode } from 'react';
 import { Navigate, Route } from 'react-router';
 import { AdminShell, SectionPlaceholder } from './AdminShell';
 import { RequireAdmin } from './RequireAdmin';
 import { ADMIN_HOME, ADMIN_SECTIONS } from './sections';
+
+// The studio (React Flow, dagre) loads with its section, not with the messenger.
+const WorkflowsPage = lazy(() => import('./workflows/WorkflowsPage').then((m) => ({ default: m.WorkflowsPage })));
+const StudioPage = lazy(() => import('./workflows/StudioPage').then((m) => ({ default: m.StudioPage })));
+const later = (page: ReactNode) => <Suspense fallback={<div className="splash" />}>{page}</Suspense>;
 
 export const adminRoutes = (
   <Route
@@ -14,7 +21,9 @@ export const adminRoutes = (
     }
   >
     <Route index element={<Navigate to={ADMIN_HOME} replace />} />
-    {ADMIN_SECTIONS.map((s) => (
+    <Route path="workflows" element={later(<WorkflowsPage />)} />
+    <Route path="workflows/:id" element={later(<StudioPage />)} />
+    {ADMIN_SECTIONS.filter((s) => s.id !== 'workflows').map((s) => (
       <Route key={s.id} path={s.path} element={<SectionPlaceholder section={s} />} />
     ))}
     <Route path="*" element={<Navigate to={ADMIN_HOME} replace />} />
