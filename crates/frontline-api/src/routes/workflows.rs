@@ -20,7 +20,6 @@ use frontline_engine::bot::suite::{
     Script, ScriptCustomer, StubSpec, TurnReport, parse_suite, run_script, run_suite,
 };
 use frontline_engine::workflow::{Catalogue, Graph, Problem, palette};
-use frontline_store::StoreError;
 use serde_json::{Value, json};
 
 use crate::{
@@ -191,7 +190,7 @@ pub async fn update(
         .await;
     match saved {
         Ok(w) => Ok(ApiJson(full(&state, &w).await?).into_response()),
-        Err(frontline_lifecycle::LifecycleError::Store(StoreError::Conflict(why))) => {
+        Err(frontline_lifecycle::LifecycleError::Conflict(why)) => {
             // Theirs as it is now: the editor shows it beside the unsaved edit.
             let current = full(&state, &load(&state, id).await?).await?;
             let body = dto::WorkflowConflict {
