@@ -8,23 +8,38 @@
 //!   refresh shared by concurrent requests).
 //! - [`wire`]: Avito's JSON shapes, read leniently (both message-list shapes, i64 ids).
 //! - [`split`]: texts above 1000 characters leave as several messages cut at sentence ends.
-//! - [`AvitoChannel`] (`service.rs`): connecting accounts (credentials sealed with the server key,
-//!   webhook subscribed at an unguessable URL), the webhook receiver (the raw delivery is stored before
-//!   Avito gets its 200; processing is a durable queue), turning Avito messages into conversations
-//!   (duplicates dropped by message id; system messages, `a2u` chats and the account's own echoes
-//!   never reach the bot; an echo frontline did not send means a person answered in the Avito app and
-//!   takes the lead), chat and listing context, media, the sending side for the outbox (no message is
-//!   ever sent twice: each part's Avito id is recorded, and an uncertain earlier attempt is reconciled
-//!   against the chat before sending again), history sync and the poller that catches what a webhook
-//!   missed.
+//! - [`AvitoChannel`] (`channel.rs`): the handle, its settings, counters and background work.
+//! - `accounts.rs`: connecting accounts (credentials checked, secrets sealed with the server key,
+//!   the webhook subscribed at an unguessable URL, rotated refresh tokens kept).
+//! - `inbound.rs`: the webhook receiver (the raw delivery is stored before Avito gets its 200) and
+//!   the durable delivery queue turning Avito messages into conversations (duplicates dropped by
+//!   message id; system messages and `a2u` chats never reach the bot).
+//! - `echoes.rs`: the account's own messages: echoes of frontline's sends attributed to them, and
+//!   replies a person typed in the Avito app, who thereby takes the lead.
+//! - `chats.rs`: the chat's customer and listing, cached.
+//! - `content.rs` and `media.rs`: how each kind of message reads, images and voice brought into
+//!   frontline's media store, voice messages transcribed.
+//! - `sync.rs`: history import on connect and the poller that catches what a webhook missed.
+//! - `outbound.rs`: the outbox's sender (no message is ever sent twice: each part's Avito id is
+//!   recorded, and an uncertain earlier attempt is reconciled against the chat before sending
+//!   again) and read marks.
 
+mod accounts;
+mod channel;
+mod chats;
 pub mod client;
-mod service;
+mod content;
+mod echoes;
+mod inbound;
+mod media;
+mod outbound;
 pub mod split;
+mod sync;
 pub mod wire;
 
+pub use accounts::{ConnectRequest, Connected, WebhookHealth};
+pub use channel::{AvitoChannel, AvitoSettings, AvitoStats, ServiceError};
 pub use client::{AccountAuth, AvitoClient, AvitoError, ClientSettings, Credentials};
-pub use service::{
-    AvitoChannel, AvitoSettings, AvitoStats, ConnectRequest, Connected, MEDIA_PATH, ServiceError,
-    SyncStats, WebhookAck, WebhookHealth,
-};
+pub use inbound::WebhookAck;
+pub use media::MEDIA_PATH;
+pub use sync::SyncStats;
