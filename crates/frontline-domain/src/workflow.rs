@@ -67,10 +67,7 @@ pub fn publish_note(note: Option<&str>) -> Result<Option<String>, ParseError> {
         return Ok(None);
     };
     if note.chars().count() > MAX_PUBLISH_NOTE_CHARS {
-        return Err(ParseError::new(
-            "note",
-            "must be at most 1000 characters",
-        ));
+        return Err(ParseError::new("note", "must be at most 1000 characters"));
     }
     Ok(Some(note.to_owned()))
 }

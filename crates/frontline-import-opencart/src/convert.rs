@@ -288,7 +288,7 @@ fn price(raw: &str, currency: &str) -> String {
     let digits: Vec<char> = whole.trim_start_matches('-').chars().collect();
     let mut grouped = String::new();
     for (i, d) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             grouped.push(' ');
         }
         grouped.push(*d);

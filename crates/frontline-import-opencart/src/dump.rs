@@ -470,8 +470,7 @@ impl<'a> Lexer<'a> {
                 while self.peek().is_some_and(|b| b.is_ascii_hexdigit()) {
                     self.pos += 1;
                 }
-                let bytes: Option<Vec<u8>> = self.text[start..self.pos]
-                    .as_bytes()
+                let bytes: Option<Vec<u8>> = self.text.as_bytes()[start..self.pos]
                     .chunks(2)
                     .map(|pair| u8::from_str_radix(std::str::from_utf8(pair).ok()?, 16).ok())
                     .collect();

@@ -14,9 +14,7 @@ use crate::{
 
 fn line_error(e: frontline_channels::voice::LineError) -> ApiError {
     match e {
-        frontline_channels::voice::LineError::Invalid(why) => {
-            ApiError::validation("settings", why)
-        }
+        frontline_channels::voice::LineError::Invalid(why) => ApiError::validation("settings", why),
         frontline_channels::voice::LineError::Store(e) => e.into(),
     }
 }

@@ -653,8 +653,15 @@ pub async fn test(
             format!("must hold 1 to {MAX_TEST_MESSAGES} messages"),
         ));
     }
-    if req.stubs.iter().any(|s| s.url.is_none() && s.node.is_none()) {
-        return Err(ApiError::validation("stubs", "a stub needs a url or a node"));
+    if req
+        .stubs
+        .iter()
+        .any(|s| s.url.is_none() && s.node.is_none())
+    {
+        return Err(ApiError::validation(
+            "stubs",
+            "a stub needs a url or a node",
+        ));
     }
     let (label, document) = pick_version(&state, &w, req.version.as_ref()).await?;
     let graph: Graph = compile_document(&document, engine.config())

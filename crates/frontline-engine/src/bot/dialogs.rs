@@ -156,7 +156,11 @@ pub fn parse_dialogs(text: &str) -> Result<Vec<DialogSpec>, String> {
         if spec.turns.is_empty() {
             return Err(format!("line {}: dialog {} has no turns", i + 1, spec.id));
         }
-        if spec.at.as_deref().is_some_and(|at| local_millis(at, 0).is_none()) {
+        if spec
+            .at
+            .as_deref()
+            .is_some_and(|at| local_millis(at, 0).is_none())
+        {
             return Err(format!(
                 "line {}: `at` must be YYYY-MM-DD HH:MM, not {:?}",
                 i + 1,
@@ -196,7 +200,12 @@ pub struct SimulatedConversation {
 }
 
 impl SimulatedConversation {
-    pub fn new(kind: AccountKind, name: Option<String>, phone: Option<String>, at: Timestamp) -> Self {
+    pub fn new(
+        kind: AccountKind,
+        name: Option<String>,
+        phone: Option<String>,
+        at: Timestamp,
+    ) -> Self {
         Self {
             view: ConversationView {
                 conversation: Conversation {
@@ -409,10 +418,14 @@ impl<'a> Reader<'a> {
             ),
             BotDecision::Ignore => (String::new(), None, None),
         };
-        let intent = outcome.trace.intent.clone().or_else(|| match &outcome.decision {
-            BotDecision::Handoff { context, .. } => context.intent.clone(),
-            _ => None,
-        });
+        let intent = outcome
+            .trace
+            .intent
+            .clone()
+            .or_else(|| match &outcome.decision {
+                BotDecision::Handoff { context, .. } => context.intent.clone(),
+                _ => None,
+            });
         Observed {
             action: outcome.trace.action,
             slot: (outcome.trace.action == DecisionAction::AskSlot)
@@ -493,18 +506,17 @@ impl<'a> Reader<'a> {
         {
             failures.push(format!("asked for {:?}, expected {slot}", o.slot));
         }
-        if kind == Expect::Handoff {
-            if let Some(reasons) = &spec.reason
-                && !o
-                    .reason
-                    .is_some_and(|r| reasons.to_vec().iter().any(|w| w == r.as_str()))
-            {
-                failures.push(format!(
-                    "handoff reason {:?}, expected {:?}",
-                    o.reason.map(|r| r.as_str()),
-                    reasons.to_vec()
-                ));
-            }
+        if kind == Expect::Handoff
+            && let Some(reasons) = &spec.reason
+            && !o
+                .reason
+                .is_some_and(|r| reasons.to_vec().iter().any(|w| w == r.as_str()))
+        {
+            failures.push(format!(
+                "handoff reason {:?}, expected {:?}",
+                o.reason.map(|r| r.as_str()),
+                reasons.to_vec()
+            ));
         }
         if o.action == DecisionAction::Handoff {
             let briefing = o.briefing.as_deref().unwrap_or_default().to_lowercase();

@@ -494,7 +494,11 @@ mod tests {
                 ..Expectation::default()
             },
         ];
-        assert!(check(&turns, &same).is_empty(), "{:?}", check(&turns, &same));
+        assert!(
+            check(&turns, &same).is_empty(),
+            "{:?}",
+            check(&turns, &same)
+        );
         assert_eq!(divergence(&turns, &same), None);
 
         let other = [
@@ -511,7 +515,10 @@ mod tests {
         ];
         let failures = check(&turns, &other);
         assert_eq!(failures.len(), 2, "{failures:?}");
-        assert!(failures[0].contains("ask → lookup → answer"), "{failures:?}");
+        assert!(
+            failures[0].contains("ask → lookup → answer"),
+            "{failures:?}"
+        );
         // The earliest turn first; a path that runs on past its end differs where it ends.
         assert_eq!(
             divergence(&turns, &other),
@@ -556,8 +563,10 @@ mod tests {
                 body: String::new()
             }
         );
-        let err = parse_suite(r#"[{"name": "z", "messages": ["a"], "expect": [], "stubs": [{"status": 200}]}]"#)
-            .unwrap_err();
+        let err = parse_suite(
+            r#"[{"name": "z", "messages": ["a"], "expect": [], "stubs": [{"status": 200}]}]"#,
+        )
+        .unwrap_err();
         assert!(err.to_string().contains("url or a node"), "{err}");
         assert!(
             parse_suite(r#"[{"name": "x", "messages": [], "expect": [], "typo": 1}]"#).is_err()
@@ -613,7 +622,8 @@ mod default_suite {
     #[tokio::test]
     async fn the_tester_answers_llm_and_action_calls_by_node() {
         let bot = demo_bot();
-        let graph = compile_document(STUBBED_FLOW, bot.config()).unwrap_or_else(|p| panic!("{p:#?}"));
+        let graph =
+            compile_document(STUBBED_FLOW, bot.config()).unwrap_or_else(|p| panic!("{p:#?}"));
         let script = Script {
             messages: vec!["привет".into()],
             stubs: vec![

@@ -733,7 +733,11 @@ impl<E: Effects + ?Sized> Run<'_, E> {
         }
     }
 
-    async fn action(&mut self, node_id: &str, d: &super::document::ActionData) -> (Flow, Value, Value) {
+    async fn action(
+        &mut self,
+        node_id: &str,
+        d: &super::document::ActionData,
+    ) -> (Flow, Value, Value) {
         let next = |h: &str| Flow::Next(h.to_owned());
         let scope = self.scope();
         let request = HttpRequest {

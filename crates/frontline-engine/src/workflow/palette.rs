@@ -48,8 +48,9 @@ pub fn node_specs() -> Vec<NodeSpec> {
         .into_iter()
         .map(|node_type| {
             // The seeds are literals of the right shape: parsing them cannot fail (a test checks).
-            let data = NodeData::parse(node_type, &seed(node_type))
-                .unwrap_or_else(|e| panic!("the palette's seed of {node_type} does not parse: {e}"));
+            let data = NodeData::parse(node_type, &seed(node_type)).unwrap_or_else(|e| {
+                panic!("the palette's seed of {node_type} does not parse: {e}")
+            });
             let mut value = data.to_value();
             tidy_floats(&mut value);
             NodeSpec {

@@ -107,7 +107,11 @@ pub async fn workflows_create_update_and_list(store: Arc<dyn Store>) {
     assert_eq!(updated.created_at, orders.created_at);
     assert!(updated.updated_at > orders.updated_at, "{updated:?}");
     assert_eq!(updated.published_version, Some(1), "published untouched");
-    assert_eq!(updated.revision, orders.revision + 1, "every save is a revision");
+    assert_eq!(
+        updated.revision,
+        orders.revision + 1,
+        "every save is a revision"
+    );
     assert_eq!(
         store.workflow(orders.id).await.unwrap(),
         Some(updated.clone())
@@ -153,7 +157,10 @@ pub async fn workflow_publish_numbering_and_rollback(store: Arc<dyn Store>) {
     assert_eq!(store.workflow_version(wf.id, 1).await.unwrap(), None);
 
     let before = Timestamp::now();
-    let v1 = store.publish_workflow(wf.id, Some(anna.id), None).await.unwrap();
+    let v1 = store
+        .publish_workflow(wf.id, Some(anna.id), None)
+        .await
+        .unwrap();
     assert_eq!(v1.workflow_id, wf.id);
     assert_eq!(v1.version, 1, "numbering starts at 1");
     assert_eq!(v1.document, r#"{"d":1}"#, "the draft is copied");
@@ -224,7 +231,10 @@ pub async fn workflow_publish_numbering_and_rollback(store: Arc<dyn Store>) {
     assert_eq!(published(&*store, wf.id).await, Some(1));
 
     // The next publish continues after the highest version, not after the published one.
-    let v4 = store.publish_workflow(wf.id, Some(anna.id), None).await.unwrap();
+    let v4 = store
+        .publish_workflow(wf.id, Some(anna.id), None)
+        .await
+        .unwrap();
     assert_eq!(v4.version, 4);
     assert_eq!(v4.document, r#"{"d":4}"#);
     assert_eq!(published(&*store, wf.id).await, Some(4));

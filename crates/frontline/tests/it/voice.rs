@@ -74,8 +74,7 @@ async fn voice_app(recognizer: Option<Arc<ScriptedRecognizer>>, settings: Value)
             c.avito.enabled = false;
         },
         frontline::Wiring {
-            recognizer: recognizer
-                .map(|r| r as Arc<dyn frontline_channels::speech::Recognizer>),
+            recognizer: recognizer.map(|r| r as Arc<dyn frontline_channels::speech::Recognizer>),
             audiosocket_listener: Some(a),
             media_stream_listener: Some(m),
             ..frontline::Wiring::default()

@@ -420,7 +420,11 @@ async fn the_studio_saves_by_revision_publishes_with_notes_and_tests_offline() {
         json!({"name": "Студия: моя правка", "document": order_flow(), "revision": 1}),
     )
     .await;
-    assert_eq!((status, mine["revision"].as_i64()), (200, Some(2)), "{mine}");
+    assert_eq!(
+        (status, mine["revision"].as_i64()),
+        (200, Some(2)),
+        "{mine}"
+    );
     // A second editor still on revision 1: refused, told the current draft, nothing changed.
     let (status, conflict) = put(
         &app,
@@ -439,39 +443,69 @@ async fn the_studio_saves_by_revision_publishes_with_notes_and_tests_offline() {
         (Some("Студия: моя правка"), Some(2))
     );
     // Without a revision (curl, scripts) the save wins, and counts as a revision.
-    let (status, forced) = put(&app, &path, json!({"name": "Студия", "document": order_flow()})).await;
+    let (status, forced) = put(
+        &app,
+        &path,
+        json!({"name": "Студия", "document": order_flow()}),
+    )
+    .await;
     assert_eq!((status, forced["revision"].as_i64()), (200, Some(3)));
 
     // Publishing with a note; the versions say who and why; a version's document is readable.
     let publish = format!("/api/v1/workflows/{id}/publish");
     let (status, v1) = app
-        .post(&app.admin_token, &publish, json!({"note": "  статус заказа  "}))
+        .post(
+            &app.admin_token,
+            &publish,
+            json!({"note": "  статус заказа  "}),
+        )
         .await;
     assert_eq!(status, 201, "{v1}");
     assert_eq!(v1["note"], "статус заказа");
     let (_, me) = app.get(&app.admin_token, "/api/v1/me").await;
     assert_eq!(v1["published_by_name"], me["display_name"]);
     let (status, long) = app
-        .post(&app.admin_token, &publish, json!({"note": "я".repeat(1001)}))
+        .post(
+            &app.admin_token,
+            &publish,
+            json!({"note": "я".repeat(1001)}),
+        )
         .await;
-    assert_eq!((status, long["error"]["field"].as_str()), (422, Some("note")));
+    assert_eq!(
+        (status, long["error"]["field"].as_str()),
+        (422, Some("note"))
+    );
     let (status, _) = app
-        .send(reqwest::Method::POST, &app.admin_token, &publish, Value::Null)
+        .send(
+            reqwest::Method::POST,
+            &app.admin_token,
+            &publish,
+            Value::Null,
+        )
         .await;
     assert_eq!(status, 201, "a publish with a null body has no note");
     let (_, versions) = app
-        .get(&app.admin_token, &format!("/api/v1/workflows/{id}/versions"))
+        .get(
+            &app.admin_token,
+            &format!("/api/v1/workflows/{id}/versions"),
+        )
         .await;
     assert_eq!(versions[0]["note"], Value::Null);
     assert_eq!(versions[1]["note"], "статус заказа");
     let (status, doc) = app
-        .get(&app.admin_token, &format!("/api/v1/workflows/{id}/versions/1"))
+        .get(
+            &app.admin_token,
+            &format!("/api/v1/workflows/{id}/versions/1"),
+        )
         .await;
     assert_eq!(status, 200, "{doc}");
     assert_eq!(doc["version"], 1);
     assert_eq!(doc["document"], order_flow());
     let (status, _) = app
-        .get(&app.admin_token, &format!("/api/v1/workflows/{id}/versions/9"))
+        .get(
+            &app.admin_token,
+            &format!("/api/v1/workflows/{id}/versions/9"),
+        )
         .await;
     assert_eq!(status, 404);
 
@@ -524,7 +558,12 @@ async fn the_studio_saves_by_revision_publishes_with_notes_and_tests_offline() {
             .iter()
             .any(|i| i["name"] == "order_status")
     );
-    assert!(cat["slot_kinds"].as_array().unwrap().contains(&json!("phone")));
+    assert!(
+        cat["slot_kinds"]
+            .as_array()
+            .unwrap()
+            .contains(&json!("phone"))
+    );
     assert_eq!(cat["template"]["document"]["version"], 1);
 
     // The tester answers an AI Response by node: no model is configured here.
@@ -546,7 +585,10 @@ async fn the_studio_saves_by_revision_publishes_with_notes_and_tests_offline() {
     let (_, run) = app
         .post(&app.admin_token, &test, json!({"messages": ["привет"]}))
         .await;
-    assert_eq!(run["turns"][0]["handoff_reason"], "llm_unavailable", "{run}");
+    assert_eq!(
+        run["turns"][0]["handoff_reason"], "llm_unavailable",
+        "{run}"
+    );
     let (status, bad) = app
         .post(
             &app.admin_token,
@@ -554,7 +596,10 @@ async fn the_studio_saves_by_revision_publishes_with_notes_and_tests_offline() {
             json!({"messages": ["привет"], "stubs": [{"reply": "?"}]}),
         )
         .await;
-    assert_eq!((status, bad["error"]["field"].as_str()), (422, Some("stubs")));
+    assert_eq!(
+        (status, bad["error"]["field"].as_str()),
+        (422, Some("stubs"))
+    );
 
     // Operators read, never write.
     let op = app.create_operator("olga-studio", "operator").await;
