@@ -223,6 +223,48 @@ pub struct BotSettings {
     /// How often to look for knowledge-base changes made outside this server (another instance on
     /// the same database); changes through this server's API apply at once.
     pub knowledge_refresh_secs: u64,
+    /// The sentence encoder for intents, out-of-scope detection and knowledge retrieval: `e5`
+    /// (multilingual-e5-small, offline; without its model file the bot works on words alone and
+    /// the log says so) or `none`.
+    pub encoder: String,
+    /// The e5 model file; empty: `~/.cache/frontline/models/e5-small-q4.bin`, where
+    /// `scripts/fetch-e5-model` puts it.
+    pub encoder_model: String,
+    /// Threads embedding one message. 1 keeps a message's latency predictable next to other work;
+    /// a second thread cuts it by a third on an idle machine.
+    pub encoder_threads: usize,
+    /// Where the embeddings of intent examples and knowledge-base articles are kept between
+    /// starts (never customers' messages); empty: `~/.cache/frontline/embeddings`.
+    pub embedding_cache: String,
+}
+
+impl BotSettings {
+    /// The e5 model file: as configured, or the fetch script's default place.
+    pub fn encoder_model_path(&self) -> PathBuf {
+        if !self.encoder_model.trim().is_empty() {
+            return PathBuf::from(self.encoder_model.trim());
+        }
+        std::env::var_os("FRONTLINE_MODEL_DIR")
+            .map(PathBuf::from)
+            .or_else(|| home_cache().map(|c| c.join("models")))
+            .unwrap_or_else(|| PathBuf::from("models"))
+            .join("e5-small-q4.bin")
+    }
+
+    /// The directory of the embedding cache: as configured, or `~/.cache/frontline/embeddings`.
+    pub fn embedding_cache_dir(&self) -> PathBuf {
+        if !self.embedding_cache.trim().is_empty() {
+            return PathBuf::from(self.embedding_cache.trim());
+        }
+        home_cache()
+            .map(|c| c.join("embeddings"))
+            .unwrap_or_else(|| PathBuf::from("embeddings"))
+    }
+}
+
+/// `~/.cache/frontline`.
+fn home_cache() -> Option<PathBuf> {
+    std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache/frontline"))
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -255,6 +297,10 @@ impl Default for BotSettings {
             seed_demo_knowledge: true,
             timeout_secs: 30,
             knowledge_refresh_secs: 30,
+            encoder: "e5".into(),
+            encoder_model: String::new(),
+            encoder_threads: 1,
+            embedding_cache: String::new(),
         }
     }
 }
@@ -468,6 +514,12 @@ impl Config {
                 key: Some("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8=".into()),
                 key_file: None,
             },
+            // The dialog tests assert exact decisions, which must not depend on whether this
+            // machine has fetched the e5 model; the engine's own tests cover the encoder.
+            bot: BotSettings {
+                encoder: "none".into(),
+                ..BotSettings::default()
+            },
             ..Config::default()
         }
     }
@@ -539,6 +591,14 @@ impl Config {
         anyhow::ensure!(
             self.bot.timeout_secs >= 1,
             "bot.timeout_secs must be at least 1"
+        );
+        anyhow::ensure!(
+            matches!(self.bot.encoder.as_str(), "e5" | "none"),
+            "bot.encoder must be `e5` or `none`"
+        );
+        anyhow::ensure!(
+            (1..=64).contains(&self.bot.encoder_threads),
+            "bot.encoder_threads must be within 1..=64"
         );
         if self.voice.enabled {
             anyhow::ensure!(
@@ -687,6 +747,17 @@ timeout_secs = 30
 # How often to pick up knowledge-base changes made outside this server (another instance on the
 # same database); changes through this server's API apply at once.
 knowledge_refresh_secs = 30
+# Sentence embeddings (multilingual-e5-small, offline) for intents, out-of-scope detection and
+# knowledge-base retrieval: `e5` or `none`. Without the model file (scripts/fetch-e5-model) the bot
+# works on words alone and says so in the log. The build needs a CPU with AVX2, FMA and F16C.
+encoder = "e5"
+# Empty: ~/.cache/frontline/models/e5-small-q4.bin (FRONTLINE_MODEL_DIR overrides the directory).
+encoder_model = ""
+# Threads per message; 1 keeps latency predictable under load.
+encoder_threads = 1
+# Embeddings of examples and articles between starts (never customers' messages); empty:
+# ~/.cache/frontline/embeddings.
+embedding_cache = ""
 
 [llm]
 # Optional: a language model makes the bot better (routing of unsure messages, grounded answers,

@@ -23,6 +23,7 @@ use frontline_channels::{
 };
 use frontline_domain::{AccountKind, Login, NewOperator, Password, Role, Timestamp};
 use frontline_engine::bot::{BotConfig, EngineBot, Knowledge, LlmStage, knowledge::to_import};
+use frontline_engine::intent::embedding::{DiskCache, Encoder, EncoderOptions, TextEmbedder};
 use frontline_engine::kb::demo::demo as demo_knowledge;
 use frontline_engine::llm::{LlmClient, LlmModels, LlmSettings, Secret};
 use frontline_lifecycle::{Bot, Channels, Lifecycle, NoBot, WorkerSettings, spawn_workers};
@@ -234,9 +235,49 @@ async fn demo_voice_line(store: &dyn Store) -> anyhow::Result<frontline_domain::
     Ok(account.id)
 }
 
+/// The sentence encoder `settings` describe, with its embedding cache. A missing model or a CPU it
+/// cannot run on is not fatal: the engine then works on words alone, and the log says why and how
+/// to get the model.
+pub fn sentence_encoder(settings: &config::BotSettings) -> Option<TextEmbedder> {
+    if settings.encoder != "e5" {
+        return None;
+    }
+    let path = settings.encoder_model_path();
+    if !path.exists() {
+        warn!(model = %path.display(), "no sentence encoder: intents and knowledge retrieval work on words alone; run scripts/fetch-e5-model");
+        return None;
+    }
+    let started = std::time::Instant::now();
+    let options = EncoderOptions {
+        threads: settings.encoder_threads,
+        ..EncoderOptions::default()
+    };
+    let encoder = match Encoder::load_with(&path, options) {
+        Ok(e) => e,
+        Err(e) => {
+            warn!(error = %e, "no sentence encoder: intents and knowledge retrieval work on words alone");
+            return None;
+        }
+    };
+    let dir = settings.embedding_cache_dir();
+    let cache = match DiskCache::open(&dir, encoder.sha256()) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            warn!(error = %e, dir = %dir.display(), "embedding cache unavailable: examples and articles are embedded at every start");
+            None
+        }
+    };
+    info!(model = %path.display(), load_ms = started.elapsed().as_millis() as u64, threads = settings.encoder_threads, "sentence encoder ready");
+    Some(TextEmbedder::with_cache(Arc::new(encoder), cache))
+}
+
 /// The knowledge index over the stored articles, after seeding the demo shop's into an empty store
 /// when the configuration asks for it.
-async fn open_knowledge(store: &dyn Store, config: &Config) -> anyhow::Result<Arc<Knowledge>> {
+async fn open_knowledge(
+    store: &dyn Store,
+    config: &Config,
+    encoder: Option<TextEmbedder>,
+) -> anyhow::Result<Arc<Knowledge>> {
     let mut articles = store.list_kb_articles(None).await?;
     if articles.is_empty() && config.bot.seed_demo_knowledge {
         let raw = to_import(&demo_knowledge());
@@ -259,7 +300,8 @@ async fn open_knowledge(store: &dyn Store, config: &Config) -> anyhow::Result<Ar
         );
         articles = store.list_kb_articles(None).await?;
     }
-    let knowledge = Knowledge::new(&articles).context("indexing the knowledge base")?;
+    let knowledge =
+        Knowledge::with_encoder(&articles, encoder).context("indexing the knowledge base")?;
     Ok(Arc::new(knowledge))
 }
 
@@ -295,7 +337,11 @@ fn llm_stage(config: &Config) -> anyhow::Result<Option<LlmStage>> {
 
 /// The bot the configuration describes: the engine with its configuration file (or the demo), or
 /// none.
-fn build_bot(config: &Config, knowledge: Arc<Knowledge>) -> anyhow::Result<Option<Arc<EngineBot>>> {
+fn build_bot(
+    config: &Config,
+    knowledge: Arc<Knowledge>,
+    encoder: Option<TextEmbedder>,
+) -> anyhow::Result<Option<Arc<EngineBot>>> {
     if config.bot.mode == "none" {
         info!("bot disabled: every conversation goes to operators");
         return Ok(None);
@@ -310,9 +356,10 @@ fn build_bot(config: &Config, knowledge: Arc<Knowledge>) -> anyhow::Result<Optio
         None => BotConfig::demo(),
     };
     let started = std::time::Instant::now();
-    let compiled = bot_config.compile()?;
+    let compiled = bot_config.compile_with(encoder)?;
     info!(
         name = %compiled.config.name,
+        encoder = compiled.encoder.is_some(),
         intents = compiled.config.intents.len(),
         articles = knowledge.len(),
         train_ms = started.elapsed().as_millis() as u64,
@@ -342,8 +389,13 @@ pub async fn launch_with(
 ) -> anyhow::Result<()> {
     let store = open_store(&config.database_url).await?;
     bootstrap_admin(&*store, config.bootstrap_admin.as_deref()).await?;
-    let knowledge = open_knowledge(&*store, &config).await?;
-    let engine = build_bot(&config, knowledge.clone())?;
+    // Only the engine uses the encoder; `bot.mode = none` loads nothing.
+    let encoder = match config.bot.mode.as_str() {
+        "none" => None,
+        _ => sentence_encoder(&config.bot),
+    };
+    let knowledge = open_knowledge(&*store, &config, encoder.clone()).await?;
+    let engine = build_bot(&config, knowledge.clone(), encoder)?;
     let bot: Arc<dyn Bot> = match (wiring.bot, &engine) {
         (Some(bot), _) => bot,
         (None, Some(engine)) => engine.clone(),

@@ -147,7 +147,8 @@ enum EvalCommand {
         /// Evaluation data (CSV). Without it, a CSV is cross-validated with --folds.
         #[arg(long)]
         test: Option<PathBuf>,
-        /// `csv` or `clinc`; guessed from the extension when omitted.
+        /// `csv`, `clinc` or `autointent` (DeepPavlov's intent records, cross-validated with
+        /// --folds); `csv` or `clinc` is guessed from the extension when omitted.
         #[arg(long)]
         format: Option<String>,
         #[arg(long, default_value = "text")]
@@ -160,6 +161,22 @@ enum EvalCommand {
         /// Folds for cross-validation when no --test is given.
         #[arg(long, default_value_t = 5)]
         folds: usize,
+        /// Train on words alone, without the sentence encoder (the "without" column).
+        #[arg(long)]
+        no_encoder: bool,
+        /// The e5 model file; default: where scripts/fetch-e5-model puts it. Without the file the
+        /// evaluation runs on words alone and says so on stderr (and `"encoder": false`).
+        #[arg(long)]
+        encoder_model: Option<PathBuf>,
+        /// Threads embedding one message (the latency figures are per message).
+        #[arg(long, default_value_t = 1)]
+        encoder_threads: usize,
+        /// Fail (after printing the report) when the accuracy is below this: a regression floor.
+        #[arg(long)]
+        min_accuracy: Option<f64>,
+        /// Fail when the out-of-scope recall is below this (data with out-of-scope examples).
+        #[arg(long)]
+        min_oos_recall: Option<f64>,
     },
     /// Run scripted multi-turn dialogs (JSON lines: turns and the expected outcome of each, see
     /// `frontline_engine::bot::dialogs`) through the real engine on the demo shop configuration:
@@ -533,8 +550,8 @@ async fn eval_dialogs(
     let mut report = Vec::new();
     let mut missed = Vec::new();
     for file in &files {
-        let text = std::fs::read_to_string(file)
-            .with_context(|| format!("reading {}", file.display()))?;
+        let text =
+            std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
         let dialogs =
             parse_dialogs(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?;
         for &p in paths {
@@ -635,10 +652,31 @@ fn eval_intents(command: EvalCommand) -> anyhow::Result<()> {
         label_column,
         eval_split,
         folds,
+        no_encoder,
+        encoder_model,
+        encoder_threads,
+        min_accuracy,
+        min_oos_recall,
     } = command
     else {
         anyhow::bail!("not an intent evaluation");
     };
+    let settings = frontline::config::BotSettings {
+        encoder: if no_encoder { "none" } else { "e5" }.into(),
+        encoder_model: encoder_model
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        encoder_threads,
+        ..Default::default()
+    };
+    if !no_encoder && !settings.encoder_model_path().exists() {
+        eprintln!(
+            "eval: no e5 model at {}; measuring without the encoder (run scripts/fetch-e5-model)",
+            settings.encoder_model_path().display()
+        );
+    }
+    let encoder = frontline::sentence_encoder(&settings);
+    let encoder = encoder.as_ref();
     let format = format.unwrap_or_else(|| {
         if train.extension().is_some_and(|e| e == "json") {
             "clinc".into()
@@ -659,21 +697,45 @@ fn eval_intents(command: EvalCommand) -> anyhow::Result<()> {
                 other => anyhow::bail!("--eval-split must be val or test, not `{other}`"),
             };
             let (train, test) = eval::load_clinc(&train, split)?;
-            eval::evaluate(&train, &test, &opts)?
+            eval::evaluate_with(&train, &test, &opts, encoder)?
         }
         "csv" => {
             let train = eval::load_csv(&train, &text_column, &label_column)?;
             match test {
                 Some(test) => {
                     let test = eval::load_csv(&test, &text_column, &label_column)?;
-                    eval::evaluate(&train, &test, &opts)?
+                    eval::evaluate_with(&train, &test, &opts, encoder)?
                 }
-                None => eval::cross_validate(&train, folds, &opts)?,
+                None => eval::cross_validate_with(&train, folds, &opts, encoder)?,
             }
         }
-        other => anyhow::bail!("--format must be csv or clinc, not `{other}`"),
+        "autointent" => {
+            anyhow::ensure!(
+                test.is_none(),
+                "AutoIntent files have no test split: they are cross-validated with --folds"
+            );
+            let all = eval::load_autointent(&train)?;
+            eval::cross_validate_with(&all, folds, &opts, encoder)?
+        }
+        other => anyhow::bail!("--format must be csv, clinc or autointent, not `{other}`"),
     };
     println!("{}", report.to_json());
+    if let Some(floor) = min_accuracy {
+        anyhow::ensure!(
+            report.accuracy >= floor,
+            "accuracy {:.4} is below the floor {floor}",
+            report.accuracy
+        );
+    }
+    if let Some(floor) = min_oos_recall {
+        let recall = report
+            .oos_recall
+            .context("--min-oos-recall needs evaluation data with out-of-scope examples")?;
+        anyhow::ensure!(
+            recall >= floor,
+            "out-of-scope recall {recall:.4} is below the floor {floor}"
+        );
+    }
     Ok(())
 }
 

@@ -10,6 +10,7 @@ use std::collections::BTreeSet;
 use serde::{Deserialize, Serialize};
 
 use crate::briefing::DEFAULT_BRIEFING_TEMPLATE;
+use crate::intent::embedding::TextEmbedder;
 use crate::intent::{IntentExample, IntentModel, OOS_LABEL, TrainOptions};
 use crate::policy::{IntentPolicy, Policy, RequestType};
 use crate::slots::SlotKind;
@@ -146,6 +147,11 @@ pub struct CompiledConfig {
     pub model: IntentModel,
     pub triggers: TriggerSet,
     pub policy: Policy,
+    /// The sentence encoder the classifier was trained with, when there is one: any stage may
+    /// ask it for a message's embedding ([`TextEmbedder::message`]); the classifier's own
+    /// [`IntentModel::predict`] already does, and the answer is remembered for the turn, so
+    /// asking again costs nothing.
+    pub encoder: Option<TextEmbedder>,
 }
 
 impl CompiledConfig {
@@ -247,6 +253,15 @@ impl BotConfig {
     /// Validates, trains the classifier on the examples (plus the out-of-scope ones), and
     /// calibrates the trigger phrases on the same examples.
     pub fn compile(self) -> Result<CompiledConfig, ConfigError> {
+        self.compile_with(None)
+    }
+
+    /// [`compile`](Self::compile) with the classifier also trained on `encoder`'s sentence
+    /// embeddings (and using it for out-of-scope detection), when given.
+    pub fn compile_with(
+        self,
+        encoder: Option<TextEmbedder>,
+    ) -> Result<CompiledConfig, ConfigError> {
         self.validate()?;
         let mut examples: Vec<IntentExample> = Vec::new();
         for intent in &self.intents {
@@ -261,8 +276,8 @@ impl BotConfig {
         {
             examples.push(IntentExample::new(e.as_str(), OOS_LABEL));
         }
-        let model =
-            IntentModel::train(&examples, &TrainOptions::default()).map_err(|e| ConfigError {
+        let model = IntentModel::train_with(&examples, &TrainOptions::default(), encoder.as_ref())
+            .map_err(|e| ConfigError {
                 problems: vec![format!("training the classifier failed: {e}")],
             })?;
 
@@ -314,6 +329,7 @@ impl BotConfig {
             model,
             triggers,
             policy,
+            encoder,
         })
     }
 }

@@ -9,6 +9,7 @@ use std::sync::RwLock;
 
 use frontline_domain::{KbArticle, KbArticleDraft, KbCategoryDraft, KbImport};
 
+use crate::intent::embedding::TextEmbedder;
 use crate::kb::{Article, Fragment, KbError, KnowledgeBase, KnowledgeIndex};
 
 /// A parsed knowledge base (an import file, the demo) as drafts for the store, every article
@@ -42,6 +43,9 @@ pub fn to_import(kb: &KnowledgeBase) -> KbImport {
 #[derive(Debug)]
 pub struct Knowledge {
     index: RwLock<KnowledgeIndex>,
+    /// Ranks with embeddings too when present (hybrid retrieval, see [`crate::kb::index`]); kept
+    /// for every rebuild.
+    encoder: Option<TextEmbedder>,
 }
 
 fn to_article(a: &KbArticle) -> Article {
@@ -57,26 +61,53 @@ fn to_article(a: &KbArticle) -> Article {
 impl Knowledge {
     /// An index of the published ones among `articles`.
     pub fn new(articles: &[KbArticle]) -> Result<Self, KbError> {
+        Self::with_encoder(articles, None)
+    }
+
+    /// [`new`](Self::new), ranking with `encoder`'s embeddings too when given.
+    pub fn with_encoder(
+        articles: &[KbArticle],
+        encoder: Option<TextEmbedder>,
+    ) -> Result<Self, KbError> {
         Ok(Self {
-            index: RwLock::new(Self::build(articles)?),
+            index: RwLock::new(Self::build(articles, encoder.clone())?),
+            encoder,
         })
     }
 
     /// An index of a parsed knowledge base (an import file, the demo), every article published:
     /// for offline runs that have no store (`frontline test-workflows`, tests, benchmarks).
     pub fn from_kb(kb: &KnowledgeBase) -> Result<Self, KbError> {
+        Self::from_kb_with(kb, None)
+    }
+
+    /// [`from_kb`](Self::from_kb), ranking with `encoder`'s embeddings too when given.
+    pub fn from_kb_with(
+        kb: &KnowledgeBase,
+        encoder: Option<TextEmbedder>,
+    ) -> Result<Self, KbError> {
         Ok(Self {
-            index: RwLock::new(KnowledgeIndex::build(kb.articles.iter().cloned())?),
+            index: RwLock::new(KnowledgeIndex::build_with(
+                kb.articles.iter().cloned(),
+                encoder.clone(),
+            )?),
+            encoder,
         })
     }
 
-    fn build(articles: &[KbArticle]) -> Result<KnowledgeIndex, KbError> {
-        KnowledgeIndex::build(articles.iter().filter(|a| a.published).map(to_article))
+    fn build(
+        articles: &[KbArticle],
+        encoder: Option<TextEmbedder>,
+    ) -> Result<KnowledgeIndex, KbError> {
+        KnowledgeIndex::build_with(
+            articles.iter().filter(|a| a.published).map(to_article),
+            encoder,
+        )
     }
 
     /// Replace the whole index (start-up, after an import).
     pub fn load(&self, articles: &[KbArticle]) -> Result<(), KbError> {
-        let fresh = Self::build(articles)?;
+        let fresh = Self::build(articles, self.encoder.clone())?;
         *self.index.write().unwrap_or_else(|p| p.into_inner()) = fresh;
         Ok(())
     }

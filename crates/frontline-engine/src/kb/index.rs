@@ -1,4 +1,5 @@
-//! The knowledge index: articles as BM25-ranked fragments in an in-RAM tantivy index.
+//! The knowledge index: articles as fragments in an in-RAM tantivy index, ranked by BM25 and,
+//! with a sentence encoder, by BM25 and embedding similarity together.
 //!
 //! Every fragment is one tantivy document carrying its article's id, category, title and tags, so
 //! a fragment is found by the words of its title and tags as well as its own text. Title and tags
@@ -14,6 +15,26 @@
 //! never to the raw score. A word the knowledge base has never seen gets the highest IDF, so
 //! «рецепт борща» or a question about another shop's product scores low even when one common word
 //! matches.
+//!
+//! # Hybrid retrieval
+//!
+//! With a [`TextEmbedder`] ([`KnowledgeIndex::build_with`]) every fragment is also embedded as an
+//! e5 passage (its article's title, then its text), in one batch per change and through the
+//! encoder's disk cache, so a restart embeds nothing it has seen. A query is then ranked twice —
+//! BM25 as above, and by cosine to the query's embedding — and the two rankings are fused by
+//! reciprocal rank fusion ([`fuse`], Cormack et al. 2009: `Σ 1/(60 + rank)`), which needs no
+//! score normalisation between two scales that have nothing in common. Embeddings find the
+//! fragment that says the same thing in other words («когда придут деньги» → «срок
+//! возврата»); BM25 keeps exact names, numbers and rare words on top.
+//!
+//! The fused score only orders the hits. The **confidence** stays the lexical coverage above,
+//! for every hit however it was found: it is what the bot's thresholds and
+//! [`KnowledgeIndex::choose_threshold`] were set on, and it keeps meaning the same thing. A raw
+//! e5 cosine could not take its place — the cosines of unrelated texts sit around 0.75 and shift
+//! with the query's length and language — and a calibrated mix of the two would need labelled
+//! questions per knowledge base, which a shop does not have. So a fragment found only by meaning
+//! ranks high and reaches the LLM's grounded prompt, but is quoted word for word without an LLM
+//! only when it also covers the question's words.
 
 use std::collections::{BTreeMap, HashSet};
 use std::fmt;
@@ -28,6 +49,7 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 
 use super::analyzer::{self, FrontlineTokenizer, TOKENIZER_NAME};
 use super::{Article, fragment};
+use crate::intent::embedding::{Embedding, Kind, TextEmbedder, dot};
 use crate::intent::{ThresholdChoice, threshold_for_wrong_rate};
 
 /// Weight of a title match relative to a body match.
@@ -44,7 +66,8 @@ pub struct Fragment {
     pub title: String,
     /// The passage itself, as written in the article.
     pub text: String,
-    /// Raw BM25 with boosts: orders hits of one query, means nothing across queries.
+    /// Orders hits of one query, means nothing across queries: raw BM25 with boosts, or with an
+    /// encoder the fused reciprocal-rank score of BM25 and embedding similarity.
     pub score: f32,
     /// IDF-weighted share of the query's terms found in this fragment, in `[0, 1]`; the value
     /// thresholds apply to.
@@ -83,12 +106,31 @@ pub struct KnowledgeIndex {
     reader: IndexReader,
     fields: Fields,
     articles: BTreeMap<String, Article>,
+    /// With an encoder: every article's fragments with their embeddings, in fragment order.
+    encoder: Option<TextEmbedder>,
+    passages: BTreeMap<String, Vec<Passage>>,
 }
+
+/// One fragment as the dense ranking sees it.
+#[derive(Debug, Clone)]
+struct Passage {
+    text: String,
+    embedding: Embedding,
+}
+
+/// Candidates taken from each ranking before fusion (at least `k`): deep enough that a fragment
+/// ranked well by one of them is not lost, shallow enough that the tail of a ranking adds nothing.
+const FUSION_DEPTH: usize = 20;
+
+/// Reciprocal rank fusion's constant: 60, as in the paper, where it was robust across
+/// collections; it damps the difference between the first few ranks.
+const RRF_K: f32 = 60.0;
 
 impl fmt::Debug for KnowledgeIndex {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("KnowledgeIndex")
             .field("articles", &self.articles.len())
+            .field("encoder", &self.encoder.is_some())
             .finish_non_exhaustive()
     }
 }
@@ -96,6 +138,15 @@ impl fmt::Debug for KnowledgeIndex {
 impl KnowledgeIndex {
     /// An index of `articles`; a later article with the same id replaces an earlier one.
     pub fn build(articles: impl IntoIterator<Item = Article>) -> Result<Self, KbError> {
+        Self::build_with(articles, None)
+    }
+
+    /// [`build`](Self::build), ranking with `encoder`'s embeddings too when given (see the module
+    /// documentation).
+    pub fn build_with(
+        articles: impl IntoIterator<Item = Article>,
+        encoder: Option<TextEmbedder>,
+    ) -> Result<Self, KbError> {
         let (schema, fields) = schema();
         let index = Index::create_in_ram(schema);
         index
@@ -117,6 +168,8 @@ impl KnowledgeIndex {
             reader,
             fields,
             articles: BTreeMap::new(),
+            encoder,
+            passages: BTreeMap::new(),
         };
         let articles: Vec<Article> = articles.into_iter().collect();
         kb.upsert_many(&articles)?;
@@ -133,6 +186,7 @@ impl KnowledgeIndex {
         for a in articles {
             validate(a)?;
         }
+        self.embed_passages(articles);
         for a in articles {
             self.writer
                 .delete_term(Term::from_field_text(self.fields.article_id, &a.id));
@@ -149,10 +203,47 @@ impl KnowledgeIndex {
         if self.articles.remove(id).is_none() {
             return Ok(false);
         }
+        self.passages.remove(id);
         self.writer
             .delete_term(Term::from_field_text(self.fields.article_id, id));
         self.commit()?;
         Ok(true)
+    }
+
+    /// Embeds the fragments of `articles` (one batch for all of them) and replaces their
+    /// passages. Without an encoder, nothing.
+    fn embed_passages(&mut self, articles: &[Article]) {
+        let Some(encoder) = &self.encoder else {
+            return;
+        };
+        let fragments: Vec<(usize, String)> = articles
+            .iter()
+            .enumerate()
+            .flat_map(|(i, a)| fragment::split(&a.body).into_iter().map(move |t| (i, t)))
+            .collect();
+        // The title gives a fragment its subject («Самовывоз…: Когда заказ поступит…»), as it
+        // does for BM25 through the title field.
+        let inputs: Vec<String> = fragments
+            .iter()
+            .map(|(i, text)| format!("{}. {text}", articles[*i].title))
+            .collect();
+        let refs: Vec<&str> = inputs.iter().map(String::as_str).collect();
+        let embeddings = encoder.known(&refs, Kind::Passage);
+        for a in articles {
+            self.passages.insert(a.id.clone(), Vec::new());
+        }
+        for ((i, text), embedding) in fragments.into_iter().zip(embeddings) {
+            let list = self
+                .passages
+                .get_mut(&articles[i].id)
+                .expect("inserted above");
+            list.push(Passage { text, embedding });
+        }
+    }
+
+    /// Whether searches rank by embeddings too.
+    pub fn is_hybrid(&self) -> bool {
+        self.encoder.is_some()
     }
 
     fn commit(&mut self) -> Result<(), KbError> {
@@ -208,9 +299,80 @@ impl KnowledgeIndex {
         if terms.is_empty() || k == 0 {
             return Ok(Vec::new());
         }
+        let Some(encoder) = &self.encoder else {
+            return self.lexical(&terms, k, category);
+        };
+        let depth = k.max(FUSION_DEPTH);
+        let lexical = self.lexical(&terms, depth, category)?;
+        let dense = self.dense(&encoder.message(query), depth, category);
+        let lexical_keys: Vec<(&str, &str)> = lexical
+            .iter()
+            .map(|f| (f.article_id.as_str(), f.text.as_str()))
+            .collect();
+        let dense_keys: Vec<(&str, &str)> = dense
+            .iter()
+            .map(|&(id, p, _)| (id, p.text.as_str()))
+            .collect();
+        let fused = fuse(&[&lexical_keys, &dense_keys]);
+
+        let searcher = self.reader.searcher();
+        let idf = self.idf(&searcher, &terms)?;
+        let mut out = Vec::with_capacity(k);
+        for ((id, text), score) in fused.into_iter().take(k) {
+            let mut fragment = match lexical
+                .iter()
+                .find(|f| f.article_id == id && f.text == text)
+            {
+                Some(f) => f.clone(),
+                None => {
+                    let a = &self.articles[id];
+                    Fragment {
+                        article_id: a.id.clone(),
+                        category: a.category.clone(),
+                        title: a.title.clone(),
+                        text: text.to_owned(),
+                        score: 0.0,
+                        confidence: coverage(&terms, &idf, &a.title, &a.tags.join("; "), text),
+                    }
+                }
+            };
+            fragment.score = score;
+            out.push(fragment);
+        }
+        Ok(out)
+    }
+
+    /// The `k` passages closest to `query` by cosine, best first, with their article id.
+    fn dense(
+        &self,
+        query: &Embedding,
+        k: usize,
+        category: Option<&str>,
+    ) -> Vec<(&str, &Passage, f32)> {
+        let mut scored: Vec<(&str, &Passage, f32)> = self
+            .passages
+            .iter()
+            .filter(|(id, _)| category.is_none_or(|c| self.articles[*id].category == c))
+            .flat_map(|(id, list)| {
+                list.iter()
+                    .map(move |p| (id.as_str(), p, dot(&p.embedding, query)))
+            })
+            .collect();
+        scored.sort_by(|a, b| b.2.total_cmp(&a.2).then_with(|| a.0.cmp(b.0)));
+        scored.truncate(k);
+        scored
+    }
+
+    /// The BM25 ranking of [`search`](Self::search), for a query's analysed `terms`.
+    fn lexical(
+        &self,
+        terms: &[String],
+        k: usize,
+        category: Option<&str>,
+    ) -> Result<Vec<Fragment>, KbError> {
         let f = self.fields;
         let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in &terms {
+        for term in terms {
             for (field, boost) in [(f.title, TITLE_BOOST), (f.tags, TAGS_BOOST), (f.text, 1.0)] {
                 let q = TermQuery::new(
                     Term::from_field_text(field, term),
@@ -237,8 +399,7 @@ impl KnowledgeIndex {
         }
 
         let searcher = self.reader.searcher();
-        let idf = self.idf(&searcher, &terms)?;
-        let total: f32 = idf.iter().sum();
+        let idf = self.idf(&searcher, terms)?;
         let hits = searcher.search(&query, &TopDocs::with_limit(k).order_by_score())?;
         let mut out = Vec::with_capacity(hits.len());
         for (score, address) in hits {
@@ -250,26 +411,14 @@ impl KnowledgeIndex {
                     .to_owned()
             };
             let (title, tags, text) = (get(f.title), get(f.tags), get(f.text));
-            let present: HashSet<String> = analyzer::terms(&format!("{title} {tags} {text}"))
-                .into_iter()
-                .collect();
-            let covered: f32 = terms
-                .iter()
-                .zip(&idf)
-                .filter(|(t, _)| present.contains(*t))
-                .map(|(_, w)| w)
-                .sum();
+            let confidence = coverage(terms, &idf, &title, &tags, &text);
             out.push(Fragment {
                 article_id: get(f.article_id),
                 category: get(f.category),
                 title,
                 text,
                 score,
-                confidence: if total > 0.0 {
-                    (covered / total).clamp(0.0, 1.0)
-                } else {
-                    0.0
-                },
+                confidence,
             });
         }
         Ok(out)
@@ -330,6 +479,44 @@ impl KnowledgeIndex {
         }
         Ok(threshold_for_wrong_rate(&scored, target_wrong_rate))
     }
+}
+
+/// The IDF-weighted share of the query's `terms` (with their `idf`) that a fragment's title, tags
+/// and text contain, in `[0, 1]`: the [`Fragment::confidence`].
+fn coverage(terms: &[String], idf: &[f32], title: &str, tags: &str, text: &str) -> f32 {
+    let total: f32 = idf.iter().sum();
+    if total <= 0.0 {
+        return 0.0;
+    }
+    let present: HashSet<String> = analyzer::terms(&format!("{title} {tags} {text}"))
+        .into_iter()
+        .collect();
+    let covered: f32 = terms
+        .iter()
+        .zip(idf)
+        .filter(|(t, _)| present.contains(*t))
+        .map(|(_, w)| w)
+        .sum();
+    (covered / total).clamp(0.0, 1.0)
+}
+
+/// Reciprocal rank fusion of several rankings (best first) of the same kind of items: each item
+/// scores `Σ 1/(RRF_K + rank)` over the rankings it appears in (rank from 1), best first; ties
+/// keep the order in which the items first appear, earlier rankings first.
+pub fn fuse<T: PartialEq + Copy>(rankings: &[&[T]]) -> Vec<(T, f32)> {
+    let mut scores: Vec<(T, f32)> = Vec::new();
+    for ranking in rankings {
+        for (rank, item) in ranking.iter().enumerate() {
+            let s = 1.0 / (RRF_K + rank as f32 + 1.0);
+            match scores.iter_mut().find(|(t, _)| t == item) {
+                Some((_, total)) => *total += s,
+                None => scores.push((*item, s)),
+            }
+        }
+    }
+    // A stable sort keeps first appearance as the tie-break.
+    scores.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scores
 }
 
 fn validate(a: &Article) -> Result<(), KbError> {
@@ -484,6 +671,128 @@ mod tests {
         let hits = index.search("карта подарок", 20, None).unwrap();
         assert!(hits.iter().all(|f| f.article_id != "gift-cards"));
         assert_eq!(index.len(), 14);
+    }
+
+    fn check_fuse(rankings: &[&[&str]], expected: &[&str]) {
+        let fused: Vec<&str> = fuse(rankings).into_iter().map(|(t, _)| t).collect();
+        assert_eq!(fused, expected, "fuse({rankings:?})");
+    }
+
+    #[test]
+    fn fusion_rewards_agreement_between_rankings() {
+        // a: 1/61 + 1/62; c: 1/63 + 1/61; b: 1/62; d: 1/63.
+        check_fuse(&[&["a", "b", "c"], &["c", "a", "d"]], &["a", "c", "b", "d"]);
+        // Being second in both beats being first in one.
+        check_fuse(&[&["x", "y"], &["z", "y"]], &["y", "x", "z"]);
+        // Ties keep the order of first appearance.
+        check_fuse(&[&["p"], &["q"]], &["p", "q"]);
+        check_fuse(&[&["only"], &[]], &["only"]);
+        let scores = fuse(&[&["a"], &["a"]]);
+        assert!((scores[0].1 - 2.0 / 61.0).abs() < 1e-7);
+    }
+
+    fn hybrid(articles: Vec<Article>, encoder: TextEmbedder) -> KnowledgeIndex {
+        KnowledgeIndex::build_with(articles, Some(encoder)).unwrap()
+    }
+
+    fn stand_in() -> TextEmbedder {
+        use crate::intent::embedding::TrigramEmbedder;
+        TextEmbedder::new(std::sync::Arc::new(TrigramEmbedder))
+    }
+
+    #[test]
+    fn the_dense_ranking_adds_hits_and_keeps_the_lexical_confidence() {
+        let articles = vec![
+            article(
+                "scooters",
+                "delivery",
+                "Самокаты",
+                "Самокаты доставляем отдельно.",
+                &[],
+            ),
+            article(
+                "pickup",
+                "delivery",
+                "Самовывоз",
+                "Пункт выдачи работает до 21:00.",
+                &[],
+            ),
+            article("pay", "payment", "Оплата", "Картой или наличными.", &[]),
+        ];
+        let lexical = KnowledgeIndex::build(articles.clone()).unwrap();
+        let index = hybrid(articles, stand_in());
+        assert!(index.is_hybrid() && !lexical.is_hybrid());
+        // A misspelling the stemmer cannot mend: only the (trigram) embedding finds it, and since
+        // the fragment does not contain the query's word, its confidence says so.
+        assert!(lexical.search("самокатты", 3, None).unwrap().is_empty());
+        let hits = index.search("самокатты", 3, None).unwrap();
+        assert_eq!(hits[0].article_id, "scooters", "{hits:#?}");
+        assert_eq!(hits[0].confidence, 0.0);
+        // Found by both: the same fragment with the same confidence as BM25 alone gives it.
+        let (l, h) = (
+            &lexical.search("пункт выдачи", 1, None).unwrap()[0],
+            &index.search("пункт выдачи", 1, None).unwrap()[0],
+        );
+        assert_eq!(
+            (&h.article_id, &h.text, h.confidence),
+            (&l.article_id, &l.text, l.confidence)
+        );
+        // The category filter holds for the dense ranking too.
+        let hits = index.search("самокатты", 5, Some("payment")).unwrap();
+        assert!(hits.iter().all(|f| f.category == "payment"), "{hits:#?}");
+        // No searchable words, no hits, as without embeddings.
+        assert!(index.search("и в на", 5, None).unwrap().is_empty());
+    }
+
+    #[test]
+    fn hybrid_index_follows_upserts_and_removals() {
+        let mut index = hybrid(demo().articles, stand_in());
+        let gift = article(
+            "gift-cards",
+            "payment",
+            "Подарочные сертификаты",
+            "Подарочный сертификат на 1000–50 000 ₽ действует год.",
+            &[],
+        );
+        index.upsert(&gift).unwrap();
+        check_top(&index, "подарочный сертификат", None, "gift-cards");
+        assert!(index.remove("gift-cards").unwrap());
+        let hits = index.search("подарочный сертификат", 20, None).unwrap();
+        assert!(
+            hits.iter().all(|f| f.article_id != "gift-cards"),
+            "{hits:#?}"
+        );
+    }
+
+    #[test]
+    fn e5_finds_paraphrases_bm25_misses() {
+        let Some(encoder) = crate::intent::embedding::test_encoder() else {
+            return;
+        };
+        let lexical = demo_index();
+        let index = hybrid(demo().articles, encoder);
+        // No word of the question is in the article («умер» is no «сломался»): BM25 ranks the
+        // installment article first on «через».
+        let q = "мой телевизор умер через неделю";
+        assert_ne!(
+            lexical.search(q, 1, None).unwrap()[0].article_id,
+            "warranty-repair"
+        );
+        check_top(&index, q, None, "warranty-repair");
+        // Nothing in common but the meaning: ranked first, yet not confident enough to be quoted.
+        let q = "как с вами связаться";
+        assert!(lexical.search(q, 3, None).unwrap().is_empty());
+        let top = &index.search(q, 3, None).unwrap()[0];
+        assert_eq!(top.article_id, "contacts-hours");
+        assert_eq!(index.best_answer(q, 0.5).unwrap(), None);
+        // What BM25 already got right stays right.
+        check_top(&index, "когда вернут деньги на карту", None, "refund-times");
+        check_top(
+            &index,
+            "сколько хранится заказ в пункте выдачи",
+            None,
+            "pickup-points",
+        );
     }
 
     #[test]
