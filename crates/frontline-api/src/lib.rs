@@ -229,6 +229,7 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/analytics/decisions", get(conversations::decision_counts))
         .route("/kb/categories", get(knowledge::list_categories))
+        .route("/kb/category-order", put(knowledge::reorder_categories))
         .route(
             "/kb/categories/{key}",
             put(knowledge::put_category).delete(knowledge::delete_category),
@@ -240,8 +241,23 @@ pub fn router(state: AppState) -> Router {
                 .put(knowledge::put_article)
                 .delete(knowledge::delete_article),
         )
+        .route(
+            "/kb/articles/{key}/history",
+            get(knowledge::article_history),
+        )
+        .route(
+            "/kb/articles/{key}/restore",
+            post(knowledge::restore_article),
+        )
         .route("/kb/import", post(knowledge::import))
+        .route("/kb/import/opencart", post(knowledge::import_opencart))
+        .route(
+            "/kb/import/opencart/dump",
+            post(knowledge::import_opencart_dump)
+                .layer(DefaultBodyLimit::max(knowledge::MAX_DUMP_BYTES)),
+        )
         .route("/kb/search", get(knowledge::search))
+        .route("/kb/check", post(knowledge::check))
         .route("/workflows", get(workflows::list).post(workflows::create))
         .route(
             "/workflows/{id}",

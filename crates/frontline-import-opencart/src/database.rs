@@ -96,14 +96,29 @@ impl Default for Limits {
 }
 
 /// Connect, read the wanted tables in one read-only transaction, and assemble the shop.
+///
+/// The read runs on a thread of its own with its own small runtime: an import is rare, it keeps a
+/// slow shop off the server's workers, and it spares callers sqlx's MySQL futures, whose `Send`
+/// bounds the compiler cannot prove through a handler's future.
 pub async fn read_database(
     url: &DatabaseUrl,
     settings: &Settings,
     limits: Limits,
 ) -> Result<Shop, OpencartError> {
-    let tables = tokio::time::timeout(limits.total, read_tables(url, settings, limits))
-        .await
-        .map_err(|_| OpencartError::Timeout(limits.total.as_secs()))??;
+    let (url, settings2) = (url.clone(), settings.clone());
+    let tables = tokio::task::spawn_blocking(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| OpencartError::Database(format!("cannot start the reader: {e}")))?;
+        rt.block_on(async {
+            tokio::time::timeout(limits.total, read_tables(&url, &settings2, limits))
+                .await
+                .map_err(|_| OpencartError::Timeout(limits.total.as_secs()))?
+        })
+    })
+    .await
+    .map_err(|e| OpencartError::Database(format!("the reader failed: {e}")))??;
     Shop::assemble(&tables, settings)
 }
 

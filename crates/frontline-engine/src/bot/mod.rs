@@ -356,6 +356,15 @@ impl EngineBot {
         &self.compiled
     }
 
+    /// This bot answering from `knowledge` instead: for the knowledge-base check («Проверить»),
+    /// which asks what the bot would answer with an unsaved article, through the very same cascade.
+    pub fn with_knowledge(&self, knowledge: Arc<Knowledge>) -> Self {
+        Self {
+            knowledge,
+            ..self.clone()
+        }
+    }
+
     async fn run(&self, input: &BotInput) -> BotOutcome {
         if let Some(outcome) = self.run_workflow(input).await {
             return outcome;

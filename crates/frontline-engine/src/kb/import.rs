@@ -70,17 +70,109 @@ impl Default for JsonTags {
     }
 }
 
+/// Which importer reads a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FileFormat<'a> {
+    Json,
+    Csv,
+    /// Every article goes into this category.
+    Markdown {
+        category: &'a str,
+    },
+}
+
+/// Where an article is in its file: its number (from 1, in file order) and, where the format has
+/// lines, its first line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    pub item: usize,
+    pub line: Option<usize>,
+}
+
+/// One thing wrong with a file, where it is.
+#[derive(Debug)]
+pub struct ImportProblem {
+    /// The article it is about, when it is about one.
+    pub place: Option<Place>,
+    /// The line, for problems about the file itself (unreadable JSON or CSV, Markdown structure).
+    pub line: Option<usize>,
+    /// The article's id, when known.
+    pub id: Option<String>,
+    /// The field to blame, when one is.
+    pub field: Option<&'static str>,
+    pub error: ImportError,
+}
+
+impl ImportProblem {
+    /// The line to show: the problem's own, or its article's.
+    pub fn line(&self) -> Option<usize> {
+        self.line.or(self.place.and_then(|p| p.line))
+    }
+}
+
+/// A file read as far as it could be: the articles it holds, where each is, and every problem
+/// found — not just the first, so a preview can show them all at their lines. An article with a
+/// problem is still listed (its problem names it); a file that cannot be read at all has no
+/// articles and one problem.
+#[derive(Debug, Default)]
+pub struct ParsedFile {
+    pub kb: KnowledgeBase,
+    /// One per article of `kb`.
+    pub places: Vec<Place>,
+    pub problems: Vec<ImportProblem>,
+}
+
+impl ParsedFile {
+    fn failed(line: Option<usize>, error: ImportError) -> Self {
+        ParsedFile {
+            problems: vec![ImportProblem {
+                place: None,
+                line,
+                id: None,
+                field: None,
+                error,
+            }],
+            ..ParsedFile::default()
+        }
+    }
+
+    /// The file as a knowledge base, or its first problem.
+    fn into_result(mut self) -> Result<KnowledgeBase, ImportError> {
+        if self.problems.is_empty() {
+            Ok(self.kb)
+        } else {
+            Err(self.problems.swap_remove(0).error)
+        }
+    }
+}
+
+/// Read a file with `format`, collecting every problem (see [`ParsedFile`]).
+pub fn parse_file(format: FileFormat<'_>, text: &str) -> ParsedFile {
+    match format {
+        FileFormat::Json => parse_json(text),
+        FileFormat::Csv => parse_csv(text.as_bytes()),
+        FileFormat::Markdown { category } => parse_markdown(text, category),
+    }
+}
+
 /// Reads a JSON array of articles, or an object `{"categories": [...], "articles": [...]}`.
 /// Articles have `id`, `category`, `title`, `body` and optional `tags` (a list or `"a; b"`).
 pub fn import_json(text: &str) -> Result<KnowledgeBase, ImportError> {
+    parse_json(text).into_result()
+}
+
+fn parse_json(text: &str) -> ParsedFile {
     // Look at the shape first, then parse typed from the text: an untagged enum's error would
     // only say "did not match any variant", a typed pass names the field, line and column.
     let is_array = text.trim_start().starts_with('[');
-    let (categories, articles) = if is_array {
-        (Vec::new(), serde_json::from_str::<Vec<JsonArticle>>(text)?)
+    let parsed = if is_array {
+        serde_json::from_str::<Vec<JsonArticle>>(text).map(|a| (Vec::new(), a))
     } else {
-        let file: JsonFile = serde_json::from_str(text)?;
-        (file.categories, file.articles)
+        serde_json::from_str::<JsonFile>(text).map(|f| (f.categories, f.articles))
+    };
+    let (categories, articles) = match parsed {
+        Ok(p) => p,
+        Err(e) => return ParsedFile::failed(Some(e.line()), e.into()),
     };
     let categories: Vec<Category> = categories
         .into_iter()
@@ -97,31 +189,52 @@ pub fn import_json(text: &str) -> Result<KnowledgeBase, ImportError> {
         };
         out.push(article(a.id, a.category, a.title, a.body, tags));
     }
-    check(&out, |i| format!("article #{}", i + 1))?;
+    let places: Vec<Place> = (1..=out.len())
+        .map(|item| Place { item, line: None })
+        .collect();
+    let mut problems = check(&out, &places, |i| format!("article #{}", i + 1));
     if !categories.is_empty() {
         for (i, a) in out.iter().enumerate() {
             if !categories.iter().any(|c| c.id == a.category) {
-                return Err(ImportError::UnknownCategory {
-                    at: format!("article #{} (id {:?})", i + 1, a.id),
-                    category: a.category.clone(),
+                problems.push(ImportProblem {
+                    place: Some(places[i]),
+                    line: None,
+                    id: Some(a.id.clone()),
+                    field: Some("category"),
+                    error: ImportError::UnknownCategory {
+                        at: format!("article #{} (id {:?})", i + 1, a.id),
+                        category: a.category.clone(),
+                    },
                 });
             }
         }
     }
-    Ok(KnowledgeBase {
-        categories,
-        articles: out,
-    })
+    ParsedFile {
+        kb: KnowledgeBase {
+            categories,
+            articles: out,
+        },
+        places,
+        problems,
+    }
 }
 
 /// Reads CSV with a header row naming the columns `id`, `category`, `title`, `body` and optionally
 /// `tags` (`;`-separated), in any order; other columns are ignored.
 pub fn import_csv(reader: impl io::Read) -> Result<Vec<Article>, ImportError> {
+    Ok(parse_csv(reader).into_result()?.articles)
+}
+
+fn parse_csv(reader: impl io::Read) -> ParsedFile {
+    let csv_line = |e: &csv::Error| e.position().map(|p| p.line() as usize);
     let mut csv = csv::ReaderBuilder::new()
         .has_headers(true)
         .flexible(false)
         .from_reader(reader);
-    let header = csv.headers()?.clone();
+    let header = match csv.headers() {
+        Ok(h) => h.clone(),
+        Err(e) => return ParsedFile::failed(csv_line(&e).or(Some(1)), e.into()),
+    };
     let column = |name: &'static str| {
         header
             .iter()
@@ -132,17 +245,32 @@ pub fn import_csv(reader: impl io::Read) -> Result<Vec<Article>, ImportError> {
             })
             .ok_or(ImportError::MissingColumn(name))
     };
-    let (id, category, title, body) = (
-        column("id")?,
-        column("category")?,
-        column("title")?,
-        column("body")?,
-    );
+    let columns = (|| {
+        Ok((
+            column("id")?,
+            column("category")?,
+            column("title")?,
+            column("body")?,
+        ))
+    })();
+    let (id, category, title, body) = match columns {
+        Ok(c) => c,
+        Err(e) => return ParsedFile::failed(Some(1), e),
+    };
     let tags = column("tags").ok();
     let mut out = Vec::new();
-    let mut lines = Vec::new();
+    let mut places = Vec::new();
     for record in csv.records() {
-        let record = record?;
+        let record = match record {
+            Ok(r) => r,
+            // The reader cannot go on past a broken record: report it, keep what came before.
+            Err(e) => {
+                let mut parsed = ParsedFile::failed(csv_line(&e), e.into());
+                parsed.kb.articles = out;
+                parsed.places = places;
+                return parsed;
+            }
+        };
         let field = |i: usize| record.get(i).unwrap_or_default().to_owned();
         out.push(article(
             field(id),
@@ -151,16 +279,32 @@ pub fn import_csv(reader: impl io::Read) -> Result<Vec<Article>, ImportError> {
             field(body),
             tags.map(|i| split_tags(&field(i))).unwrap_or_default(),
         ));
-        lines.push(record.position().map_or(0, |p| p.line()));
+        places.push(Place {
+            item: out.len(),
+            line: record.position().map(|p| p.line() as usize),
+        });
     }
-    check(&out, |i| format!("csv line {}", lines[i]))?;
-    Ok(out)
+    let problems = check(&out, &places, |i| {
+        format!("csv line {}", places[i].line.unwrap_or(0))
+    });
+    ParsedFile {
+        kb: KnowledgeBase {
+            categories: Vec::new(),
+            articles: out,
+        },
+        places,
+        problems,
+    }
 }
 
 /// Reads Markdown where every `# Heading` starts an article titled by it, in `category`. Right
 /// under the heading, optional `id: …` and `tags: a, b` lines set the id (otherwise a slug of the
 /// heading) and the tags; the rest of the section, `##` subheadings included, is the body.
 pub fn import_markdown(text: &str, category: &str) -> Result<Vec<Article>, ImportError> {
+    Ok(parse_markdown(text, category).into_result()?.articles)
+}
+
+fn parse_markdown(text: &str, category: &str) -> ParsedFile {
     struct Section {
         line: usize,
         title: String,
@@ -168,6 +312,14 @@ pub fn import_markdown(text: &str, category: &str) -> Result<Vec<Article>, Impor
         tags: Vec<String>,
         body: Vec<String>,
     }
+    let structure = |line: usize, reason: &'static str| ImportProblem {
+        place: None,
+        line: Some(line),
+        id: None,
+        field: None,
+        error: ImportError::Markdown { line, reason },
+    };
+    let mut problems = Vec::new();
     let mut sections: Vec<Section> = Vec::new();
     for (n, line) in text.lines().enumerate().map(|(i, l)| (i + 1, l)) {
         let trimmed = line.trim();
@@ -182,13 +334,11 @@ pub fn import_markdown(text: &str, category: &str) -> Result<Vec<Article>, Impor
             continue;
         }
         let Some(s) = sections.last_mut() else {
-            if trimmed.is_empty() {
-                continue;
+            // Reported once, at the first such line.
+            if !trimmed.is_empty() && problems.is_empty() {
+                problems.push(structure(n, "text before the first `# ` heading"));
             }
-            return Err(ImportError::Markdown {
-                line: n,
-                reason: "text before the first `# ` heading",
-            });
+            continue;
         };
         // Metadata lines count only before the body starts, so prose may say "tags: …".
         let in_header = s.body.iter().all(|l| l.trim().is_empty());
@@ -201,19 +351,15 @@ pub fn import_markdown(text: &str, category: &str) -> Result<Vec<Article>, Impor
         }
     }
     if sections.is_empty() {
-        return Err(ImportError::Markdown {
-            line: 1,
-            reason: "no `# ` heading, so no article",
-        });
+        problems.push(structure(1, "no `# ` heading, so no article"));
     }
     let mut out = Vec::with_capacity(sections.len());
+    let mut places = Vec::with_capacity(sections.len());
     for s in &sections {
         let body = s.body.join("\n").trim().to_owned();
         if body.is_empty() {
-            return Err(ImportError::Markdown {
-                line: s.line,
-                reason: "section has no text",
-            });
+            problems.push(structure(s.line, "section has no text"));
+            continue;
         }
         let id = s.id.clone().unwrap_or_else(|| slug(&s.title));
         out.push(article(
@@ -223,9 +369,22 @@ pub fn import_markdown(text: &str, category: &str) -> Result<Vec<Article>, Impor
             body,
             s.tags.clone(),
         ));
+        places.push(Place {
+            item: out.len(),
+            line: Some(s.line),
+        });
     }
-    check(&out, |i| format!("markdown line {}", sections[i].line))?;
-    Ok(out)
+    problems.extend(check(&out, &places, |i| {
+        format!("markdown line {}", places[i].line.unwrap_or(0))
+    }));
+    ParsedFile {
+        kb: KnowledgeBase {
+            categories: Vec::new(),
+            articles: out,
+        },
+        places,
+        problems,
+    }
 }
 
 fn meta<'a>(line: &'a str, keys: &[&str]) -> Option<&'a str> {
@@ -262,10 +421,22 @@ fn clean_tags<'a>(tags: impl Iterator<Item = &'a str>) -> Vec<String> {
         .collect()
 }
 
-/// Required fields present and ids unique; `at(i)` names where article `i` came from.
-fn check(articles: &[Article], at: impl Fn(usize) -> String) -> Result<(), ImportError> {
+/// Required fields present and ids unique, every problem; `at(i)` names where article `i` came from.
+fn check(
+    articles: &[Article],
+    places: &[Place],
+    at: impl Fn(usize) -> String,
+) -> Vec<ImportProblem> {
+    let mut problems = Vec::new();
     let mut seen = HashSet::new();
     for (i, a) in articles.iter().enumerate() {
+        let problem = |field, error| ImportProblem {
+            place: Some(places[i]),
+            line: None,
+            id: (!a.id.is_empty()).then(|| a.id.clone()),
+            field: Some(field),
+            error,
+        };
         for (field, value) in [
             ("id", &a.id),
             ("category", &a.category),
@@ -273,17 +444,20 @@ fn check(articles: &[Article], at: impl Fn(usize) -> String) -> Result<(), Impor
             ("body", &a.body),
         ] {
             if value.is_empty() {
-                return Err(ImportError::EmptyField { at: at(i), field });
+                problems.push(problem(field, ImportError::EmptyField { at: at(i), field }));
             }
         }
-        if !seen.insert(a.id.as_str()) {
-            return Err(ImportError::DuplicateId {
-                at: at(i),
-                id: a.id.clone(),
-            });
+        if !a.id.is_empty() && !seen.insert(a.id.as_str()) {
+            problems.push(problem(
+                "id",
+                ImportError::DuplicateId {
+                    at: at(i),
+                    id: a.id.clone(),
+                },
+            ));
         }
     }
-    Ok(())
+    problems
 }
 
 /// A URL-safe id from a heading, Russian transliterated: «Сроки доставки» → `sroki-dostavki`.
@@ -412,6 +586,68 @@ mod tests {
         assert_eq!(got[1].id, "pickup");
         assert_eq!(got[1].category, "delivery");
         assert!(got[1].body.ends_with("tags: это уже текст"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_its_line() {
+        let csv = "id,category,title,body\na,c,T,B\nb,c,,B\na,c,T,\n";
+        let parsed = parse_file(FileFormat::Csv, csv);
+        assert_eq!(parsed.kb.articles.len(), 3);
+        let got: Vec<_> = parsed
+            .problems
+            .iter()
+            .map(|p| (p.line(), p.id.as_deref(), p.field))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (Some(3), Some("b"), Some("title")),
+                (Some(4), Some("a"), Some("body")),
+                (Some(4), Some("a"), Some("id")),
+            ]
+        );
+        assert_eq!(
+            parsed.places[1],
+            Place {
+                item: 2,
+                line: Some(3)
+            }
+        );
+
+        let md = "вступление\n# A\nтекст\n# Пусто\n\n# A\nещё\n";
+        let parsed = parse_file(FileFormat::Markdown { category: "c" }, md);
+        let got: Vec<_> = parsed
+            .problems
+            .iter()
+            .map(|p| (p.line(), p.error.to_string()))
+            .collect();
+        assert_eq!(
+            got[0],
+            (
+                Some(1),
+                "markdown line 1: text before the first `# ` heading".into()
+            )
+        );
+        assert_eq!(
+            got[1],
+            (Some(4), "markdown line 4: section has no text".into())
+        );
+        assert_eq!(got[2].0, Some(6), "{got:?}");
+        assert_eq!(parsed.kb.articles.len(), 2);
+
+        let parsed = parse_file(FileFormat::Json, "[\n{\"id\": 1}\n]");
+        assert_eq!(parsed.problems.len(), 1);
+        assert_eq!(parsed.problems[0].line(), Some(2));
+        let parsed = parse_file(
+            FileFormat::Json,
+            r#"[{"id": "a", "category": "c", "title": "", "body": "B"}, {"id": "b", "category": "c", "title": "T", "body": ""}]"#,
+        );
+        let got: Vec<_> = parsed
+            .problems
+            .iter()
+            .map(|p| (p.place.map(|p| p.item), p.field))
+            .collect();
+        assert_eq!(got, [(Some(1), Some("title")), (Some(2), Some("body"))]);
     }
 
     #[test]

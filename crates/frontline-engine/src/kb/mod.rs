@@ -28,7 +28,10 @@ pub mod index;
 pub use grounded::{
     GroundedAnswer, GroundedError, grounded_prompt, grounded_schema, parse_grounded,
 };
-pub use import::{ImportError, import_csv, import_json, import_markdown};
+pub use import::{
+    FileFormat, ImportError, ImportProblem, ParsedFile, Place, import_csv, import_json,
+    import_markdown, parse_file,
+};
 pub use index::{Fragment, KbError, KnowledgeIndex};
 
 /// A heading articles are grouped under (доставка, оплата, возврат…).

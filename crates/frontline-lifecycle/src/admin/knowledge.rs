@@ -9,8 +9,8 @@
 use std::time::Duration;
 
 use frontline_domain::{
-    KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportStats, KbWrite,
-    OperatorId,
+    KbArticle, KbArticleDraft, KbCategory, KbCategoryDraft, KbImport, KbImportPlan, KbImportStats,
+    KbWrite, OperatorId, plan_kb_import,
 };
 use tokio_util::sync::CancellationToken;
 use tracing::{info, warn};
@@ -101,6 +101,14 @@ impl Admin {
         let stats = self.store.import_kb(import, Some(actor)).await?;
         self.reload_knowledge().await?;
         Ok(stats)
+    }
+
+    /// What storing `import` would do now, item by item, without writing anything: an import's
+    /// preview, judged by the rules the store applies.
+    pub async fn plan_import(&self, import: &KbImport) -> Result<KbImportPlan> {
+        let categories = self.store.list_kb_categories().await?;
+        let articles = self.store.list_kb_articles(None).await?;
+        Ok(plan_kb_import(&categories, &articles, import))
     }
 
     /// Rebuild the index from the stored articles.

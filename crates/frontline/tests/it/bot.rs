@@ -379,10 +379,10 @@ async fn the_knowledge_base_api_validates_imports_and_guards_edits() {
     let md = "# Гарантия на аккумуляторы\nid: battery-warranty\ntags: батарея, аккумулятор\n\nНа аккумуляторы гарантия 6 месяцев.\n";
     let (status, body) = import("format=markdown&category=warranty", md).await;
     assert_eq!(status, 200, "{body}");
-    assert_eq!(body["articles_created"], 1);
+    assert_eq!(body["stats"]["articles_created"], 1);
     let (status, body) = import("format=markdown&category=warranty", md).await;
     assert_eq!(
-        (status, body["articles_unchanged"].as_u64()),
+        (status, body["stats"]["articles_unchanged"].as_u64()),
         (200, Some(1)),
         "{body}"
     );

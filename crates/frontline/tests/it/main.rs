@@ -13,6 +13,7 @@ mod crash;
 mod errors;
 mod helpers;
 mod inbox;
+mod knowledge;
 mod stream;
 mod voice;
 mod web;
