@@ -222,7 +222,7 @@ export function Canvas(p: CanvasProps) {
         ariaLabelConfig={{ 'controls.ariaLabel': t('wf.canvas.controls') }}
       >
         <Background gap={20} size={1} />
-        <MiniMap pannable zoomable className="wf-minimap" nodeClassName={(n) => `wf-mini wf-mini--${(n.data as FlowNodeData).node.type}`} />
+        <MiniMap pannable zoomable className="wf-minimap" style={{ width: 150, height: 96 }} nodeClassName={(n) => `wf-mini wf-mini--${(n.data as FlowNodeData).node.type}`} />
         <Controls showInteractive={false} />
       </ReactFlow>
     </div>

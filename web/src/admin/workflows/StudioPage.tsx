@@ -277,6 +277,11 @@ function Studio({ id }: { id: number }) {
             ))}
           </nav>
           <div className="wf-side-body">
+            {panel === 'settings' && diff && (
+              <div className="wf-panel">
+                <DiffList diff={diff} onFocus={focusNode} />
+              </div>
+            )}
             {panel === 'settings' &&
               (selectedNode ? (
                 <NodeSettings
@@ -296,7 +301,6 @@ function Studio({ id }: { id: number }) {
               ) : (
                 <div className="wf-panel">
                   <p className="wf-hint">{s.selection.nodes.length > 1 ? t('wf.settings.many', { count: s.selection.nodes.length }) : t('wf.settings.none')}</p>
-                  {diff && <DiffList diff={diff} onFocus={focusNode} />}
                 </div>
               ))}
             {panel === 'problems' && <ProblemsPanel problems={readOnly ? [] : s.problems} onFocus={(p) => focusNode(p.node_id ?? draft.edges.find((e) => e.id === p.edge_id)?.source ?? '')} />}

@@ -17,7 +17,7 @@ export interface LayoutOptions {
 /** New positions for every node (top-left corners, as React Flow stores them). */
 export function autoLayout(doc: WfDocument, opts: LayoutOptions = {}): Map<string, { x: number; y: number }> {
   const g = new dagre.graphlib.Graph({ multigraph: true });
-  g.setGraph({ rankdir: 'LR', ranksep: opts.rankSep ?? 90, nodesep: opts.nodeSep ?? 36, marginx: 20, marginy: 20 });
+  g.setGraph({ rankdir: 'LR', ranksep: opts.rankSep ?? 70, nodesep: opts.nodeSep ?? 30, marginx: 20, marginy: 20 });
   g.setDefaultEdgeLabel(() => ({}));
   const size = (id: string) => opts.sizes?.get(id) ?? { width: NODE_WIDTH, height: NODE_HEIGHT };
   // `start` first: dagre keeps insertion order within a rank when it can.

@@ -1,0 +1,251 @@
+// Performance of the workflow studio on a large graph (not part of CI): a 300-node, 400-edge
+// workflow saved through the real API of a real `frontline serve`, opened in Debian's Chromium.
+// Run through scripts/web-perf-editor.
+//
+//   node perf/editor.mjs --bin ../target/release/frontline [--nodes 300 --edges 400]
+//
+// (a) open: navigation to the studio's URL → every node in view drawn (two frames after the last
+//     one appears), and the document's load and parse;
+// (b) pan: the canvas dragged across for ~4 s, a mouse step per animation frame, frame intervals;
+// (c) drag: one node dragged around for ~4 s the same way, frame intervals;
+// (d) zoomed out to the whole graph (all 300 nodes drawn), panned again.
+import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { chromium } from '@playwright/test';
+
+const args = Object.fromEntries(
+  process.argv.slice(2).reduce((acc, a, i, all) => (a.startsWith('--') ? [...acc, [a.slice(2), all[i + 1]]] : acc), []),
+);
+const BIN = args.bin ?? '../target/debug/frontline';
+const PROFILE = args.profile ?? (BIN.includes('/release/') ? 'release' : 'debug');
+const NODES = Number(args.nodes ?? 300);
+const EDGES = Number(args.edges ?? 400);
+const CHROMIUM = process.env.CHROMIUM_BIN ?? '/usr/bin/chromium';
+const ADMIN = { login: 'admin', password: 'admin12345' };
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = net.createServer();
+    s.on('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function http(method, url, body, token) {
+  const r = await fetch(url, {
+    method,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const text = await r.text();
+  if (!r.ok) throw new Error(`${method} ${url}: ${r.status} ${text}`);
+  return text ? JSON.parse(text) : undefined;
+}
+
+function percentile(sorted, p) {
+  if (!sorted.length) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+function frameStats(intervals) {
+  const s = [...intervals].sort((a, b) => a - b);
+  return { frames: s.length, p50: percentile(s, 50), p95: percentile(s, 95), p99: percentile(s, 99), max: s[s.length - 1], over20: s.filter((x) => x > 20).length };
+}
+
+/** A deterministic big workflow: a DAG of every node type, outputs wired forwards until `edges`. */
+export function bigWorkflow(nodes, edges) {
+  const kinds = [
+    ['condition', { expression: 'hour >= 9' }, ['true', 'false']],
+    ['search', { category: 'delivery', top_k: 3, min_confidence: 0.3, into: 'search' }, ['found', 'not_found']],
+    ['confidence', { threshold: 0.7 }, ['high', 'low']],
+    ['ai_response', { system_prompt: 'Ответь кратко', temperature: 0.3, max_tokens: 400, grounded: false, search_var: 'search' }, ['out', 'error']],
+    ['message', { text: 'Здравствуйте! Чем помочь?' }, ['out']],
+    ['action', { method: 'GET', url: 'https://shop.invalid/orders/{slots.order_number}', timeout_ms: 3000, map: { status: '/status' } }, ['ok', 'error', 'timeout']],
+    ['context', { set: { greeting: 'Здравствуйте' } }, ['out']],
+    ['handoff', { reason: 'topic_policy' }, []],
+    ['end', {}, []],
+  ];
+  let seed = 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const list = [{ id: 'start', type: 'start', position: { x: 0, y: 0 }, data: {}, outs: ['out'] }];
+  for (let i = 1; i < nodes; i++) {
+    const [type, data, outs] = kinds[i % kinds.length];
+    const col = Math.floor(i / 12);
+    list.push({ id: `${type}_${i}`, type, position: { x: col * 300, y: (i % 12) * 140 }, data, outs });
+  }
+  const out = [];
+  const used = new Set();
+  // First a chain so everything is reachable, then random forward edges from free outputs.
+  for (let i = 1; i < list.length && out.length < edges; i++) {
+    const from = [...list.slice(0, i)].reverse().find((n) => n.outs.some((h) => !used.has(`${n.id}:${h}`)));
+    if (!from) break;
+    const h = from.outs.find((x) => !used.has(`${from.id}:${x}`));
+    used.add(`${from.id}:${h}`);
+    out.push({ id: `e_${out.length + 1}`, source: from.id, sourceHandle: h, target: list[i].id });
+  }
+  for (let guard = 0; out.length < edges && guard < edges * 50; guard++) {
+    const a = Math.floor(rand() * (list.length - 1));
+    const from = list[a];
+    const h = from.outs.find((x) => !used.has(`${from.id}:${x}`));
+    if (!h) continue;
+    const b = a + 1 + Math.floor(rand() * Math.min(30, list.length - a - 1));
+    used.add(`${from.id}:${h}`);
+    out.push({ id: `e_${out.length + 1}`, source: from.id, sourceHandle: h, target: list[b].id });
+  }
+  return { version: 1, nodes: list.map(({ outs, ...n }) => n), edges: out };
+}
+
+async function frames(page, action) {
+  await page.evaluate(() => {
+    window.__frames = [];
+    window.__last = performance.now();
+    window.__on = true;
+    const tick = (t) => {
+      if (!window.__on) return;
+      window.__frames.push(t - window.__last);
+      window.__last = t;
+      requestAnimationFrame(tick);
+    };
+    requestAnimationFrame(tick);
+  });
+  await action();
+  return page.evaluate(() => {
+    window.__on = false;
+    return window.__frames.slice(1);
+  });
+}
+
+/** Mouse drag from (x, y) along a circle of radius r for `ms`, one step per frame. */
+async function circle(page, x, y, r, ms) {
+  await page.mouse.move(x, y);
+  await page.mouse.down();
+  const t0 = Date.now();
+  while (Date.now() - t0 < ms) {
+    const a = ((Date.now() - t0) / 1000) * Math.PI;
+    await page.mouse.move(x + r * Math.sin(a), y + r * (1 - Math.cos(a)));
+    await page.evaluate(() => new Promise((res) => requestAnimationFrame(() => res())));
+  }
+  await page.mouse.up();
+}
+
+async function main() {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'frontline-perf-editor-'));
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const logFile = path.join(tmp, 'frontline.log');
+  const log = fs.openSync(logFile, 'a');
+  const server = spawn(BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--database-url', `sqlite://${tmp}/perf.db`], {
+    env: {
+      ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'FRONTLINE_BIN')),
+      FRONTLINE_BOOTSTRAP_ADMIN: `${ADMIN.login}:${ADMIN.password}`,
+      FRONTLINE_AVITO__ENABLED: 'false',
+      FRONTLINE_LOG__LEVEL: 'warn',
+    },
+    stdio: ['ignore', log, log],
+    detached: true,
+  });
+  const stop = () => {
+    try {
+      process.kill(-server.pid, 'SIGTERM');
+    } catch {
+      /* gone */
+    }
+  };
+  process.on('exit', stop);
+  process.on('SIGINT', () => process.exit(130));
+  for (let i = 0; ; i++) {
+    if (server.exitCode !== null) throw new Error(`frontline exited:\n${fs.readFileSync(logFile, 'utf8').slice(-2000)}`);
+    try {
+      if ((await fetch(`${base}/healthz`)).ok) break;
+    } catch {
+      /* not yet */
+    }
+    if (i > 300) throw new Error('frontline did not start within 30 s');
+    await sleep(100);
+  }
+  const { token } = await http('POST', `${base}/api/v1/auth/login`, ADMIN);
+  const doc = bigWorkflow(NODES, EDGES);
+  const w = await http('POST', `${base}/api/v1/workflows`, { name: `Большой сценарий (${NODES} узлов)`, document: doc }, token);
+  const bytes = JSON.stringify(doc).length;
+  console.log(`server: ${PROFILE}; workflow ${w.id}: ${doc.nodes.length} nodes, ${doc.edges.length} edges, ${(bytes / 1024).toFixed(0)} KiB, ${w.problems.length} problems reported`);
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+  await page.goto(`${base}/`);
+  await page.getByTestId('login-input').fill(ADMIN.login);
+  await page.getByTestId('password-input').fill(ADMIN.password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('tab-bot').waitFor();
+
+  // (a) open, three times (the first one includes loading the editor's code).
+  const opens = [];
+  for (let i = 0; i < 3; i++) {
+    await page.goto(`${base}/inbox/bot`);
+    await page.getByTestId('tab-bot').waitFor();
+    const t0 = Date.now();
+    await page.evaluate((url) => {
+      window.__open = performance.now();
+      history.pushState({}, '', url);
+      dispatchEvent(new PopStateEvent('popstate'));
+    }, `/admin/workflows/${w.id}`);
+    const ms = await page.evaluate(
+      () =>
+        new Promise((resolve) => {
+          let seen = 0;
+          let stable = 0;
+          const check = () => {
+            const n = document.querySelectorAll('.react-flow__node').length;
+            const edges = document.querySelectorAll('.react-flow__edge').length;
+            if (n > 0 && edges > 0 && n === seen) stable++;
+            else stable = 0;
+            seen = n;
+            if (stable >= 2) resolve(performance.now() - window.__open);
+            else requestAnimationFrame(check);
+          };
+          requestAnimationFrame(check);
+        }),
+    );
+    opens.push({ ms, wall: Date.now() - t0, drawn: await page.locator('.react-flow__node').count() });
+  }
+
+  const canvas = (await page.getByTestId('wf-canvas').boundingBox());
+  const cx = canvas.x + canvas.width / 2;
+  const cy = canvas.y + canvas.height / 2;
+  // (b) pan on the background (between rows of nodes, on the pane).
+  const pan = frameStats(await frames(page, () => circle(page, canvas.x + 40, canvas.y + canvas.height - 40, 120, 4000)));
+  // (c) drag one node.
+  const target = page.locator('.react-flow__node').nth(3);
+  const box = await target.boundingBox();
+  const drag = frameStats(await frames(page, () => circle(page, box.x + 40, box.y + 12, 100, 4000)));
+  // (d) everything in view.
+  await page.locator('.react-flow__controls-fitview').click();
+  await sleep(800);
+  const drawnAll = await page.locator('.react-flow__node').count();
+  const panAll = frameStats(await frames(page, () => circle(page, cx, canvas.y + 20, 80, 4000)));
+  await browser.close();
+
+  const fmt = (s) => `p50 ${s.p50.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms, ${s.over20}/${s.frames} frames over 20 ms`;
+  console.log(`open (navigation → graph drawn): ${opens.map((o) => `${o.ms.toFixed(0)} ms`).join(', ')} (${opens[0].drawn} nodes in view)`);
+  console.log(`pan:               ${fmt(pan)}`);
+  console.log(`drag a node:       ${fmt(drag)}`);
+  console.log(`pan, all ${drawnAll} drawn: ${fmt(panAll)}`);
+  const best = Math.min(...opens.slice(1).map((o) => o.ms));
+  const ok = best < 1500 && pan.p95 < 20 && drag.p95 < 20;
+  console.log(`target (open < 1.5 s, p95 frame < 20 ms): ${ok ? 'met' : 'NOT met'}`);
+  stop();
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});
