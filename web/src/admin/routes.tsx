@@ -1,15 +1,19 @@
 // The administration area's routes, for app/routes.tsx: /admin opens the first section. «Сценарии»
-// is the workflow studio (workflows/); the other sections are placeholders until their issues.
+// is the workflow studio (workflows/); «Каналы» has its folder;
+// the other sections are placeholders until their issues.
 import { lazy, Suspense, type ReactNode } from 'react';
 import { Navigate, Route } from 'react-router';
 import { AdminShell, SectionPlaceholder } from './AdminShell';
 import { RequireAdmin } from './RequireAdmin';
-import { ADMIN_HOME, ADMIN_SECTIONS } from './sections';
+import { ADMIN_HOME, ADMIN_SECTIONS, type AdminSection } from './sections';
 
 // The studio (React Flow, dagre) loads with its section, not with the messenger.
 const WorkflowsPage = lazy(() => import('./workflows/WorkflowsPage').then((m) => ({ default: m.WorkflowsPage })));
 const StudioPage = lazy(() => import('./workflows/StudioPage').then((m) => ({ default: m.StudioPage })));
+const ChannelsPage = lazy(() => import('./channels/ChannelsPage').then((m) => ({ default: m.ChannelsPage })));
 const later = (page: ReactNode) => <Suspense fallback={<div className="splash" />}>{page}</Suspense>;
+/** Sections with their own screens; the rest show their placeholder. */
+const BUILT = new Set<AdminSection['id']>(['workflows', 'channels']);
 
 export const adminRoutes = (
   <Route
@@ -23,7 +27,8 @@ export const adminRoutes = (
     <Route index element={<Navigate to={ADMIN_HOME} replace />} />
     <Route path="workflows" element={later(<WorkflowsPage />)} />
     <Route path="workflows/:id" element={later(<StudioPage />)} />
-    {ADMIN_SECTIONS.filter((s) => s.id !== 'workflows').map((s) => (
+    <Route path="channels" element={later(<ChannelsPage />)} />
+    {ADMIN_SECTIONS.filter((s) => !BUILT.has(s.id)).map((s) => (
       <Route key={s.id} path={s.path} element={<SectionPlaceholder section={s} />} />
     ))}
     <Route path="*" element={<Navigate to={ADMIN_HOME} replace />} />
