@@ -59,10 +59,15 @@ describe('the administration area', () => {
     expect(items.map((a) => a.getAttribute('href'))).toEqual(ADMIN_SECTIONS.map((s) => `/admin/${s.path}`));
     expect(items[0]!.getAttribute('aria-current')).toBe('page');
 
+    fireEvent.click(items[5]!);
+    expect(screen.getByTestId('where').textContent).toBe('/admin/analytics');
+    expect(screen.getByRole('heading').textContent).toBe('Аналитика');
+    expect(screen.getByTestId('admin-section').textContent).toContain('решения бота');
+
     fireEvent.click(items[3]!);
     expect(screen.getByTestId('where').textContent).toBe('/admin/operators');
-    expect(screen.getByRole('heading').textContent).toBe('Операторы');
-    expect(screen.getByTestId('admin-section').textContent).toContain('учётные записи операторов');
+    expect((await screen.findByTestId('admin-section')).dataset.section).toBe('operators');
+    expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Операторы');
 
     fireEvent.click(screen.getByTestId('inbox-link'));
     expect(screen.getByTestId('where').textContent).toBe('/inbox/mine');

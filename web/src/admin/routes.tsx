@@ -1,5 +1,5 @@
 // The administration area's routes, for app/routes.tsx: /admin opens the first section. «Сценарии»
-// is the workflow studio (workflows/); «Каналы» has its folder;
+// is the workflow studio (workflows/); «Каналы» and «Операторы» have their folders;
 // the other sections are placeholders until their issues.
 import { lazy, Suspense, type ReactNode } from 'react';
 import { Navigate, Route } from 'react-router';
@@ -11,9 +11,10 @@ import { ADMIN_HOME, ADMIN_SECTIONS, type AdminSection } from './sections';
 const WorkflowsPage = lazy(() => import('./workflows/WorkflowsPage').then((m) => ({ default: m.WorkflowsPage })));
 const StudioPage = lazy(() => import('./workflows/StudioPage').then((m) => ({ default: m.StudioPage })));
 const ChannelsPage = lazy(() => import('./channels/ChannelsPage').then((m) => ({ default: m.ChannelsPage })));
+const OperatorsPage = lazy(() => import('./operators/OperatorsPage').then((m) => ({ default: m.OperatorsPage })));
 const later = (page: ReactNode) => <Suspense fallback={<div className="splash" />}>{page}</Suspense>;
 /** Sections with their own screens; the rest show their placeholder. */
-const BUILT = new Set<AdminSection['id']>(['workflows', 'channels']);
+const BUILT = new Set<AdminSection['id']>(['workflows', 'channels', 'operators']);
 
 export const adminRoutes = (
   <Route
@@ -28,6 +29,7 @@ export const adminRoutes = (
     <Route path="workflows" element={later(<WorkflowsPage />)} />
     <Route path="workflows/:id" element={later(<StudioPage />)} />
     <Route path="channels" element={later(<ChannelsPage />)} />
+    <Route path="operators" element={later(<OperatorsPage />)} />
     {ADMIN_SECTIONS.filter((s) => !BUILT.has(s.id)).map((s) => (
       <Route key={s.id} path={s.path} element={<SectionPlaceholder section={s} />} />
     ))}
