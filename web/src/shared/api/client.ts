@@ -20,12 +20,16 @@ export function setSessionEndedHandler(fn: (() => void) | null): void {
   onSessionEnded = fn;
 }
 
+/** A 401 with this code (from a call made without the typed client) ends the session. */
+export function reportSessionEnd(code: string | undefined): void {
+  if (onSessionEnded && (code === 'unauthorized' || code === 'invalid_token' || code === undefined)) onSessionEnded();
+}
+
 const sessionGuard: Middleware = {
   async onResponse({ request, response }) {
     if (response.status === 401 && !request.url.includes('/auth/login') && onSessionEnded) {
       const body = (await response.clone().json().catch(() => null)) as { error?: { code?: string } } | null;
-      const code = body?.error?.code;
-      if (code === 'unauthorized' || code === 'invalid_token' || code === undefined) onSessionEnded();
+      reportSessionEnd(body?.error?.code);
     }
     return response;
   },
