@@ -1,5 +1,5 @@
 // The administration area's routes, for app/routes.tsx: /admin opens the first section. «Сценарии»
-// is the workflow studio (workflows/); «Каналы», «Операторы» and «Быстрые ответы» have their folders;
+// is the workflow studio (workflows/), «База знаний» is knowledge/; «Каналы», «Операторы» and «Быстрые ответы» have their folders;
 // the other sections are placeholders until their issues.
 import { lazy, Suspense, type ReactNode } from 'react';
 import { Navigate, Route } from 'react-router';
@@ -12,10 +12,11 @@ const WorkflowsPage = lazy(() => import('./workflows/WorkflowsPage').then((m) =>
 const StudioPage = lazy(() => import('./workflows/StudioPage').then((m) => ({ default: m.StudioPage })));
 const ChannelsPage = lazy(() => import('./channels/ChannelsPage').then((m) => ({ default: m.ChannelsPage })));
 const OperatorsPage = lazy(() => import('./operators/OperatorsPage').then((m) => ({ default: m.OperatorsPage })));
+const KnowledgeSection = lazy(() => import('./knowledge/KnowledgeSection').then((m) => ({ default: m.KnowledgeSection })));
 const QuickRepliesPage = lazy(() => import('./quick-replies/QuickRepliesPage').then((m) => ({ default: m.QuickRepliesPage })));
 const later = (page: ReactNode) => <Suspense fallback={<div className="splash" />}>{page}</Suspense>;
 /** Sections with their own screens; the rest show their placeholder. */
-const BUILT = new Set<AdminSection['id']>(['workflows', 'channels', 'operators', 'quickReplies']);
+const BUILT = new Set<AdminSection['id']>(['workflows', 'knowledge', 'channels', 'operators', 'quickReplies']);
 
 export const adminRoutes = (
   <Route
@@ -29,6 +30,7 @@ export const adminRoutes = (
     <Route index element={<Navigate to={ADMIN_HOME} replace />} />
     <Route path="workflows" element={later(<WorkflowsPage />)} />
     <Route path="workflows/:id" element={later(<StudioPage />)} />
+    <Route path="knowledge/*" element={later(<KnowledgeSection />)} />
     <Route path="channels" element={later(<ChannelsPage />)} />
     <Route path="operators" element={later(<OperatorsPage />)} />
     <Route path="quick-replies" element={later(<QuickRepliesPage />)} />
