@@ -1,0 +1,277 @@
+// «База знаний» against the real server: an admin edits an article and the bot answers the next
+// customer (writing in avito-sim) from the new text; «Проверить» shows fragments for the unsaved
+// draft; JSON and Markdown files, an OpenCart SQL dump and an OpenCart shop in MariaDB are
+// previewed, then imported. The imports run on a server of their own, so the shared harness's
+// knowledge base (which the other specs' customers are answered from) stays the demo shop's.
+import { spawnSync } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import type { Page } from '@playwright/test';
+import { Api, uniqueCustomer, type Message } from './support/api';
+import { login, shot } from './support/browser';
+import { expect, test } from './support/fixtures';
+import { startIsolated, stopIsolated, type Isolated } from './support/isolated';
+import { REPO_ROOT } from './support/paths';
+
+const QUESTION = 'Во сколько открывается магазин в субботу?';
+const OLD_HOURS = 'открыт каждый день с 10:00 до 22:00';
+const NEW_HOURS = 'открыт каждый день с 8:00 до 23:30';
+
+async function openKnowledge(page: Page, base: string) {
+  await page.goto(`${base}/admin/knowledge`);
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('База знаний');
+  await expect(page.getByTestId('kb-category').first()).toBeVisible();
+}
+
+test('an admin edits an article and the bot answers the next customer from the new text', async ({ page, state, api, sim }) => {
+  const base = state.server.url;
+  await login(page, base, state.admin);
+  await openKnowledge(page, base);
+  await expect(page.getByTestId('kb-category').filter({ hasText: 'Контакты и график работы' })).toBeVisible();
+  await shot(page, 'desktop-20-knowledge-articles');
+
+  // Found by a form of a word the title has.
+  await page.getByTestId('kb-search').fill('графика');
+  const row = page.locator('[data-testid="kb-article-row"][data-key="contacts-hours"]');
+  await expect(row).toBeVisible();
+  await expect(page.getByTestId('kb-article-row')).toHaveCount(1);
+  await row.getByRole('link').click();
+  await expect(page).toHaveURL(`${base}/admin/knowledge/articles/contacts-hours`);
+
+  const body = page.getByTestId('kb-body');
+  const before = await body.inputValue();
+  expect(before).toContain(OLD_HOURS);
+  await body.fill(before.replace(OLD_HOURS, NEW_HOURS));
+  await expect(page.getByTestId('kb-preview')).toContainText(NEW_HOURS);
+  await expect(page.getByTestId('kb-editor-state')).toHaveText('Есть несохранённые изменения');
+
+  // The check against the unsaved draft: its fragment, marked as the draft, and the bot's answer from it.
+  await page.getByTestId('kb-side-check').click();
+  await page.getByTestId('kb-check-question').fill(QUESTION);
+  await page.getByTestId('kb-check-run').click();
+  const fragment = page.locator('[data-testid="kb-fragment"][data-article="contacts-hours"]');
+  await expect(fragment).toBeVisible();
+  await expect(fragment).toContainText('черновик');
+  await expect(fragment).toContainText(NEW_HOURS);
+  await expect(page.getByTestId('kb-check-answer-text')).toContainText(NEW_HOURS);
+  await shot(page, 'desktop-21-knowledge-editor-check-draft');
+
+  await page.getByTestId('kb-save').click();
+  await expect(page.getByTestId('kb-editor-state')).toContainText('Сохранено: версия 2');
+
+  // The next customer's question is answered from the saved text.
+  const customer = uniqueCustomer('Светлана');
+  const posted = await sim.customerWrites(1001, customer.id, customer.name, 700_001, QUESTION);
+  const conversation = await api.waitConversation(posted.chat_id);
+  const isBot = (m: Message) => m.author.kind === 'bot';
+  const messages = await api.waitMessages(conversation.id, (ms) => ms.some(isBot));
+  expect(messages.find(isBot)!.text).toContain(NEW_HOURS);
+  await expect
+    .poll(async () => (await sim.sentByApp(1001)).some((m) => m.chat_id === posted.chat_id && (m.text ?? '').includes(NEW_HOURS)), {
+      message: 'the answer reached Avito',
+    })
+    .toBe(true);
+
+  // The history: who changed what, as a diff; version 1 restored, so the shared demo text is back.
+  await page.getByTestId('kb-side-history').click();
+  const v2 = page.locator('[data-testid="kb-revision"][data-version="2"]');
+  await expect(v2).toContainText('admin');
+  await expect(v2).toContainText('правка в редакторе · текст');
+  await expect(v2.getByTestId('kb-diff').locator('ins')).toContainText(['8']);
+  await expect(v2.getByTestId('kb-diff').locator('del')).toContainText(['10']);
+  await shot(page, 'desktop-22-knowledge-history');
+  page.once('dialog', (d) => void d.accept());
+  await page.locator('[data-testid="kb-revision"][data-version="1"]').getByTestId('kb-restore').click();
+  await expect(page.getByTestId('kb-editor-state')).toContainText('Восстановлена версия 1');
+  await expect(body).toHaveValue(before);
+  await expect(page.locator('[data-testid="kb-revision"][data-version="3"]')).toContainText('восстановлена версия 1');
+  const restored = await api.get<{ body: string; version: number }>('/kb/articles/contacts-hours');
+  expect([restored.version, restored.body]).toEqual([3, before]);
+});
+
+test('a category with articles is not deleted, and the screen says how many are in it', async ({ page, state, api }) => {
+  const base = state.server.url;
+  const cats = await api.get<{ key: string; title: string; articles: number }[]>('/kb/categories');
+  const delivery = cats.find((c) => c.key === 'delivery')!;
+  expect(delivery.articles).toBeGreaterThan(1);
+  await login(page, base, state.admin);
+  await openKnowledge(page, base);
+  const row = page.locator('[data-testid="kb-category"][data-key="delivery"]');
+  await expect(row.getByTestId('kb-category-count')).toHaveText(String(delivery.articles));
+  page.once('dialog', (d) => void d.accept());
+  await row.hover();
+  await row.getByTestId('kb-category-delete').click();
+  await expect(page.getByTestId('kb-category-error')).toHaveText(new RegExp(`^В категории «${delivery.title}» ещё ${delivery.articles} стать`));
+  expect((await api.get<{ key: string }[]>('/kb/categories')).map((c) => c.key)).toContain('delivery');
+});
+
+// ---- imports, on a server of their own -------------------------------------------------------
+
+const DUMP = path.join(REPO_ROOT, 'crates', 'frontline-import-opencart', 'fixtures', 'ocstore.sql');
+
+const GIFTS_JSON = JSON.stringify({
+  categories: [{ id: 'gifts', title: 'Подарки' }],
+  articles: [
+    {
+      id: 'gift-wrap',
+      category: 'gifts',
+      title: 'Подарочная упаковка',
+      body: 'Упакуем заказ в подарочную упаковку за 150 ₽: выберите её при оформлении.',
+      tags: ['подарок', 'упаковка'],
+    },
+    { id: 'gift-cards', category: 'gifts', title: 'Подарочные сертификаты', body: 'Сертификаты на 1000, 3000 и 5000 ₽ действуют год.', tags: ['сертификат'] },
+  ],
+});
+
+/** The connection of `FRONTLINE_TEST_MARIADB_URL` (as the Rust tests read it) for the `mariadb` client. */
+function mariadbArgs(): { args: string[]; host: string; port: string; user: string; password: string } {
+  const u = new URL(process.env.FRONTLINE_TEST_MARIADB_URL ?? 'mysql://root@127.0.0.1:3306/test');
+  const host = u.hostname;
+  const port = u.port || '3306';
+  const user = decodeURIComponent(u.username || 'root');
+  const password = decodeURIComponent(u.password);
+  return { args: ['--protocol=tcp', '-h', host, '-P', port, '-u', user, ...(password ? [`-p${password}`] : [])], host, port, user, password };
+}
+
+function mariadb(sql: string, database?: string): void {
+  const r = spawnSync('mariadb', [...mariadbArgs().args, ...(database ? [database] : [])], { input: sql, encoding: 'utf8', timeout: 60_000 });
+  if (r.status !== 0) {
+    throw new Error(`mariadb failed (${r.error?.message ?? r.stderr.trim()}): start it with scripts/ensure-mariadb or point FRONTLINE_TEST_MARIADB_URL at a server where this user may create databases`);
+  }
+}
+
+test.describe.serial('imports', () => {
+  let own: Isolated;
+  let shopDb: string | null = null;
+  test.beforeAll(async () => {
+    own = await startIsolated();
+  });
+  test.afterAll(async () => {
+    if (shopDb) mariadb(`DROP DATABASE IF EXISTS \`${shopDb}\``);
+    if (own) await stopIsolated(own);
+  });
+
+  async function openImport(page: Page) {
+    await login(page, own.server.url, own.admin);
+    await page.goto(`${own.server.url}/admin/knowledge/import`);
+    await expect(page.getByTestId('kb-import')).toBeVisible();
+  }
+
+  test('a JSON file is previewed, then imported, and the check finds its article', async ({ page }) => {
+    await openImport(page);
+    await page.getByTestId('kb-import-file').setInputFiles({ name: 'gifts.json', mimeType: 'application/json', buffer: Buffer.from(GIFTS_JSON) });
+    await expect(page.getByTestId('kb-import-format')).toHaveValue('json');
+    await page.getByTestId('kb-import-preview-run').click();
+    const preview = page.getByTestId('kb-import-preview');
+    await expect(preview).toBeVisible();
+    await expect(preview.locator('[data-action="create"][data-count="2"]')).toBeVisible();
+    await expect(preview.getByTestId('kb-import-category-counts')).toContainText('новых 1');
+    await expect(preview.getByTestId('kb-import-article')).toHaveCount(2);
+    await shot(page, 'desktop-23-knowledge-import-preview');
+    // A preview writes nothing.
+    const ownApi = await Api.login(own.server.url, own.admin.login, own.admin.password);
+    await expect(ownApi.get('/kb/articles/gift-wrap')).rejects.toMatchObject({ status: 404 });
+
+    await page.getByTestId('kb-import-confirm').click();
+    const done = page.getByTestId('kb-import-done');
+    await expect(done).toBeVisible();
+    await expect(done.locator('[data-action="create"][data-count="2"]')).toBeVisible();
+
+    await page.getByTestId('kb-tab-articles').click();
+    await expect(page.locator('[data-testid="kb-category"][data-key="gifts"]').getByTestId('kb-category-count')).toHaveText('2');
+    await page.getByTestId('kb-tab-check').click();
+    await page.getByTestId('kb-check-question').fill('Можно ли упаковать заказ в подарочную упаковку?');
+    await page.getByTestId('kb-check-run').click();
+    const top = page.getByTestId('kb-fragment').first();
+    await expect(top).toHaveAttribute('data-article', 'gift-wrap');
+    await expect(top.getByTestId('kb-fragment-confidence')).toHaveText(/^\d+%$/);
+    await expect(top).toContainText('оценка');
+    await shot(page, 'desktop-24-knowledge-check');
+  });
+
+  test('a Markdown file with problems shows them at their lines and cannot be imported; fixed, it is', async ({ page }) => {
+    await openImport(page);
+    const upload = async (text: string) => {
+      await page.getByTestId('kb-import-file').setInputFiles({ name: 'faq.md', mimeType: 'text/markdown', buffer: Buffer.from(text) });
+      await expect(page.getByTestId('kb-import-format')).toHaveValue('markdown');
+      await page.getByTestId('kb-import-category').selectOption('gifts');
+      await page.getByTestId('kb-import-preview-run').click();
+    };
+    await upload('вступление\n# Первая\nТекст.\n# Пустая\n\n');
+    const problems = page.getByTestId('kb-import-problem');
+    await expect(problems).toHaveCount(2);
+    expect(await problems.evaluateAll((ps) => ps.map((p) => (p as HTMLElement).dataset.line))).toEqual(['1', '4']);
+    await expect(problems.first()).toContainText('строка 1');
+    await expect(page.getByTestId('kb-import-confirm')).toBeDisabled();
+
+    await upload('# Упаковка для хрупкого\nХрупкие товары упаковываем в пузырчатую плёнку бесплатно.\n');
+    await expect(page.getByTestId('kb-import-problems')).toHaveCount(0);
+    await expect(page.getByTestId('kb-import-article')).toHaveAttribute('data-action', 'create');
+    await page.getByTestId('kb-import-confirm').click();
+    await expect(page.getByTestId('kb-import-done')).toBeVisible();
+    await page.getByTestId('kb-tab-articles').click();
+    await expect(page.locator('[data-testid="kb-category"][data-key="gifts"]').getByTestId('kb-category-count')).toHaveText('3');
+  });
+
+  test('an OpenCart SQL dump uploaded in the browser is previewed with its lines, then imported', async ({ page }) => {
+    const dump = fs.readFileSync(DUMP, 'utf8');
+    const line = dump.split('\n').findIndex((l) => l.startsWith("(52, 'Test product'")) + 1;
+    expect(line).toBeGreaterThan(0);
+    await openImport(page);
+    await page.getByTestId('kb-import-source-opencart-dump').click();
+    await page.getByTestId('kb-import-dump').setInputFiles(DUMP);
+    await expect(page.getByTestId('kb-import-prefix')).toHaveValue('oc_');
+    await page.getByTestId('kb-import-preview-run').click();
+    const preview = page.getByTestId('kb-import-preview');
+    await expect(preview.locator('[data-action="create"][data-count="21"]')).toBeVisible();
+    const skipped = preview.locator('[data-testid="kb-import-article"][data-key="oc-product-52"]');
+    await expect(skipped).toHaveAttribute('data-action', 'skip');
+    await expect(skipped).toContainText(`строка ${line}`);
+    await expect(skipped).toContainText('no text in the chosen language');
+    await expect(preview.locator('[data-testid="kb-import-article"][data-key="oc-product-40"]')).toContainText('товар #40');
+    await shot(page, 'desktop-25-knowledge-import-opencart-dump');
+    await page.getByTestId('kb-import-confirm').click();
+    await expect(page.getByTestId('kb-import-done').locator('[data-action="create"][data-count="21"]')).toBeVisible();
+
+    await page.getByTestId('kb-tab-check').click();
+    await page.getByTestId('kb-check-question').fill('Сколько стоит Xiaomi Redmi Note 13 Pro?');
+    await page.getByTestId('kb-check-run').click();
+    await expect(page.getByTestId('kb-fragment').first()).toHaveAttribute('data-article', 'oc-product-40');
+    await expect(page.getByTestId('kb-check-answer-text')).toContainText('32 990 ₽');
+  });
+
+  test('the same shop read from its MariaDB database updates the articles in place', async ({ page }) => {
+    shopDb = `oc_e2e_${process.pid}_${Date.now()}`;
+    mariadb(`CREATE DATABASE \`${shopDb}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
+    mariadb(fs.readFileSync(DUMP, 'utf8'), shopDb);
+    const c = mariadbArgs();
+    const url = `mysql://${encodeURIComponent(c.user)}${c.password ? `:${encodeURIComponent(c.password)}` : ''}@${c.host}:${c.port}/${shopDb}`;
+
+    await openImport(page);
+    await page.getByTestId('kb-import-source-opencart-db').click();
+    // A wrong prefix: the server names the table it looked for.
+    await page.getByTestId('kb-import-db-url').fill(url);
+    await page.getByTestId('kb-import-prefix').fill('shop_');
+    await page.getByTestId('kb-import-preview-run').click();
+    await expect(page.getByTestId('kb-import-error')).toContainText('shop_information');
+
+    await page.getByTestId('kb-import-prefix').fill('oc_');
+    await page.getByTestId('kb-import-preview-run').click();
+    const preview = page.getByTestId('kb-import-preview');
+    // Imported from the dump before: every article is the same, keyed by the shop's ids.
+    await expect(preview.locator('[data-action="unchanged"][data-count="21"]')).toBeVisible();
+    await expect(preview.locator('[data-action="create"][data-count="0"]')).toBeVisible();
+    await expect(page.getByTestId('kb-import-confirm')).toBeDisabled();
+    await expect(page.getByText('Импорт ничего не изменит.')).toBeVisible();
+
+    // The shop changes a price; the preview says which article updates, and the import does it.
+    mariadb("UPDATE oc_product SET price = 29990.0000 WHERE product_id = 40", shopDb);
+    await page.getByTestId('kb-import-cancel').click();
+    await page.getByTestId('kb-import-preview-run').click();
+    await expect(preview.locator('[data-testid="kb-import-article"][data-key="oc-product-40"]')).toHaveAttribute('data-action', 'update');
+    await page.getByTestId('kb-import-confirm').click();
+    await expect(page.getByTestId('kb-import-done').locator('[data-testid="kb-import-article"][data-key="oc-product-40"]')).toHaveAttribute('data-action', 'update');
+    await page.goto(`${own.server.url}/admin/knowledge/articles/oc-product-40`);
+    await expect(page.getByTestId('kb-body')).toHaveValue(/29 990 ₽/);
+  });
+});
