@@ -34,12 +34,12 @@ export function ChannelsPage() {
     void load();
   }, [load]);
 
-  const update = (next: (list: Account[]) => Account[]) =>
-    setAccounts((list) => {
-      const updated = next(list ?? []);
-      useSession.setState({ accounts: updated });
-      return updated;
-    });
+  // The messenger's list follows this one (names in the inbox, «Аккаунты (N)»).
+  useEffect(() => {
+    if (accounts) useSession.setState({ accounts });
+  }, [accounts]);
+
+  const update = (next: (list: Account[]) => Account[]) => setAccounts((list) => next(list ?? []));
   const changed = (a: Account) => update((list) => replaceAccount(list, a));
   const deleted = (id: number) => update((list) => list.filter((a) => a.id !== id));
 
