@@ -40,7 +40,7 @@ export function ImportPreview(props: { result: KbImportResult }) {
         </div>
       )}
       {r.categories.length > 0 && (
-        <table className="kb-table" data-testid="kb-import-categories">
+        <table className="kb-table kb-table-narrow" data-testid="kb-import-categories">
           <caption>{t('kb.import.categoriesTitle')}</caption>
           <tbody>
             {r.categories.map((c) => (
