@@ -12,6 +12,8 @@ import { kbErrorText } from './logic/errors';
 import { articleQuery, filterFromSearch, isFiltered, searchFromFilter, type ArticleFilter, type PublishedFilter } from './logic/filters';
 
 const SEARCH_PAUSE_MS = 250;
+/** Articles per request: a shop import can bring thousands. */
+export const PAGE_SIZE = 100;
 
 export function ArticlesPage() {
   const { t } = useTranslation();
@@ -36,7 +38,7 @@ export function ArticlesPage() {
   useEffect(() => {
     let live = true;
     setLoading(true);
-    listArticles(articleQuery(filterFromSearch(new URLSearchParams(key))))
+    listArticles({ ...articleQuery(filterFromSearch(new URLSearchParams(key))), limit: PAGE_SIZE })
       .then((p) => live && (setPage(p), setError(null)))
       .catch((e) => live && setError(kbErrorText(e)))
       .finally(() => live && setLoading(false));
@@ -44,6 +46,19 @@ export function ArticlesPage() {
       live = false;
     };
   }, [key]);
+
+  const more = async () => {
+    if (!page) return;
+    setLoading(true);
+    try {
+      const next = await listArticles({ ...articleQuery(filter), limit: PAGE_SIZE, offset: page.items.length });
+      setPage({ total: next.total, items: [...page.items, ...next.items] });
+    } catch (e) {
+      setError(kbErrorText(e));
+    } finally {
+      setLoading(false);
+    }
+  };
 
   const newLink = filter.category ? `/admin/knowledge/new?category=${encodeURIComponent(filter.category)}` : '/admin/knowledge/new';
   return (
@@ -117,6 +132,11 @@ export function ArticlesPage() {
             </li>
           ))}
         </ul>
+        {page && page.items.length < page.total && (
+          <button type="button" className="kb-secondary" disabled={loading} onClick={() => void more()} data-testid="kb-articles-more">
+            {t('kb.articles.more', { shown: page.items.length, total: page.total })}
+          </button>
+        )}
         {page && page.items.length === 0 && !loading && (
           <p className="kb-empty" data-testid="kb-articles-empty">
             {isFiltered(filter) ? t('kb.articles.noneFound') : t('kb.articles.none')}

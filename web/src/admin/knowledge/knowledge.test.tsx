@@ -129,6 +129,24 @@ describe('«База знаний»', () => {
     expect(screen.getByTestId('kb-articles-total').textContent).toContain('Найдена 1 статья');
   });
 
+  it('loads a long list page by page', async () => {
+    const all = Array.from({ length: 130 }, (_, i) => article({ key: `oc-product-${i}`, title: `Товар ${i}` }));
+    on('GET', '/kb/categories', () => ({ json: CATEGORIES }));
+    on('GET', '/kb/articles', (r) => {
+      const offset = Number(r.query.get('offset') ?? 0);
+      return { json: { total: all.length, items: all.slice(offset, offset + Number(r.query.get('limit'))) } };
+    });
+    open('/admin/knowledge');
+    await waitFor(() => expect(screen.getAllByTestId('kb-article-row')).toHaveLength(100));
+    fireEvent.click(screen.getByTestId('kb-articles-more'));
+    await waitFor(() => expect(screen.getAllByTestId('kb-article-row')).toHaveLength(130));
+    expect(sent.filter((s) => s.path === '/kb/articles').map((s) => [s.query.get('limit'), s.query.get('offset')])).toEqual([
+      ['100', null],
+      ['100', '100'],
+    ]);
+    expect(screen.queryByTestId('kb-articles-more')).toBeNull();
+  });
+
   it('edits an article with a live preview, saves it, shows its history as a diff and restores a version', async () => {
     let stored = article();
     let history = [revision(2, { body: 'Курьер привозит заказ за 2 дня. Звонит за час.', changed: ['body'] }), revision(1)];
