@@ -398,11 +398,11 @@ async fn get_chats(
         .take(limit)
         .map(|c| render.chat(account, c))
         .collect();
-    Ok(Json(json!({
-        "chats": page,
-        "meta": {"has_more": offset + limit < total},
-    }))
-    .into_response())
+    let mut body = json!({ "chats": page });
+    if state.chats_meta {
+        body["meta"] = json!({"has_more": offset + limit < total});
+    }
+    Ok(Json(body).into_response())
 }
 
 // ---- #2 getChatByIdV2 ----

@@ -20,6 +20,8 @@ pub(crate) fn routes() -> Router<Simulator> {
         .route("/_sim/accounts", get(accounts))
         .route("/_sim/customer_writes", post(customer_writes))
         .route("/_sim/customer_voice", post(customer_voice))
+        .route("/_sim/customer_reply", post(customer_reply))
+        .route("/_sim/customer_link", post(customer_link))
         .route("/_sim/app_reply", post(app_reply))
         .route("/_sim/system_message", post(system_message))
         .route("/_sim/accounts/{id}/chats", get(chats))
@@ -94,6 +96,57 @@ async fn customer_writes(State(sim): State<Simulator>, Json(b): Json<CustomerWri
         &customer,
         b.item_id,
         crate::Content::Text(b.text),
+    ))
+}
+
+#[derive(Debug, Deserialize)]
+struct CustomerReply {
+    account: i64,
+    chat_id: String,
+    /// The id of the message in that chat being replied to.
+    quote_id: String,
+    text: String,
+}
+
+async fn customer_reply(State(sim): State<Simulator>, Json(b): Json<CustomerReply>) -> Response {
+    posted(sim.try_customer_replies(b.account, &b.chat_id, &b.quote_id, &b.text))
+}
+
+#[derive(Debug, Deserialize)]
+struct CustomerLink {
+    account: i64,
+    customer_id: i64,
+    customer_name: String,
+    item_id: Option<i64>,
+    url: String,
+    #[serde(default)]
+    text: Option<String>,
+    /// With a title, the link carries a preview card.
+    #[serde(default)]
+    title: Option<String>,
+    #[serde(default)]
+    description: Option<String>,
+}
+
+async fn customer_link(State(sim): State<Simulator>, Json(b): Json<CustomerLink>) -> Response {
+    let customer = CustomerSpec {
+        user_id: b.customer_id,
+        name: b.customer_name,
+    };
+    let preview = b.title.map(|title| crate::LinkPreview {
+        title,
+        description: b.description.unwrap_or_default(),
+    });
+    let text = b.text.unwrap_or_else(|| b.url.clone());
+    posted(sim.try_customer_sends(
+        b.account,
+        &customer,
+        b.item_id,
+        crate::Content::Link {
+            url: b.url,
+            text,
+            preview,
+        },
     ))
 }
 

@@ -80,6 +80,8 @@
 //! | `GET /_sim/accounts` | | accounts with their credentials |
 //! | `POST /_sim/customer_writes` | `{"account","customer_id","customer_name","item_id"?,"text"}` | a customer message; returns `{"chat_id","message_id"}` |
 //! | `POST /_sim/customer_voice` | `{"account","customer_id","customer_name","item_id"?,"audio_base64"}` | a customer voice message whose file is these bytes (at most ~1.5 MB: the JSON body limit is 2 MB); returns `{"chat_id","message_id"}` |
+//! | `POST /_sim/customer_reply` | `{"account","chat_id","quote_id","text"}` | the chat's customer answers quoting one of its messages (`quote` in getMessagesV3); returns `{"chat_id","message_id"}` |
+//! | `POST /_sim/customer_link` | `{"account","customer_id","customer_name","item_id"?,"url","text"?,"title"?,"description"?}` | a customer sends a link, with a preview card when `title` is given; returns `{"chat_id","message_id"}` |
 //! | `POST /_sim/app_reply` | `{"account","chat_id","text"}` | a human answers from the Avito app |
 //! | `POST /_sim/system_message` | `{"account","chat_id","text","flow_id"}` | a system message |
 //! | `GET /_sim/accounts/{id}/chats` | | chat ids of the account |
@@ -122,6 +124,10 @@ pub struct SimConfig {
     pub webhook_retry_delay: Duration,
     /// Top-level shape of the getMessagesV3 answer (A5: unresolved, the spec says array).
     pub messages_shape: MessagesShape,
+    /// Add `"meta":{"has_more":…}` to getChatsV2's answer. Off by default: the spec's `Chats` is only
+    /// `{"chats":[…]}`; one community client reports the field in live answers (A4 #1 \[C\]), so a
+    /// client must work with and without it.
+    pub chats_meta: bool,
     /// Per-account requests per minute; `None` disables rate limiting (the default).
     pub rate_limit_per_minute: Option<u32>,
 }
@@ -134,6 +140,7 @@ impl Default for SimConfig {
             webhook_retries: 2,
             webhook_retry_delay: Duration::from_secs(1),
             messages_shape: MessagesShape::Array,
+            chats_meta: false,
             rate_limit_per_minute: None,
         }
     }
@@ -289,14 +296,24 @@ pub enum Content {
         lon: f64,
         text: String,
     },
+    /// A link; with a `preview`, Avito's card of the page (A5 `link.preview`).
     Link {
         url: String,
         text: String,
+        preview: Option<LinkPreview>,
     },
     /// A missed call to the account.
     Call,
     /// A listing card of the account (`type: item`).
     Item(i64),
+}
+
+/// The card Avito shows under a link (A5 `link.preview`); `domain` and `url` come from the link, the
+/// picture is drawn by the simulator.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkPreview {
+    pub title: String,
+    pub description: String,
 }
 
 /// A message as the simulator stores it, for assertions.

@@ -24,6 +24,9 @@ struct Args {
     /// Top-level shape of the messages list.
     #[arg(long, value_enum, default_value_t = Shape::Array)]
     messages_shape: Shape,
+    /// Add `meta.has_more` to the chats list (not in the spec; reported in live answers).
+    #[arg(long)]
+    chats_meta: bool,
     /// Per-account requests per minute (off when absent).
     #[arg(long)]
     rate_limit: Option<u32>,
@@ -49,6 +52,7 @@ async fn main() -> anyhow::Result<()> {
             Shape::Array => MessagesShape::Array,
             Shape::Wrapped => MessagesShape::Wrapped,
         },
+        chats_meta: args.chats_meta,
         rate_limit_per_minute: args.rate_limit,
         ..SimConfig::default()
     });

@@ -51,7 +51,8 @@ impl Simulator {
             .no_proxy()
             .build()
             .unwrap_or_else(|_| reqwest::Client::new());
-        let state = State::new(config.messages_shape, config.rate_limit_per_minute);
+        let mut state = State::new(config.messages_shape, config.rate_limit_per_minute);
+        state.chats_meta = config.chats_meta;
         Simulator {
             inner: Arc::new(Inner {
                 config,
@@ -216,6 +217,63 @@ impl Simulator {
             body_from_content(state, content, account_user_id)
         })
         .map(posted)
+    }
+
+    /// The customer of an existing chat answers with text quoting one of the chat's messages (A5
+    /// `quote`). Panics on an unknown account, chat or message.
+    pub fn customer_replies(
+        &self,
+        account_user_id: i64,
+        chat_id: &str,
+        quoted_id: &str,
+        text: &str,
+    ) -> Posted {
+        self.try_customer_replies(account_user_id, chat_id, quoted_id, text)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub(crate) fn try_customer_replies(
+        &self,
+        account_user_id: i64,
+        chat_id: &str,
+        quoted_id: &str,
+        text: &str,
+    ) -> Result<Posted, SimError> {
+        let (stored, deliveries) = {
+            let mut state = self.state();
+            let chat = state.chat(account_user_id, chat_id)?;
+            let author = chat.peer.user_id;
+            let quoted = chat
+                .messages
+                .iter()
+                .find(|m| m.id == quoted_id)
+                .ok_or_else(|| SimError::UnknownMessage(quoted_id.to_owned()))?;
+            let quote = Box::new(crate::state::Quoted {
+                id: quoted.id.clone(),
+                author_id: quoted.author_id,
+                created: quoted.created,
+                body: quoted.body.clone(),
+            });
+            let mut stored = state.post(
+                account_user_id,
+                Target::Chat(chat_id.to_owned()),
+                author,
+                Body::Text(text.to_owned()),
+                false,
+            )?;
+            if let Some(m) = state
+                .chat_mut(account_user_id, chat_id)?
+                .messages
+                .last_mut()
+            {
+                m.quote = Some(quote.clone());
+            }
+            stored.message.quote = Some(quote);
+            let deliveries = self.deliveries_for(&mut state, &stored);
+            (stored, deliveries)
+        };
+        self.launch(deliveries);
+        Ok(posted(stored))
     }
 
     /// A system message (`type: system`, `author_id` 0, `content.flow_id`, A7.2) in an existing chat.
@@ -482,6 +540,11 @@ impl Simulator {
         self.state().messages_shape = shape;
     }
 
+    /// Whether getChatsV2 adds `meta.has_more` ([`SimConfig::chats_meta`]).
+    pub fn set_chats_meta(&self, on: bool) {
+        self.state().chats_meta = on;
+    }
+
     pub fn set_rate_limit(&self, per_minute: Option<u32>) {
         let mut state = self.state();
         state.rate_limit = per_minute;
@@ -592,22 +655,10 @@ fn posted(stored: Stored) -> Posted {
 fn body_from_content(state: &mut State, content: Content, account: i64) -> Body {
     match content {
         Content::Text(text) => Body::Text(text),
-        Content::Image => {
-            let image_id = new_image_id();
-            let svg = crate::assets::photo_svg(&image_id);
-            state.images.insert(
-                image_id.clone(),
-                crate::state::StoredImage {
-                    owner: None,
-                    content_type: "image/svg+xml",
-                    bytes: svg.into_bytes(),
-                },
-            );
-            Body::Image {
-                image_id,
-                sizes: CUSTOMER_IMAGE_SIZES,
-            }
-        }
+        Content::Image => Body::Image {
+            image_id: drawn_image(state),
+            sizes: CUSTOMER_IMAGE_SIZES,
+        },
         Content::Voice(bytes) => {
             let voice_id = random_uuid();
             state.voices.insert(voice_id.clone(), bytes);
@@ -617,12 +668,35 @@ fn body_from_content(state: &mut State, content: Content, account: i64) -> Body 
         Content::Video => Body::Video,
         Content::AppCall => Body::AppCall,
         Content::Location { lat, lon, text } => Body::Location { lat, lon, text },
-        Content::Link { url, text } => Body::Link { url, text },
+        Content::Link { url, text, preview } => Body::Link {
+            url,
+            text,
+            preview: preview.map(|p| crate::state::Preview {
+                title: p.title,
+                description: p.description,
+                image_id: drawn_image(state),
+            }),
+        },
         Content::Call => Body::Call {
             target_user_id: account,
         },
         Content::Item(item_id) => Body::Item { item_id },
     }
+}
+
+/// A picture drawn and served under a new image id (customers' images, link previews).
+fn drawn_image(state: &mut State) -> String {
+    let image_id = new_image_id();
+    let svg = crate::assets::photo_svg(&image_id);
+    state.images.insert(
+        image_id.clone(),
+        crate::state::StoredImage {
+            owner: None,
+            content_type: "image/svg+xml",
+            bytes: svg.into_bytes(),
+        },
+    );
+    image_id
 }
 
 pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {

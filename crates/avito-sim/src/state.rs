@@ -38,6 +38,8 @@ pub(crate) struct State {
     pub webhook_log: Vec<WebhookAttempt>,
     pub hooks: HookControl,
     pub messages_shape: MessagesShape,
+    /// `SimConfig::chats_meta`.
+    pub chats_meta: bool,
     pub rate_limit: Option<u32>,
     pub rate_windows: HashMap<i64, RateWindow>,
     pub images: HashMap<String, StoredImage>,
@@ -131,6 +133,26 @@ pub(crate) struct Message {
     /// incoming ones).
     pub read: Option<i64>,
     pub via_api: bool,
+    /// A5 `quote`: the message this one replies to, as it was when the reply was written.
+    pub quote: Option<Box<Quoted>>,
+}
+
+/// A5 MessageQuote `{id, author_id, created, type, content}`: a snapshot of the quoted message.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Quoted {
+    pub id: String,
+    pub author_id: i64,
+    pub created: i64,
+    pub body: Body,
+}
+
+/// A5 `link.preview`: the page's card under a link. Its picture is drawn and served like a
+/// customer's image.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Preview {
+    pub title: String,
+    pub description: String,
+    pub image_id: String,
 }
 
 /// A message's content; rendered by `wire.rs` with the only key its type allows.
@@ -156,6 +178,7 @@ pub(crate) enum Body {
     Link {
         url: String,
         text: String,
+        preview: Option<Preview>,
     },
     Call {
         target_user_id: i64,
@@ -236,6 +259,8 @@ pub(crate) enum SimError {
     UnknownAccount(i64),
     #[error("unknown chat {0}")]
     UnknownChat(String),
+    #[error("unknown message {0}")]
+    UnknownMessage(String),
 }
 
 /// Where a new message goes.
@@ -274,6 +299,7 @@ impl State {
             webhook_log: Vec::new(),
             hooks: HookControl::default(),
             messages_shape,
+            chats_meta: false,
             rate_limit,
             rate_windows: HashMap::new(),
             images: HashMap::new(),
@@ -418,6 +444,7 @@ impl State {
             is_read: author_id == account_id,
             read: None,
             via_api,
+            quote: None,
         };
         chat.messages.push(message.clone());
         Ok(Stored {

@@ -131,7 +131,19 @@ impl Render<'_> {
             Body::Location { lat, lon, text } => json!({"location": {
                 "lat": lat, "lon": lon, "kind": "house", "text": text, "title": text,
             }}),
-            Body::Link { url, text } => json!({"link": {"text": text, "url": url}}),
+            Body::Link { url, text, preview } => {
+                let mut link = json!({"text": text, "url": url});
+                if let Some(p) = preview {
+                    link["preview"] = json!({
+                        "title": p.title,
+                        "description": p.description,
+                        "domain": domain_of(url),
+                        "url": url,
+                        "images": self.image_sizes(&p.image_id, crate::state::CUSTOMER_IMAGE_SIZES),
+                    });
+                }
+                json!({ "link": link })
+            }
             Body::Call { target_user_id } => {
                 json!({"call": {"status": "missed", "target_user_id": target_user_id}})
             }
@@ -152,9 +164,9 @@ impl Render<'_> {
         if m.author_id == account { "out" } else { "in" }
     }
 
-    /// An element of getMessagesV3's answer (A5 Message).
+    /// An element of getMessagesV3's answer (A5 Message), with `quote` when it replies to one.
     pub fn message(&self, account: i64, m: &Message) -> Value {
-        json!({
+        let mut out = json!({
             "id": m.id,
             "author_id": m.author_id,
             "created": m.created,
@@ -163,7 +175,17 @@ impl Render<'_> {
             "direction": Self::direction(account, m),
             "is_read": m.is_read,
             "read": m.read,
-        })
+        });
+        if let Some(q) = &m.quote {
+            out["quote"] = json!({
+                "id": q.id,
+                "author_id": q.author_id,
+                "created": q.created,
+                "type": q.body.kind(),
+                "content": self.content(&q.body),
+            });
+        }
+        out
     }
 
     /// `last_message` of a Chat: the subset the spec example shows.
@@ -247,6 +269,12 @@ impl Render<'_> {
         }
         value
     }
+}
+
+/// The host of an absolute URL, or the text before the first `/` of a bare one (`habr.com`, A5).
+fn domain_of(url: &str) -> &str {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    rest.split(['/', '?', '#']).next().unwrap_or(rest)
 }
 
 /// Unix seconds as RFC 3339 in UTC (`1973-03-04T13:33:09Z`), without a date library.

@@ -130,7 +130,7 @@ async fn delay_then_normal_handling() {
     });
     let (status, body) = status_json(env.get(&token, CHATS).await).await;
     assert_eq!(status, 200);
-    assert_eq!(body["meta"]["has_more"], false);
+    assert!(body["chats"].is_array());
 }
 
 #[tokio::test]

@@ -239,3 +239,68 @@ async fn message_types_render_only_their_key() {
     assert_eq!(list[2]["type"], "file");
     assert_eq!(list[2]["content"], json!({}));
 }
+
+#[tokio::test]
+async fn a_reply_carries_the_quoted_message_and_a_link_its_preview() {
+    let env = spawn().await;
+    let buyer = customer(7);
+    let asked = env
+        .sim
+        .customer_writes(SHOP, &buyer, Some(ITEM), "Есть доставка?");
+    let reply = env
+        .sim
+        .customer_replies(SHOP, &asked.chat_id, &asked.message_id, "Жду ответа");
+    let link = env.sim.customer_sends(
+        SHOP,
+        &buyer,
+        Some(ITEM),
+        avito_sim::Content::Link {
+            url: "https://habr.com/ru/articles/1/".into(),
+            text: "вот такой".into(),
+            preview: Some(avito_sim::LinkPreview {
+                title: "Статья".into(),
+                description: "О диванах".into(),
+            }),
+        },
+    );
+    let token = env.token(SHOP).await;
+    let (_, body) = status_json(env.get(&token, &messages_path(&asked.chat_id)).await).await;
+    let by_id = |id: &str| {
+        body.as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["id"] == id)
+            .cloned()
+            .unwrap()
+    };
+    let r = by_id(&reply.message_id);
+    assert_eq!(r["content"], json!({"text": "Жду ответа"}));
+    let quote = &r["quote"];
+    assert_eq!(quote["id"], asked.message_id.as_str());
+    assert_eq!(quote["author_id"], 7);
+    assert_eq!(quote["type"], "text");
+    assert_eq!(quote["content"], json!({"text": "Есть доставка?"}));
+    assert!(quote["created"].is_i64());
+    assert!(by_id(&asked.message_id).get("quote").is_none());
+
+    let l = &by_id(&link.message_id)["content"]["link"];
+    assert_eq!(l["url"], "https://habr.com/ru/articles/1/");
+    assert_eq!(l["text"], "вот такой");
+    let preview = &l["preview"];
+    assert_eq!(preview["title"], "Статья");
+    assert_eq!(preview["description"], "О диванах");
+    assert_eq!(preview["domain"], "habr.com");
+    assert_eq!(preview["url"], "https://habr.com/ru/articles/1/");
+    let picture = preview["images"]["640x480"].as_str().unwrap();
+    let served = reqwest::get(picture).await.unwrap();
+    assert_eq!(served.status(), 200);
+
+    // An unknown quoted message is refused by the control call.
+    let r = reqwest::Client::new()
+        .post(env.url("/_sim/customer_reply"))
+        .json(&json!({"account": SHOP, "chat_id": asked.chat_id, "quote_id": "nope", "text": "x"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
