@@ -247,7 +247,7 @@ impl Simulator {
                 .messages
                 .iter()
                 .find(|m| m.id == quoted_id)
-                .ok_or_else(|| SimError::UnknownMessage(quoted_id.to_owned()))?;
+                .ok_or_else(|| SimError::MessageNotInChat(quoted_id.to_owned()))?;
             let quote = Box::new(crate::state::Quoted {
                 id: quoted.id.clone(),
                 author_id: quoted.author_id,

@@ -259,8 +259,8 @@ pub(crate) enum SimError {
     UnknownAccount(i64),
     #[error("unknown chat {0}")]
     UnknownChat(String),
-    #[error("unknown message {0}")]
-    UnknownMessage(String),
+    #[error("message {0} is not in the chat")]
+    MessageNotInChat(String),
 }
 
 /// Where a new message goes.
