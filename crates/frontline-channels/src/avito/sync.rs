@@ -54,8 +54,8 @@ impl AvitoChannel {
                 stats.messages_skipped += imported.messages_skipped;
                 stats.conversations_created += imported.conversations_created;
             }
-            let more = page.meta.and_then(|m| m.has_more).unwrap_or(n == 100);
-            if !more || n == 0 || offset + 100 > 1000 {
+            // A short page is the last one: the spec's answer has no `has_more` to ask (A4 #1).
+            if n < 100 || offset + 100 > 1000 {
                 break;
             }
             offset += 100;

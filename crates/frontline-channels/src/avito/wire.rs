@@ -63,20 +63,12 @@ impl ErrorBody {
     }
 }
 
-/// `GET /messenger/v2/accounts/{user_id}/chats`.
+/// `GET /messenger/v2/accounts/{user_id}/chats`. Live answers reportedly add `meta.has_more`
+/// (A4 #1 \[C\]); the spec does not have it, so it is not read: pages end at a short page.
 #[derive(Debug, Clone, Deserialize)]
 pub struct Chats {
     #[serde(default)]
     pub chats: Vec<Chat>,
-    /// Not in the spec; seen in live answers (A4 #1).
-    #[serde(default)]
-    pub meta: Option<ChatsMeta>,
-}
-
-#[derive(Debug, Clone, Deserialize)]
-pub struct ChatsMeta {
-    #[serde(default)]
-    pub has_more: Option<bool>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -689,7 +689,8 @@ async fn long_answers_are_split_and_images_uploaded() {
 #[tokio::test]
 async fn history_sync_pages_within_avitos_limits_without_duplicates() {
     let sim = simulator().await;
-    // 130 chats (two pages of chats) before the account is connected; one with 230 messages.
+    // 130 chats (two pages of chats) before the account is connected; one with 230 messages. The
+    // simulator answers in the spec's shape, without `meta.has_more`: a short page ends the list.
     for i in 0..130 {
         sim.customer_writes(
             SELLER,
@@ -751,6 +752,18 @@ async fn history_sync_pages_within_avitos_limits_without_duplicates() {
     assert_eq!(status, 200, "{stats}");
     assert_eq!(stats["messages_created"], 0, "{stats}");
     assert_eq!(stats["chats"], 131, "{stats}");
+    // The same with the `meta.has_more` that live answers reportedly add (not in the spec).
+    sim.set_chats_meta(true);
+    let (status, stats) = app
+        .post(
+            &app.admin_token,
+            &format!("/api/v1/avito/accounts/{account}/sync"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{stats}");
+    assert_eq!(stats["chats"], 131, "{stats}");
+    assert_eq!(stats["messages_created"], 0, "{stats}");
     // Every page asked for stayed within limit ≤ 100 and offset ≤ 1000 (the simulator refuses more).
     assert!(
         sim.request_log().iter().all(|r| r.status != 400),
