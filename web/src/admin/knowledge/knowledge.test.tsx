@@ -112,6 +112,10 @@ describe('«База знаний»', () => {
     expect((await screen.findByTestId('kb-category-error')).textContent).toBe(
       'В категории «Доставка» ещё 1 статья: перенесите её в другую категорию или удалите, затем удаляйте категорию.',
     );
+    // Any other failure keeps the server's words.
+    routes.unshift((r) => (r.method === 'DELETE' ? { status: 403, json: { error: { code: 'forbidden', message: 'this action needs the admin role' } } } : undefined));
+    fireEvent.click(within(screen.getAllByTestId('kb-category')[0]!).getByTestId('kb-category-delete'));
+    await waitFor(() => expect(screen.getByTestId('kb-category-error').textContent).toBe('Недостаточно прав.'));
   });
 
   it('searches and filters through the list endpoint’s query', async () => {
