@@ -15,6 +15,9 @@
 //! Normalised forms: order numbers as upper-case letters and digits (`A12345`), phones in E.164
 //! (`+79123456789`), e-mails with a lower-cased domain, dates in ISO 8601 (`2026-03-15`), amounts
 //! as `<units>.<cents> <ISO 4217>` (`1500.00 RUB`).
+//!
+//! Size: one concept, the value kinds and their scanners, which must be read together: the priorities
+//! below only make sense side by side, and splitting the scanners apart would hide their ranking.
 
 use std::fmt;
 

@@ -1,4 +1,7 @@
 //! The `frontline` command line.
+//!
+//! Size: one clap command tree and a short function per command; the wiring they call lives in the
+//! library (`lib.rs` and its modules).
 
 use std::{io::Read, path::PathBuf};
 
@@ -529,9 +532,9 @@ async fn eval_dialogs(
     let shop = format!(
         "http://{}{}",
         listener.local_addr()?,
-        frontline::demo_shop::PREFIX
+        frontline::demo::shop::PREFIX
     );
-    tokio::spawn(async move { axum::serve(listener, frontline::demo_shop::router()).await });
+    tokio::spawn(async move { axum::serve(listener, frontline::demo::shop::router()).await });
     let now = frontline_domain::Timestamp(0);
     let workflow = frontline_lifecycle::WorkflowInput {
         workflow_id: frontline_domain::WorkflowId(1),

@@ -10,6 +10,9 @@
 //! Everything a call does runs in one task (one `select!` loop), which owns the playout clock: a
 //! frame is due every 20 ms from the start of a prompt, never queued ahead on the telephony side,
 //! so barge-in can take the audio back at once.
+//!
+//! Size: one call's task is one `select!` loop over one state; its handlers share that state and the
+//! playout clock, and splitting them would spread the loop's invariants over several files.
 
 use std::{
     collections::{HashMap, VecDeque},

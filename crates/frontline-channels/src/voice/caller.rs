@@ -11,6 +11,8 @@
 //! Frames are scheduled at `start + n × 20 ms`, not by sleeping 20 ms after each one: a late
 //! wake-up (a loaded machine) is followed by the frames it delayed, so the average rate stays
 //! exactly real time, as a telephone network's clock does, and sleep error never accumulates.
+//!
+//! Size: one client whose recording and waiting helpers all read the same timeline.
 
 use std::collections::{BTreeMap, VecDeque};
 use std::future::Future;

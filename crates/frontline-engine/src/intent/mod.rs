@@ -58,6 +58,9 @@
 //!   threshold landed at 2.0 % wrong on held-out folds of train but at 2.1 % on test; with the
 //!   margin, 1.9 % at 83 % coverage. The model's own abstention keeps the plain rule: a bot
 //!   with a few hundred examples would refuse almost everything with the margin.
+//!
+//! Size: the model's training and prediction, which share the blend's layout ([`Inputs`]) and must
+//! change together; the learners, features, calibration and embeddings are already their own files.
 
 pub mod calibration;
 pub mod dense;

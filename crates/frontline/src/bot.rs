@@ -1,0 +1,132 @@
+//! The bot the configuration describes: the sentence encoder, the knowledge index, the optional
+//! language-model stage, and the engine compiled from the bot's configuration.
+
+use std::{sync::Arc, time::Duration};
+
+use anyhow::Context;
+use frontline_engine::bot::{BotConfig, EngineBot, Knowledge, LlmStage};
+use frontline_engine::intent::embedding::{DiskCache, Encoder, EncoderOptions, TextEmbedder};
+use frontline_engine::llm::{LlmClient, LlmModels, LlmSettings, Secret};
+use frontline_store::Store;
+use tracing::{info, warn};
+
+use crate::{Config, config};
+
+/// The sentence encoder `settings` describe, with its embedding cache. A missing model or a CPU it
+/// cannot run on is not fatal: the engine then works on words alone, and the log says why and how
+/// to get the model.
+pub fn sentence_encoder(settings: &config::BotSettings) -> Option<TextEmbedder> {
+    if settings.encoder != "e5" {
+        return None;
+    }
+    let path = settings.encoder_model_path();
+    if !path.exists() {
+        warn!(model = %path.display(), "no sentence encoder: intents and knowledge retrieval work on words alone; run scripts/fetch-e5-model");
+        return None;
+    }
+    let started = std::time::Instant::now();
+    let options = EncoderOptions {
+        threads: settings.encoder_threads,
+        ..EncoderOptions::default()
+    };
+    let encoder = match Encoder::load_with(&path, options) {
+        Ok(e) => e,
+        Err(e) => {
+            warn!(error = %e, "no sentence encoder: intents and knowledge retrieval work on words alone");
+            return None;
+        }
+    };
+    let dir = settings.embedding_cache_dir();
+    let cache = match DiskCache::open(&dir, encoder.sha256()) {
+        Ok(c) => Some(c),
+        Err(e) => {
+            warn!(error = %e, dir = %dir.display(), "embedding cache unavailable: examples and articles are embedded at every start");
+            None
+        }
+    };
+    info!(model = %path.display(), load_ms = started.elapsed().as_millis() as u64, threads = settings.encoder_threads, "sentence encoder ready");
+    Some(TextEmbedder::with_cache(Arc::new(encoder), cache))
+}
+
+/// The knowledge index over the stored articles, after seeding the demo shop's into an empty store
+/// when the configuration asks for it.
+pub(crate) async fn open_knowledge(
+    store: &dyn Store,
+    config: &Config,
+    encoder: Option<TextEmbedder>,
+) -> anyhow::Result<Arc<Knowledge>> {
+    if config.bot.seed_demo_knowledge {
+        crate::demo::seed_knowledge(store).await?;
+    }
+    let articles = store.list_kb_articles(None).await?;
+    let knowledge =
+        Knowledge::with_encoder(&articles, encoder).context("indexing the knowledge base")?;
+    Ok(Arc::new(knowledge))
+}
+
+/// The language-model stage, when enabled.
+fn llm_stage(config: &Config) -> anyhow::Result<Option<LlmStage>> {
+    let c = &config.llm;
+    if !c.enabled {
+        return Ok(None);
+    }
+    let models = LlmModels {
+        router: c.router_model.clone(),
+        answer: c.answer_model.clone(),
+        summary: c.summary_model.clone(),
+    };
+    let client = LlmClient::new(LlmSettings {
+        base_url: c.base_url.clone(),
+        api_key: Secret::new(c.api_key.clone()),
+        models: models.clone(),
+        timeout: Duration::from_secs(c.request_timeout_secs),
+        max_retries: c.max_retries,
+        require_parameters: c.require_parameters,
+        ..LlmSettings::default()
+    })
+    .map_err(|e| anyhow::anyhow!("llm settings: {e}"))?;
+    info!(base_url = %c.base_url, router = %models.router, "language model enabled");
+    Ok(Some(LlmStage {
+        model: Arc::new(client),
+        models,
+        timeout: Duration::from_secs(c.task_timeout_secs),
+        router_trust: c.router_trust,
+    }))
+}
+
+/// The bot the configuration describes: the engine with its configuration file (or the demo), or
+/// none.
+pub(crate) fn build_bot(
+    config: &Config,
+    knowledge: Arc<Knowledge>,
+    encoder: Option<TextEmbedder>,
+) -> anyhow::Result<Option<Arc<EngineBot>>> {
+    if config.bot.mode == "none" {
+        info!("bot disabled: every conversation goes to operators");
+        return Ok(None);
+    }
+    let bot_config = match &config.bot.config_path {
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .with_context(|| format!("reading bot configuration {}", path.display()))?;
+            BotConfig::from_json(&text)
+                .with_context(|| format!("bot configuration {}", path.display()))?
+        }
+        None => BotConfig::demo(),
+    };
+    let started = std::time::Instant::now();
+    let compiled = bot_config.compile_with(encoder)?;
+    info!(
+        name = %compiled.config.name,
+        encoder = compiled.encoder.is_some(),
+        intents = compiled.config.intents.len(),
+        articles = knowledge.len(),
+        train_ms = started.elapsed().as_millis() as u64,
+        "bot ready"
+    );
+    Ok(Some(Arc::new(EngineBot::new(
+        Arc::new(compiled),
+        knowledge,
+        llm_stage(config)?,
+    ))))
+}
