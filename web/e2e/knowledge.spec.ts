@@ -29,7 +29,7 @@ test('an admin edits an article and the bot answers the next customer from the n
   await login(page, base, state.admin);
   await openKnowledge(page, base);
   await expect(page.locator('[data-testid="kb-category"][data-key="products"]')).toContainText('Товары');
-  await shot(page, 'desktop-20-knowledge-articles');
+  await shot(page, 'desktop-30-knowledge-articles');
 
   // Found by a form of a word the title has.
   await page.getByTestId('kb-search').fill('оригинальность');
@@ -57,7 +57,7 @@ test('an admin edits an article and the bot answers the next customer from the n
   await expect(fragment).toContainText('черновик');
   await expect(fragment).toContainText(NEW_TEXT);
   await expect(page.getByTestId('kb-check-answer-text')).toContainText(NEW_TEXT);
-  await shot(page, 'desktop-21-knowledge-editor-check-draft');
+  await shot(page, 'desktop-31-knowledge-editor-check-draft');
 
   await page.getByTestId('kb-save').click();
   await expect(page.getByTestId('kb-editor-state')).toContainText('Сохранено: версия 2');
@@ -82,7 +82,7 @@ test('an admin edits an article and the bot answers the next customer from the n
   await expect(v2).toContainText('правка в редакторе · текст');
   await expect(v2.getByTestId('kb-diff').locator('ins').first()).toContainText('напрямую');
   await expect(v2.getByTestId('kb-diff').locator('del')).toHaveCount(0);
-  await shot(page, 'desktop-22-knowledge-history');
+  await shot(page, 'desktop-32-knowledge-history');
   page.once('dialog', (d) => void d.accept());
   await page.locator('[data-testid="kb-revision"][data-version="1"]').getByTestId('kb-restore').click();
   await expect(page.getByTestId('kb-editor-state')).toContainText('Восстановлена версия 1');
@@ -170,7 +170,7 @@ test.describe.serial('imports', () => {
     await expect(preview.locator('[data-action="create"][data-count="2"]')).toBeVisible();
     await expect(preview.getByTestId('kb-import-category-counts')).toContainText('новых 1');
     await expect(preview.getByTestId('kb-import-article')).toHaveCount(2);
-    await shot(page, 'desktop-23-knowledge-import-preview');
+    await shot(page, 'desktop-33-knowledge-import-preview');
     // A preview writes nothing.
     const ownApi = await Api.login(own.server.url, own.admin.login, own.admin.password);
     await expect(ownApi.get('/kb/articles/gift-wrap')).rejects.toMatchObject({ status: 404 });
@@ -189,7 +189,7 @@ test.describe.serial('imports', () => {
     await expect(top).toHaveAttribute('data-article', 'gift-wrap');
     await expect(top.getByTestId('kb-fragment-confidence')).toHaveText(/^\d+%$/);
     await expect(top).toContainText('оценка');
-    await shot(page, 'desktop-24-knowledge-check');
+    await shot(page, 'desktop-34-knowledge-check');
   });
 
   test('a Markdown file with problems shows them at their lines and cannot be imported; fixed, it is', async ({ page }) => {
@@ -232,7 +232,7 @@ test.describe.serial('imports', () => {
     await expect(skipped).toContainText(`строка ${line}`);
     await expect(skipped).toContainText('no text in the chosen language');
     await expect(preview.locator('[data-testid="kb-import-article"][data-key="oc-product-40"]')).toContainText('товар #40');
-    await shot(page, 'desktop-25-knowledge-import-opencart-dump');
+    await shot(page, 'desktop-35-knowledge-import-opencart-dump');
     await page.getByTestId('kb-import-confirm').click();
     await expect(page.getByTestId('kb-import-done').locator('[data-action="create"][data-count="21"]')).toBeVisible();
 

@@ -67,6 +67,8 @@ function AccountsPicker() {
   const published = useStudio((s) => s.published);
   const assign = useStudio((s) => s.assign);
   const [busy, setBusy] = useState<number | null>(null);
+  // The tick shows at once, as asked, until the server has answered (then `mine` says).
+  const [asked, setAsked] = useState<{ id: number; on: boolean } | null>(null);
   const [error, setError] = useState<string | null>(null);
   return (
     <div className="wf-accounts" data-testid="wf-accounts">
@@ -77,16 +79,21 @@ function AccountsPicker() {
         <label key={a.id} className="wf-check">
           <input
             type="checkbox"
-            checked={mine.includes(a.id)}
+            checked={asked?.id === a.id ? asked.on : mine.includes(a.id)}
             disabled={busy !== null}
             data-testid="wf-account"
             data-account-id={a.id}
             onChange={(e) => {
+              const on = e.target.checked;
               setBusy(a.id);
+              setAsked({ id: a.id, on });
               setError(null);
-              assign(a.id, e.target.checked)
+              assign(a.id, on)
                 .catch((err) => setError(errorText(err)))
-                .finally(() => setBusy(null));
+                .finally(() => {
+                  setBusy(null);
+                  setAsked(null);
+                });
             }}
           />
           <span>{a.name}</span> <span className="wf-hint">{a.kind}</span>
