@@ -202,6 +202,12 @@ enum EvalCommand {
         /// Print the results as JSON instead.
         #[arg(long)]
         json: bool,
+        /// Run the engine on words alone, without the sentence encoder (as with no model file).
+        #[arg(long)]
+        no_encoder: bool,
+        /// The e5 model file; default: where scripts/fetch-e5-model puts it.
+        #[arg(long)]
+        encoder_model: Option<PathBuf>,
     },
 }
 
@@ -329,7 +335,12 @@ async fn main() -> anyhow::Result<()> {
                 min_pass,
                 failures,
                 json,
-            } => eval_dialogs(files, &path, min_pass, failures, json).await,
+                no_encoder,
+                encoder_model,
+            } => {
+                let encoder = eval_encoder(no_encoder, encoder_model, 1);
+                eval_dialogs(files, &path, min_pass, failures, json, encoder).await
+            }
             intents => eval_intents(intents),
         },
         Command::Bot {
@@ -500,6 +511,30 @@ fn check_bot(file: Option<PathBuf>) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The sentence encoder an evaluation runs with: none with `--no-encoder`, else the e5 model (as
+/// given, or where `scripts/fetch-e5-model` puts it); without the file, none, said on stderr.
+fn eval_encoder(
+    no_encoder: bool,
+    encoder_model: Option<PathBuf>,
+    threads: usize,
+) -> Option<frontline_engine::intent::embedding::TextEmbedder> {
+    let settings = frontline::config::BotSettings {
+        encoder: if no_encoder { "none" } else { "e5" }.into(),
+        encoder_model: encoder_model
+            .map(|p| p.display().to_string())
+            .unwrap_or_default(),
+        encoder_threads: threads,
+        ..Default::default()
+    };
+    if !no_encoder && !settings.encoder_model_path().exists() {
+        eprintln!(
+            "eval: no e5 model at {}; measuring without the encoder (run scripts/fetch-e5-model)",
+            settings.encoder_model_path().display()
+        );
+    }
+    frontline::sentence_encoder(&settings)
+}
+
 /// `frontline eval dialogs`: see the command's help.
 async fn eval_dialogs(
     files: Vec<PathBuf>,
@@ -507,6 +542,7 @@ async fn eval_dialogs(
     min_pass: Option<f64>,
     show_failures: bool,
     json: bool,
+    encoder: Option<frontline_engine::intent::embedding::TextEmbedder>,
 ) -> anyhow::Result<()> {
     use std::sync::Arc;
 
@@ -521,9 +557,10 @@ async fn eval_dialogs(
         other => anyhow::bail!("--path must be cascade, workflow or both, not `{other}`"),
     };
     let kb = frontline_engine::kb::demo::demo();
+    // As the demo runs: with the encoder when its model is here.
     let bot = EngineBot::new(
-        Arc::new(BotConfig::demo().compile()?),
-        Arc::new(Knowledge::from_kb(&kb)?),
+        Arc::new(BotConfig::demo().compile_with(encoder.clone())?),
+        Arc::new(Knowledge::from_kb_with(&kb, encoder)?),
         None,
     );
     let reader = Reader::new(bot.config(), &kb);
@@ -664,21 +701,7 @@ fn eval_intents(command: EvalCommand) -> anyhow::Result<()> {
     else {
         anyhow::bail!("not an intent evaluation");
     };
-    let settings = frontline::config::BotSettings {
-        encoder: if no_encoder { "none" } else { "e5" }.into(),
-        encoder_model: encoder_model
-            .map(|p| p.display().to_string())
-            .unwrap_or_default(),
-        encoder_threads,
-        ..Default::default()
-    };
-    if !no_encoder && !settings.encoder_model_path().exists() {
-        eprintln!(
-            "eval: no e5 model at {}; measuring without the encoder (run scripts/fetch-e5-model)",
-            settings.encoder_model_path().display()
-        );
-    }
-    let encoder = frontline::sentence_encoder(&settings);
+    let encoder = eval_encoder(no_encoder, encoder_model, encoder_threads);
     let encoder = encoder.as_ref();
     let format = format.unwrap_or_else(|| {
         if train.extension().is_some_and(|e| e == "json") {
