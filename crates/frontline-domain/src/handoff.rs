@@ -11,6 +11,9 @@ string_enum!(
         TopicPolicy => "topic_policy",
         ActionFailed => "action_failed",
         RepeatedClarify => "repeated_clarify",
+        /// The customer reads as upset (angry, repeating themselves, damaged goods) or in a
+        /// hurry, in whatever words: [`HandoffContext::briefing`] says which.
+        CustomerUpset => "customer_upset",
         LlmUnavailable => "llm_unavailable",
         BotError => "bot_error",
         /// An operator pressed the toggle.

@@ -31,6 +31,9 @@ pub struct BriefingContext {
     /// A human label of the intent («статус заказа») or, lacking one, the intent's name.
     pub intent: Option<String>,
     pub reason: Option<HandoffReason>,
+    /// What exactly made the bot step back, after the reason: «срочно, товар пришёл
+    /// повреждённым», «номер 12345 не найден дважды».
+    pub reason_detail: Option<String>,
     pub summary: String,
     /// The conversation's slots, by key (`order_number`).
     pub known_slots: BTreeMap<String, String>,
@@ -38,7 +41,7 @@ pub struct BriefingContext {
     pub listing: Option<String>,
 }
 
-/// Fills `{phone}`, `{customer}`, `{intent}`, `{reason}`, `{summary}`, `{known}`, `{dont_ask}` and
+/// Fills `{phone}`, `{customer}`, `{intent}`, `{reason}` (with its detail in brackets), `{summary}`, `{known}`, `{dont_ask}` and
 /// `{listing}`. Unknown placeholders stay visible, so a typo in an edited template shows up in the
 /// first briefing instead of silently vanishing. Missing values render as `—`. A template without
 /// `{listing}` still names the listing, on a last line, when the chat is about one.
@@ -96,7 +99,10 @@ fn placeholder(name: &str, ctx: &BriefingContext) -> Option<String> {
         }
         "customer" => or_none(ctx.customer.as_deref()),
         "intent" => or_none(ctx.intent.as_deref()),
-        "reason" => or_none(ctx.reason.map(reason_ru)),
+        "reason" => match (ctx.reason.map(reason_ru), ctx.reason_detail.as_deref()) {
+            (Some(r), Some(d)) if !d.trim().is_empty() => format!("{r} ({})", d.trim()),
+            (r, _) => or_none(r),
+        },
         "summary" => or_none(Some(ctx.summary.as_str())),
         "known" => or_none(Some(&known(&ctx.known_slots))),
         "dont_ask" => or_none(Some(&dont_ask(&ctx.known_slots))),
@@ -124,6 +130,7 @@ pub fn reason_ru(reason: HandoffReason) -> &'static str {
         HandoffReason::TopicPolicy => "тема требует оператора",
         HandoffReason::ActionFailed => "не удалось выполнить действие",
         HandoffReason::RepeatedClarify => "бот не смог уточнить вопрос",
+        HandoffReason::CustomerUpset => "клиент расстроен или торопится",
         HandoffReason::LlmUnavailable => "языковая модель недоступна",
         HandoffReason::BotError => "ошибка бота",
         HandoffReason::Manual => "передано вручную",
@@ -470,6 +477,7 @@ mod tests {
             customer: Some("Иван Петров".into()),
             intent: Some("статус заказа".into()),
             reason: Some(HandoffReason::CustomerAsked),
+            reason_detail: None,
             summary: "Заказ 7157703 не пришёл к 15 марта.".into(),
             known_slots: slots(&[("phone", "+79123456789"), ("order_number", "7157703")]),
             listing: None,
@@ -482,6 +490,27 @@ mod tests {
 Клиент уже сообщил: Заказ 7157703 не пришёл к 15 марта.
 Известно: номер заказа 7157703, телефон +7 912 345-67-89.
 Не нужно спрашивать: номер заказа и телефон — уже получены."
+        );
+    }
+
+    #[test]
+    fn the_reason_carries_its_detail() {
+        let ctx = BriefingContext {
+            reason: Some(HandoffReason::CustomerUpset),
+            reason_detail: Some("раздражён, срочно".into()),
+            ..BriefingContext::default()
+        };
+        assert_eq!(
+            render_briefing("{reason}", &ctx),
+            "клиент расстроен или торопится (раздражён, срочно)"
+        );
+        let without = BriefingContext {
+            reason_detail: Some("  ".into()),
+            ..ctx
+        };
+        assert_eq!(
+            render_briefing("{reason}", &without),
+            "клиент расстроен или торопится"
         );
     }
 

@@ -32,8 +32,10 @@ pub mod intent;
 pub mod kb;
 pub mod llm;
 pub mod policy;
+pub mod schedule;
 pub mod slots;
 pub mod triggers;
+pub mod upset;
 pub mod workflow;
 
 pub use intent::{

@@ -79,7 +79,7 @@ wire_enum!(
     /// Why the lead changed.
     HandoffReason <=> HandoffReason {
         NoBot, LowConfidence, CustomerAsked, TopicPolicy, ActionFailed, RepeatedClarify,
-        LlmUnavailable, BotError, Manual, OperatorReplied, ExternalReply
+        CustomerUpset, LlmUnavailable, BotError, Manual, OperatorReplied, ExternalReply
     }
 );
 

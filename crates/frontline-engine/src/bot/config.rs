@@ -13,8 +13,10 @@ use crate::briefing::DEFAULT_BRIEFING_TEMPLATE;
 use crate::intent::embedding::TextEmbedder;
 use crate::intent::{IntentExample, IntentModel, OOS_LABEL, TrainOptions};
 use crate::policy::{IntentPolicy, Policy, RequestType};
+use crate::schedule::Schedule;
 use crate::slots::SlotKind;
 use crate::triggers::{TriggerRule, TriggerSet};
+use crate::upset::UpsetDetector;
 
 /// The built-in demo configuration: a Russian online electronics shop.
 pub const DEMO_CONFIG_JSON: &str = include_str!("demo.json");
@@ -30,8 +32,26 @@ pub struct BotConfig {
     /// What the bot says when a message is outside every topic (the first time; the second time
     /// it hands off).
     pub fallback: String,
+    /// What the bot says the second time in a row a message is off topic, when
+    /// `after_fallbacks` is `end`, and instead of repeating `fallback` word for word otherwise.
+    #[serde(default = "default_fallback_again")]
+    pub fallback_again: String,
+    /// What happens when messages stay off topic after `max_fallbacks` fallbacks: a person takes
+    /// over (`handoff`, the default) or the bot ends politely (`end`).
+    #[serde(default)]
+    pub after_fallbacks: AfterFallbacks,
     /// What the bot says before handing over, unless the intent has its own message.
     pub handoff_message: String,
+    /// Said when handing over an upset customer ([`crate::upset`]).
+    #[serde(default = "default_upset_message")]
+    pub upset_message: String,
+    /// Said when handing over a customer in a hurry.
+    #[serde(default = "default_urgent_message")]
+    pub urgent_message: String,
+    /// Opening hours: when present, schedule questions (the intent named `schedule`) are
+    /// answered exactly from them, for the day asked about.
+    #[serde(default)]
+    pub schedule: Option<Schedule>,
     /// The answer to a message with attachments and no text.
     pub attachment_reply: String,
     /// The operator briefing; placeholders as in [`crate::briefing::render_briefing`].
@@ -102,6 +122,15 @@ pub struct IntentConfig {
     pub answer: AnswerConfig,
 }
 
+/// What follows repeated off-topic messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterFallbacks {
+    #[default]
+    Handoff,
+    End,
+}
+
 /// How a recognised intent is answered.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
@@ -132,6 +161,20 @@ fn default_max_clarify() -> u32 {
 fn default_max_fallbacks() -> u32 {
     1
 }
+fn default_fallback_again() -> String {
+    "Боюсь, с этим я не помогу. Если появится вопрос о заказе, доставке, оплате, возврате или \
+     гарантии — пишите, я на связи."
+        .to_owned()
+}
+fn default_upset_message() -> String {
+    "Понимаю, как это неприятно, и прошу прощения. Сразу передаю ваше обращение оператору — он \
+     ответит здесь в ближайшее время."
+        .to_owned()
+}
+fn default_urgent_message() -> String {
+    "Понимаю, что это срочно. Сразу подключаю оператора — он ответит в течение нескольких минут."
+        .to_owned()
+}
 
 /// Everything wrong with a configuration, each problem with where it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -152,6 +195,8 @@ pub struct CompiledConfig {
     /// [`IntentModel::predict`] already does, and the answer is remembered for the turn, so
     /// asking again costs nothing.
     pub encoder: Option<TextEmbedder>,
+    /// Reads upset customers; calibrated with the encoder when there is one.
+    pub upset: UpsetDetector,
 }
 
 impl CompiledConfig {
@@ -225,11 +270,20 @@ impl BotConfig {
         for (what, text) in [
             ("fallback", &self.fallback),
             ("handoff_message", &self.handoff_message),
+            ("fallback_again", &self.fallback_again),
+            ("upset_message", &self.upset_message),
+            ("urgent_message", &self.urgent_message),
             ("attachment_reply", &self.attachment_reply),
         ] {
             if text.trim().is_empty() {
                 problems.push(format!("{what} is empty"));
             }
+        }
+        if self.fallback_again.trim() == self.fallback.trim() {
+            problems.push("fallback_again must differ from fallback: the same canned text twice in a row reads as a broken bot".to_owned());
+        }
+        if let Some(s) = &self.schedule {
+            problems.extend(s.problems());
         }
         let k = &self.knowledge;
         if k.top_k == 0 {
@@ -329,6 +383,7 @@ impl BotConfig {
             model,
             triggers,
             policy,
+            upset: UpsetDetector::calibrated(encoder.clone()),
             encoder,
         })
     }

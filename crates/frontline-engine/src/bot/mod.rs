@@ -19,6 +19,9 @@
 //! restarts and need no state here. Values the customer gave are kept in the conversation's slots and
 //! never asked for again. Every outcome carries a [`DecisionTrace`] (stage, intent, confidence,
 //! articles, note) that the lifecycle records.
+//!
+//! Size: the cascade is one ordered procedure; its stages that stand alone (knowledge, LLM calls,
+//! workflows, suites, dialogs) are their own files, and its tests are in `tests.rs`.
 
 pub mod config;
 pub mod dialogs;
@@ -47,6 +50,12 @@ use crate::slots::{CivilDate, SlotKind, parse_one};
 
 /// Longest extractive summary put into a briefing.
 const SUMMARY_CHARS: usize = 400;
+
+/// Messages of at most this many words may be follow-up questions to the previous answer.
+const FOLLOW_UP_WORDS: usize = 6;
+
+/// The intent answered from [`BotConfig::schedule`] when the configuration has one.
+pub const SCHEDULE_INTENT: &str = "schedule";
 
 /// The dialog engine as a [`Bot`].
 #[derive(Debug, Clone)]
@@ -172,6 +181,14 @@ struct Turn<'a> {
     text: &'a str,
     known: Slots,
     notes: Vec<String>,
+    /// What the knowledge base is asked: the message, or — for a follow-up question inside a
+    /// topic — the previous question with it.
+    query: String,
+    /// Why exactly the bot steps back, for the briefing's reason (see
+    /// [`BriefingContext::reason_detail`]).
+    detail: Option<String>,
+    /// The customer reads as upset ([`crate::upset`]).
+    upset: Option<crate::upset::Assessment>,
 }
 
 impl EngineBot {
@@ -216,7 +233,8 @@ impl EngineBot {
     async fn run_workflow(&self, input: &BotInput) -> Option<BotOutcome> {
         let flow = input.workflow.as_ref()?;
         let conversation = &input.conversation.conversation;
-        if crate::human::asks_for_human(&input.message.text) {
+        if crate::human::asks_for_human(&input.message.text) || self.upset_reading(input).is_some()
+        {
             return None;
         }
         let workflow = flow.workflow_id;
@@ -233,6 +251,12 @@ impl EngineBot {
             .graphs
             .get(&self.compiled, workflow, version, &flow.document)?;
         let effects = self.effects(&flow.integrations, Default::default());
+        // Between topics (the workflow waits for nothing), two questions are the engine's own
+        // whatever the graph says: the schedule, answered exactly from the configured hours,
+        // and a short follow-up to the previous answer, read in that answer's topic.
+        if state.position.is_none() && self.engine_answers(input, &effects).await {
+            return None;
+        }
         let view = &input.conversation;
         let turn_input = crate::workflow::TurnInput {
             text: input.message.text.clone(),
@@ -290,6 +314,60 @@ impl EngineBot {
             note: Some(note.clone()),
             steps: steps.clone(),
         };
+        // The workflow's "I can help with…" answer to an off-topic message is a fallback, not an
+        // answer: recorded as one, worded differently the second time, and after the configured
+        // number in a row a person takes over (or the bot ends politely).
+        let fallback = matches!(out.outcome, crate::workflow::Outcome::Ended)
+            && !text.is_empty()
+            && is_fallback_run(&out.trace);
+        if fallback {
+            let streak = Streak::of(&input.recent_decisions);
+            let cfg = &self.compiled;
+            if streak.fallback >= cfg.policy.max_fallbacks
+                && cfg.config.after_fallbacks == config::AfterFallbacks::Handoff
+            {
+                let turn = Turn {
+                    input,
+                    text: input.message.text.trim(),
+                    known: out.slots.clone(),
+                    notes: vec![note.clone(), "off topic again".into()],
+                    query: input.message.text.trim().to_owned(),
+                    detail: Some("вопрос снова вне тем бота".into()),
+                    upset: None,
+                };
+                let mut outcome = self
+                    .handoff(
+                        HandoffReason::LowConfidence,
+                        None,
+                        DecisionStage::Workflow,
+                        turn,
+                    )
+                    .await;
+                outcome.trace.steps = steps;
+                outcome.flow = FlowChange::Clear;
+                return Some(outcome);
+            }
+            let last_said = input
+                .history
+                .iter()
+                .rev()
+                .find(|m| m.direction == Direction::Out)
+                .map(|m| m.text.trim());
+            let text = if streak.fallback > 0 || last_said == Some(text.trim()) {
+                self.fallback_text(input)
+            } else {
+                text.clone()
+            };
+            return Some(BotOutcome {
+                decision: BotDecision::Reply {
+                    text,
+                    intent: conversation.intent.clone(),
+                    slots: out.slots.clone(),
+                },
+                trace: trace(DecisionAction::Fallback),
+                flow: flow_change,
+            });
+        }
         let mut outcome = match &out.outcome {
             crate::workflow::Outcome::Handoff(h) => {
                 let mut notes = vec![note.clone()];
@@ -298,6 +376,9 @@ impl EngineBot {
                     text: input.message.text.trim(),
                     known: out.slots.clone(),
                     notes: Vec::new(),
+                    query: input.message.text.trim().to_owned(),
+                    detail: action_detail(&out.trace),
+                    upset: None,
                 };
                 let mut outcome = self
                     .handoff(
@@ -370,11 +451,82 @@ impl EngineBot {
             return outcome;
         }
         let mut outcome = self.cascade(input).await;
-        // A customer asking for a person leaves the workflow: next time it starts over.
-        if input.workflow.is_some() && crate::human::asks_for_human(&input.message.text) {
+        // A customer asking for a person (or upset) leaves the workflow: next time it starts over.
+        if input.workflow.is_some()
+            && (crate::human::asks_for_human(&input.message.text)
+                || self.upset_reading(input).is_some())
+        {
             outcome.flow = FlowChange::Clear;
         }
         outcome
+    }
+
+    /// Whether the cascade, not the workflow, should take this message (see `run_workflow`).
+    async fn engine_answers(&self, input: &BotInput, effects: &flows::EngineEffects) -> bool {
+        use crate::workflow::Effects as _;
+        let text = input.message.text.trim();
+        let c = effects.classify(text).await;
+        if self.compiled.config.schedule.is_some()
+            && !c.out_of_scope
+            && c.intent.as_deref() == Some(SCHEDULE_INTENT)
+            && crate::schedule::Schedule::is_hours_question(text)
+        {
+            return true;
+        }
+        // A message with a number in it is more likely a value the workflow can use (a
+        // corrected order number) than a question about the last answer.
+        c.out_of_scope
+            && Self::answered_intent(input).is_some()
+            && !text.bytes().any(|b| b.is_ascii_digit())
+            && frontline_text::tokens(text).len() <= FOLLOW_UP_WORDS
+    }
+
+    /// The fallback, worded differently from the bot's previous message: the same canned text
+    /// twice in a row reads as a broken bot.
+    fn fallback_text(&self, input: &BotInput) -> String {
+        let cfg = &self.compiled.config;
+        let last_said = input
+            .history
+            .iter()
+            .rev()
+            .find(|m| m.direction == Direction::Out)
+            .map(|m| m.text.trim());
+        let after_fallback = Streak::of(&input.recent_decisions).fallback > 0;
+        if last_said == Some(cfg.fallback_again.trim()) {
+            cfg.fallback.clone()
+        } else if after_fallback || last_said == Some(cfg.fallback.trim()) {
+            cfg.fallback_again.clone()
+        } else {
+            cfg.fallback.clone()
+        }
+    }
+
+    /// The message read for upset, with the customer's earlier messages for repetition; `None`
+    /// when it reads as calm.
+    fn upset_reading(&self, input: &BotInput) -> Option<crate::upset::Assessment> {
+        let text = input.message.text.trim();
+        if text.is_empty() {
+            return None;
+        }
+        let earlier: Vec<&str> = input
+            .history
+            .iter()
+            .filter(|m| m.direction == Direction::In && m.id != input.message.id)
+            .map(|m| m.text.trim())
+            .filter(|t| !t.is_empty())
+            .collect();
+        let detector = &self.compiled.upset;
+        let a = detector.assess(text, &earlier);
+        detector.is_upset(&a).then_some(a)
+    }
+
+    /// The intent the bot last answered in this conversation, when its last decision was that
+    /// answer: the context a short follow-up question («а сколько стоит?») is read in.
+    fn answered_intent(input: &BotInput) -> Option<&str> {
+        let last = input.recent_decisions.last()?;
+        (last.action == DecisionAction::Answer)
+            .then_some(last.intent.as_deref())
+            .flatten()
     }
 
     /// The built-in cascade of stages (see the module docs).
@@ -405,6 +557,9 @@ impl EngineBot {
             text,
             known: conversation.slots.clone(),
             notes: Vec::new(),
+            query: text.to_owned(),
+            detail: None,
+            upset: self.upset_reading(input),
         };
         // The channel's customer card counts as given: a known phone is never asked for.
         if let Some(phone) = &input.conversation.customer.phone
@@ -458,6 +613,58 @@ impl EngineBot {
                 step = self.continue_intent(intent, *slot, got_awaited, &turn.known, &streak);
                 turn.notes.push(format!("continues {intent}"));
             }
+        }
+
+        // A short question right after an answer is about that answer's topic («а сколько
+        // стоит?» after delivery terms): read it together with the previous question.
+        if awaited.is_none()
+            && let Some(previous) = Self::answered_intent(input)
+            && let Some((followed, query)) = self.follow_up(input, text, previous, &step, today)
+        {
+            turn.notes.push(format!("follow-up on {previous}"));
+            turn.query = query;
+            step = followed;
+        }
+
+        if let Some(a) = &turn.upset {
+            turn.notes
+                .push(format!("upset {:.2}: {}", a.score, a.describe()));
+            turn.detail = Some(a.describe());
+            if !matches!(step, Step::Handoff { .. }) {
+                let intent = match &step {
+                    Step::Answer { intent, .. } | Step::AskSlot { intent, .. } => {
+                        Some(intent.clone())
+                    }
+                    _ => (!prediction.out_of_scope
+                        && prediction.intent != crate::intent::OOS_LABEL)
+                        .then(|| prediction.intent.clone()),
+                };
+                return self
+                    .handoff(
+                        HandoffReason::CustomerUpset,
+                        intent,
+                        DecisionStage::Policy,
+                        turn,
+                    )
+                    .await;
+            }
+        }
+
+        // Off topic again after the configured fallbacks: end politely instead of handing off,
+        // when configured so.
+        if signals.out_of_scope
+            && streak.fallback >= cfg.policy.max_fallbacks
+            && cfg.config.after_fallbacks == config::AfterFallbacks::End
+            && matches!(
+                step,
+                Step::Handoff {
+                    reason: HandoffReason::LowConfidence,
+                    ..
+                }
+            )
+        {
+            turn.notes.push("off topic again; ending politely".into());
+            step = Step::Fallback;
         }
 
         // Unsure: ask the LLM router, when there is one.
@@ -538,9 +745,88 @@ impl EngineBot {
             Some(next) => Step::AskSlot {
                 intent: intent.to_owned(),
                 slot: next,
-                question: format!("Не нашёл этого в сообщении. {}", next.question_ru()),
+                question: retry_question(next, known),
             },
         }
+    }
+
+    /// A short question after an answer, read in that answer's topic: the previous customer
+    /// message and this one are classified together, and when that settles on an answer (for
+    /// the previous intent, or a confident other one) it replaces an unsure step. A confident
+    /// reading of the message alone is kept unless it starts like a follow-up («а…», "and…").
+    fn follow_up(
+        &self,
+        input: &BotInput,
+        text: &str,
+        previous: &str,
+        step: &Step,
+        today: CivilDate,
+    ) -> Option<(Step, String)> {
+        let words = frontline_text::tokens(text);
+        if words.is_empty() || words.len() > FOLLOW_UP_WORDS {
+            return None;
+        }
+        let first = frontline_text::normalize(words[0].text);
+        let sounds_like_follow_up = matches!(
+            first.as_str(),
+            "а" | "и" | "ещё" | "еще" | "также" | "тогда" | "and" | "also" | "what" | "how"
+        ) && words.len() <= 4;
+        let unsure = match step {
+            Step::Clarify { .. } | Step::Fallback => true,
+            Step::Handoff { reason, .. } => matches!(
+                reason,
+                HandoffReason::LowConfidence | HandoffReason::RepeatedClarify
+            ),
+            Step::Answer { intent, .. } => sounds_like_follow_up && intent != previous,
+            Step::AskSlot { .. } => false,
+        };
+        if !unsure {
+            return None;
+        }
+        let before = input
+            .history
+            .iter()
+            .rev()
+            .filter(|m| m.direction == Direction::In && m.id != input.message.id)
+            .map(|m| m.text.trim())
+            .find(|t| !t.is_empty())?;
+        let joined = format!("{before} {text}");
+        let cfg = &self.compiled;
+        let p = cfg.model.predict(&joined);
+        let mut signals = Signals::new(&joined).with_trigger(cfg.triggers.match_text(&joined));
+        signals.classifier = Some((p.intent.clone(), p.answer_confidence()));
+        signals.out_of_scope = p.out_of_scope;
+        signals.known_slots = input.conversation.conversation.slots.clone();
+        signals = signals.with_slots_from_text(today);
+        match step_of(policy::decide(&cfg.policy, &signals)) {
+            Step::Answer {
+                intent,
+                confidence,
+                stage,
+            } if intent == previous || !sounds_like_follow_up => Some((
+                Step::Answer {
+                    intent,
+                    confidence,
+                    stage,
+                },
+                joined,
+            )),
+            // The joined text names another topic, or nothing: the previous one it is.
+            _ => Some((
+                Step::Answer {
+                    intent: previous.to_owned(),
+                    confidence: None,
+                    stage: DecisionStage::Policy,
+                },
+                joined,
+            )),
+        }
+        .filter(|(s, _)| match s {
+            Step::Answer { intent, .. } => cfg.intent(intent).is_some_and(|i| {
+                !matches!(i.answer, AnswerConfig::Handoff { .. }) || intent == previous
+            }),
+            _ => false,
+        })
     }
 
     /// An article answering a message no intent recognised, when one clears the direct threshold.
@@ -650,6 +936,30 @@ impl EngineBot {
                         )
                         .await;
                 };
+                if intent == SCHEDULE_INTENT
+                    && let Some(schedule) = &cfg.config.schedule
+                    && crate::schedule::Schedule::is_hours_question(&turn.query)
+                {
+                    turn.notes.push("answered from the schedule".into());
+                    // The day the message itself names wins over the one in the previous question.
+                    let asked = if crate::schedule::Schedule::is_hours_question(turn.text) {
+                        turn.text
+                    } else {
+                        turn.query.as_str()
+                    };
+                    let text = schedule.answer(asked, turn.input.message.created_at.0);
+                    return BotOutcome {
+                        decision: reply(text, Some(intent.clone()), &turn.known),
+                        trace: trace(
+                            DecisionAction::Answer,
+                            stage,
+                            Some(intent),
+                            confidence,
+                            &turn.notes,
+                        ),
+                        flow: FlowChange::Keep,
+                    };
+                }
                 match &ic.answer {
                     AnswerConfig::Text { text } => {
                         let text = fill(text, &turn.known);
@@ -669,13 +979,13 @@ impl EngineBot {
                         let k = &cfg.config.knowledge;
                         let fragments = self
                             .knowledge
-                            .search(turn.text, k.top_k, category.as_deref())
+                            .search(&turn.query, k.top_k, category.as_deref())
                             .unwrap_or_else(|e| {
                                 warn!(error = %e, "knowledge search failed");
                                 Vec::new()
                             });
                         match self
-                            .answer_from(turn.text, &fragments, k.answer_threshold)
+                            .answer_from(&turn.query, &fragments, k.answer_threshold)
                             .await
                         {
                             Some((text, article_ids, _, note)) => {
@@ -743,7 +1053,7 @@ impl EngineBot {
                 flow: FlowChange::Keep,
             },
             Step::Fallback => BotOutcome {
-                decision: reply(cfg.config.fallback.clone(), None, &turn.known),
+                decision: reply(self.fallback_text(turn.input), None, &turn.known),
                 trace: trace(
                     DecisionAction::Fallback,
                     DecisionStage::Policy,
@@ -799,6 +1109,7 @@ impl EngineBot {
                     .map(|i| i.label.clone())
                     .or_else(|| intent.clone()),
                 reason: Some(reason),
+                reason_detail: turn.detail.clone(),
                 summary: summary.clone(),
                 known_slots: turn.known.clone(),
                 listing: listing_line(view),
@@ -810,6 +1121,10 @@ impl EngineBot {
             Some(AnswerConfig::Handoff {
                 message: Some(message),
             }) if reason == HandoffReason::TopicPolicy => fill(message, &turn.known),
+            _ if reason == HandoffReason::CustomerUpset => match &turn.upset {
+                Some(a) if a.is_urgent() && a.cues.len() == 1 => cfg.config.urgent_message.clone(),
+                _ => cfg.config.upset_message.clone(),
+            },
             _ => cfg.config.handoff_message.clone(),
         };
         let request_type = intent_config
@@ -833,6 +1148,67 @@ impl EngineBot {
             flow: FlowChange::Keep,
         }
     }
+}
+
+/// The question asked again when the answer held no value: for an order number, that no such
+/// order was found, with the other key the customer may have (the phone) offered.
+fn retry_question(slot: SlotKind, known: &Slots) -> String {
+    match slot {
+        SlotKind::OrderNumber if !known.contains_key(SlotKind::Phone.key()) => {
+            "Не нашёл заказа с таким номером. Проверьте, пожалуйста, номер — он есть в письме с \
+             подтверждением, — или напишите телефон, на который оформлен заказ."
+                .to_owned()
+        }
+        SlotKind::OrderNumber => "Не нашёл заказа с таким номером. Проверьте, пожалуйста, номер \
+             — он есть в письме или SMS с подтверждением заказа."
+            .to_owned(),
+        other => format!("Не нашёл этого в сообщении. {}", other.question_ru()),
+    }
+}
+
+/// Whether a workflow run was the answer to an off-topic message: its intent node found no
+/// topic and no knowledge search found anything.
+fn is_fallback_run(steps: &[crate::workflow::Step]) -> bool {
+    let off_topic = steps.iter().any(|s| {
+        s.node_type == "intent"
+            && (s.output.get("out_of_scope").and_then(|v| v.as_bool()) == Some(true)
+                || s.output.get("intent").is_none_or(|v| v.is_null()))
+    });
+    let found = steps.iter().any(|s| {
+        s.node_type == "search"
+            && s.output
+                .get("hits")
+                .and_then(|h| h.as_array())
+                .is_some_and(|h| !h.is_empty())
+    });
+    let acted = steps
+        .iter()
+        .any(|s| matches!(s.node_type.as_str(), "action" | "ask" | "ai_response"));
+    off_topic && !found && !acted
+}
+
+/// «заказ 12345 не найден (404)»: why an Action failed, from a workflow's trace, for the
+/// briefing.
+fn action_detail(steps: &[crate::workflow::Step]) -> Option<String> {
+    let failed: Vec<String> = steps
+        .iter()
+        .filter(|s| s.node_type == "action")
+        .filter_map(|s| {
+            let url = s.input.get("url")?.as_str()?;
+            match s.output.get("status").and_then(|v| v.as_u64()) {
+                Some(404) => Some(format!("не найдено: {url}")),
+                Some(status) if !(200..300).contains(&status) => {
+                    Some(format!("{url} ответил {status}"))
+                }
+                _ => s
+                    .output
+                    .get("error")
+                    .and_then(|e| e.as_str())
+                    .map(|e| format!("{url}: {e}")),
+            }
+        })
+        .collect();
+    (!failed.is_empty()).then(|| failed.join("; "))
 }
 
 fn trace(

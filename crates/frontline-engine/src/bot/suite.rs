@@ -607,6 +607,47 @@ mod default_suite {
         assert!(failed.is_empty(), "{failed:#?}");
     }
 
+    /// A 404 is the customer's number being wrong: asked once more, and the person who takes
+    /// over after a second miss reads both numbers; a 5xx hands over at once.
+    #[tokio::test]
+    async fn an_unknown_order_number_is_asked_again_then_handed_over_with_both_attempts() {
+        let bot = demo_bot();
+        let graph = compile_document(crate::bot::flows::DEFAULT_WORKFLOW_JSON, bot.config())
+            .unwrap_or_else(|p| panic!("{p:#?}"));
+        let not_found = |url: &str| StubSpec {
+            url: Some(url.into()),
+            status: Some(404),
+            body: Some(serde_json::json!({"error": "order not found"})),
+            ..StubSpec::default()
+        };
+        let script = Script {
+            messages: vec!["где заказ 12345".into(), "ой, 12346".into()],
+            stubs: vec![not_found("/orders/12345"), not_found("/orders/12346")],
+            ..Script::default()
+        };
+        let turns = run_script(&graph, &bot.effects(&[], script.stubs()), &script).await;
+        assert_eq!(turns[0].outcome, "waiting", "{:?}", turns[0]);
+        assert!(turns[0].replies[0].contains("Не нашёл заказа с номером 12345"));
+        assert_eq!(turns[1].handoff_reason, Some(HandoffReason::ActionFailed));
+        let briefing = turns[1].briefing.as_deref().unwrap_or_default();
+        assert!(
+            briefing.contains("12345") && briefing.contains("12346"),
+            "{briefing}"
+        );
+
+        let script = Script {
+            messages: vec!["где заказ 12345".into()],
+            stubs: vec![StubSpec {
+                url: Some("/orders/12345".into()),
+                status: Some(503),
+                ..StubSpec::default()
+            }],
+            ..Script::default()
+        };
+        let turns = run_script(&graph, &bot.effects(&[], script.stubs()), &script).await;
+        assert_eq!(turns[0].handoff_reason, Some(HandoffReason::ActionFailed));
+    }
+
     /// Start → AI Response → Action → Message: the tester answers both by node, offline.
     const STUBBED_FLOW: &str = r#"{"version": 1, "nodes": [
         {"id": "start", "type": "start", "data": {}},

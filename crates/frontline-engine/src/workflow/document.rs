@@ -345,6 +345,11 @@ pub struct AskData {
     /// Answers that did not parse before giving up (`failed`).
     #[serde(default = "default_max_retries")]
     pub max_retries: u32,
+    /// Ask even when the slot is already known — to correct a value an Action could not find
+    /// («no such order, check the number»). The old value stays readable as
+    /// `vars.<slot>_before`, for the briefing if the new one fails too.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub reask: bool,
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
@@ -476,7 +481,8 @@ impl NodeData {
             NodeData::Search(_) => &["found", "not_found"],
             NodeData::AiResponse(_) => &["out", "error"],
             NodeData::Condition(_) => &["true", "false"],
-            NodeData::Action(_) => &["ok", "error", "timeout"],
+            // `not_found` (a 404) is optional: when open, a 404 takes `error`.
+            NodeData::Action(_) => &["ok", "not_found", "error", "timeout"],
             NodeData::Ask(_) => &["ok", "failed"],
             NodeData::Handoff(_) | NodeData::End(_) => &[],
         };

@@ -656,8 +656,13 @@ impl<E: Effects + ?Sized> Run<'_, E> {
                     if let Some(known) = self.slots.get(&data.slot)
                         && !self.visited.contains(&node.id)
                     {
-                        let output = json!({"skipped": "already known", "value": known});
-                        return (next("ok"), Value::Null, output);
+                        if !data.reask {
+                            let output = json!({"skipped": "already known", "value": known});
+                            return (next("ok"), Value::Null, output);
+                        }
+                        self.state
+                            .vars
+                            .insert(format!("{}_before", data.slot), Value::from(known.clone()));
                     }
                     self.state.ask_retries = 0;
                     let question = self.render(&data.question);
@@ -775,6 +780,11 @@ impl<E: Effects + ?Sized> Run<'_, E> {
         let body_excerpt: String = response.body.chars().take(TRACE_BODY_CHARS).collect();
         if !(200..300).contains(&response.status) {
             let output = json!({"status": response.status, "body": body_excerpt});
+            // Not found is the customer's key being wrong, not the service failing: worth asking
+            // again, where the workflow says how.
+            if response.status == 404 && self.graph.next(node_id, "not_found").is_some() {
+                return (next("not_found"), input, output);
+            }
             return (next("error"), input, output);
         }
         if d.map.is_empty() {

@@ -1247,7 +1247,7 @@ export interface components {
          * @description Why the lead changed.
          * @enum {string}
          */
-        HandoffReason: "no_bot" | "low_confidence" | "customer_asked" | "topic_policy" | "action_failed" | "repeated_clarify" | "llm_unavailable" | "bot_error" | "manual" | "operator_replied" | "external_reply";
+        HandoffReason: "no_bot" | "low_confidence" | "customer_asked" | "topic_policy" | "action_failed" | "repeated_clarify" | "customer_upset" | "llm_unavailable" | "bot_error" | "manual" | "operator_replied" | "external_reply";
         Health: {
             status: string;
             store: string;

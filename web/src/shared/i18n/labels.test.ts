@@ -21,7 +21,7 @@ describe('labels of bot keys', () => {
   it('every intent of the demo bot and slot it asks for is named in both languages', () => {
     const intents = ['order_status', 'balance', 'schedule', 'change_data', 'delivery', 'payment', 'returns', 'warranty', 'complaint', 'urgent', 'greeting', 'thanks'];
     const slots = ['order_number', 'phone', 'email', 'date', 'amount'];
-    const reasons = ['no_bot', 'low_confidence', 'customer_asked', 'topic_policy', 'action_failed', 'repeated_clarify', 'llm_unavailable', 'bot_error', 'manual', 'operator_replied', 'external_reply'];
+    const reasons = ['no_bot', 'low_confidence', 'customer_asked', 'topic_policy', 'action_failed', 'repeated_clarify', 'customer_upset', 'llm_unavailable', 'bot_error', 'manual', 'operator_replied', 'external_reply'];
     for (const lng of ['ru', 'en']) {
       for (const k of intents) expect(i18n.exists(`intent.${k}`, { lng, fallbackLng: false }), `${lng} intent.${k}`).toBe(true);
       for (const k of slots) expect(i18n.exists(`slot.${k}`, { lng, fallbackLng: false }), `${lng} slot.${k}`).toBe(true);
