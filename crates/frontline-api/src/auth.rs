@@ -118,11 +118,19 @@ impl FromRequestParts<AppState> for CurrentOperator {
 }
 
 pub async fn authenticate(state: &AppState, token: &str) -> Result<Operator, ApiError> {
-    state
+    let now = Timestamp::now();
+    let operator = state
         .store()
-        .session_operator(&token_hash(token), Timestamp::now())
+        .session_operator(&token_hash(token), now)
         .await?
-        .ok_or(ApiError::Unauthorized)
+        .ok_or(ApiError::Unauthorized)?;
+    // At most once a minute per operator, so requests stay reads; a failure only costs the figure.
+    if operator.seen_is_stale(now)
+        && let Err(e) = state.store().record_operator_seen(operator.id, now).await
+    {
+        tracing::warn!(error = %e, operator = operator.id.0, "recording last seen failed");
+    }
+    Ok(operator)
 }
 
 /// An operator with the admin role.

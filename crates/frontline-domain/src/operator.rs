@@ -15,6 +15,21 @@ pub struct Operator {
     pub password_hash: String,
     pub active: bool,
     pub created_at: Timestamp,
+    /// The last request made with one of their sessions, to the minute
+    /// ([`SEEN_EVERY`]); `None` until they first sign in.
+    pub last_seen_at: Option<Timestamp>,
+}
+
+/// How stale `last_seen_at` may get before a request records it again: one write per operator per
+/// minute at the most, not one per request.
+pub const SEEN_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+impl Operator {
+    /// Whether a request at `now` should record that the operator was seen.
+    pub fn seen_is_stale(&self, now: Timestamp) -> bool {
+        self.last_seen_at
+            .is_none_or(|seen| seen < now.minus(SEEN_EVERY))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq)]

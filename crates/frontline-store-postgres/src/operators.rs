@@ -5,7 +5,7 @@ use frontline_domain::{
     AccountId, NewOperator, Operator, OperatorId, OperatorPatch, OperatorPreferences, Role,
     Timestamp,
 };
-use frontline_store::rows::{self, OPERATOR_COLS};
+use frontline_store::rows::{self, OPERATOR_COLS, qualified};
 use frontline_store::{OperatorStore, Result, StoreError};
 
 use crate::PgStore;
@@ -117,17 +117,30 @@ impl OperatorStore for PgStore {
     }
 
     async fn session_operator(&self, token_hash: &str, now: Timestamp) -> Result<Option<Operator>> {
-        let row = sqlx::query(
-            "SELECT o.id, o.login, o.display_name, o.role, o.password_hash, o.active, o.created_at \
-             FROM sessions s JOIN operators o ON o.id = s.operator_id \
+        let sql = format!(
+            "SELECT {} FROM sessions s JOIN operators o ON o.id = s.operator_id \
              WHERE s.token_hash = $1 AND s.expires_at > $2 AND o.active",
-        )
-        .bind(token_hash)
-        .bind(now.0)
-        .fetch_optional(&self.pool)
-        .await
-        .map_err(db)?;
+            qualified("o", OPERATOR_COLS)
+        );
+        let row = sqlx::query(&sql)
+            .bind(token_hash)
+            .bind(now.0)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
         row.as_ref().map(rows::operator).transpose()
+    }
+
+    async fn record_operator_seen(&self, operator: OperatorId, at: Timestamp) -> Result<()> {
+        sqlx::query(
+            "UPDATE operators SET last_seen_at = $1 WHERE id = $2 AND (last_seen_at IS NULL OR last_seen_at < $1)",
+        )
+            .bind(at.0)
+            .bind(operator.0)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {

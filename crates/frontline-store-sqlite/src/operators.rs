@@ -7,17 +7,10 @@ use async_trait::async_trait;
 use frontline_domain::{
     AccountId, NewOperator, Operator, OperatorId, OperatorPatch, OperatorPreferences, Timestamp,
 };
-use frontline_store::rows::{self, OPERATOR_COLS, corrupt};
+use frontline_store::rows::{self, OPERATOR_COLS, corrupt, qualified};
 use frontline_store::{OperatorStore, Result, StoreError};
 
 /// `a, b` → `o.a, o.b`, for column lists used in joins.
-fn qualified(alias: &str, cols: &str) -> String {
-    cols.split(',')
-        .map(|c| format!("{alias}.{}", c.trim()))
-        .collect::<Vec<_>>()
-        .join(", ")
-}
-
 #[async_trait]
 impl OperatorStore for SqliteStore {
     // ---- operators --------------------------------------------------------------------
@@ -133,6 +126,19 @@ impl OperatorStore for SqliteStore {
             .await
             .map_err(db)?;
         row.as_ref().map(rows::operator).transpose()
+    }
+
+    async fn record_operator_seen(&self, operator: OperatorId, at: Timestamp) -> Result<()> {
+        sqlx::query(
+            "UPDATE operators SET last_seen_at = ? WHERE id = ? AND (last_seen_at IS NULL OR last_seen_at < ?)",
+        )
+            .bind(at.0)
+            .bind(operator.0)
+            .bind(at.0)
+            .execute(&self.write)
+            .await
+            .map_err(db)?;
+        Ok(())
     }
 
     async fn delete_session(&self, token_hash: &str) -> Result<()> {

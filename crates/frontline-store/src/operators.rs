@@ -36,6 +36,10 @@ pub trait OperatorStore: Send + Sync {
     /// The operator of an unexpired session, if the operator is active.
     async fn session_operator(&self, token_hash: &str, now: Timestamp) -> Result<Option<Operator>>;
 
+    /// Record that the operator made a request at `at`; `last_seen_at` never moves back. Unknown
+    /// operators are ignored.
+    async fn record_operator_seen(&self, operator: OperatorId, at: Timestamp) -> Result<()>;
+
     /// Idempotent.
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
 

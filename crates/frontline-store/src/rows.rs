@@ -94,7 +94,16 @@ fn null(col: &str) -> StoreError {
 
 // ---- column lists ---------------------------------------------------------------------------------
 
-pub const OPERATOR_COLS: &str = "id, login, display_name, role, password_hash, active, created_at";
+/// `cols` (a column list as above) with each column prefixed by `alias.`, for joins.
+pub fn qualified(alias: &str, cols: &str) -> String {
+    cols.split(',')
+        .map(|c| format!("{alias}.{}", c.trim()))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+pub const OPERATOR_COLS: &str =
+    "id, login, display_name, role, password_hash, active, created_at, last_seen_at";
 
 pub const ACCOUNT_COLS: &str = "id, kind, name, enabled, callback_url, inbound_token_hash, \
      settings, sealed_secrets, created_at";
@@ -175,6 +184,7 @@ pub fn operator<B>(row: &impl Columns<B>) -> Result<Operator> {
         password_hash: row.text("password_hash")?,
         active: row.flag("active")?,
         created_at: row.ts("created_at")?,
+        last_seen_at: row.opt_int("last_seen_at")?.map(Timestamp),
     })
 }
 

@@ -14,6 +14,9 @@ pub struct Operator {
     pub role: Role,
     pub active: bool,
     pub created_at: String,
+    /// The last request made with one of their sessions, to the minute; `null` until they first
+    /// sign in.
+    pub last_seen_at: Option<String>,
 }
 
 impl From<&d::Operator> for Operator {
@@ -25,6 +28,7 @@ impl From<&d::Operator> for Operator {
             role: o.role.into(),
             active: o.active,
             created_at: rfc3339(o.created_at),
+            last_seen_at: o.last_seen_at.map(rfc3339),
         }
     }
 }

@@ -25,6 +25,7 @@ macro_rules! conformance_suite {
             operators_crud,
             operator_sessions_are_deleted_together,
             operator_preferences_default_save_and_isolation,
+            operator_last_seen_is_recorded_and_never_goes_back,
             accounts_crud,
             account_with_conversations_cannot_be_deleted,
             accounts_keep_channel_settings_and_sealed_secrets,

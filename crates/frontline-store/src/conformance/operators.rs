@@ -221,3 +221,61 @@ pub async fn operator_preferences_default_save_and_isolation(store: Arc<dyn Stor
             .await,
     );
 }
+
+pub async fn operator_last_seen_is_recorded_and_never_goes_back(store: Arc<dyn Store>) {
+    let anna = operator(&*store, "anna", Role::Operator).await;
+    let bob = operator(&*store, "bob", Role::Operator).await;
+    assert_eq!(anna.last_seen_at, None, "not seen before signing in");
+
+    let at = Timestamp(1_800_000_000_000);
+    store.record_operator_seen(anna.id, at).await.unwrap();
+    let seen = |id| {
+        let store = store.clone();
+        async move { store.operator(id).await.unwrap().unwrap().last_seen_at }
+    };
+    assert_eq!(seen(anna.id).await, Some(at));
+    assert_eq!(seen(bob.id).await, None, "only the one seen");
+
+    // A late, older write (another node's request) does not move it back.
+    store
+        .record_operator_seen(anna.id, at.minus(std::time::Duration::from_secs(90)))
+        .await
+        .unwrap();
+    assert_eq!(seen(anna.id).await, Some(at));
+    let later = at.plus(std::time::Duration::from_secs(61));
+    store.record_operator_seen(anna.id, later).await.unwrap();
+    assert_eq!(seen(anna.id).await, Some(later));
+
+    // Every read path carries it: the list and the session lookup.
+    let listed = store.list_operators().await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .find(|o| o.id == anna.id)
+            .unwrap()
+            .last_seen_at,
+        Some(later)
+    );
+    store
+        .create_session(
+            "seen-token",
+            anna.id,
+            later.plus(std::time::Duration::from_secs(3600)),
+        )
+        .await
+        .unwrap();
+    let by_session = store
+        .session_operator("seen-token", later)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(by_session.last_seen_at, Some(later));
+    assert!(!by_session.seen_is_stale(later.plus(std::time::Duration::from_secs(30))));
+    assert!(by_session.seen_is_stale(later.plus(std::time::Duration::from_secs(61))));
+
+    // Unknown operators are ignored.
+    store
+        .record_operator_seen(OperatorId(999_999), later)
+        .await
+        .unwrap();
+}

@@ -217,3 +217,39 @@ async fn preferences_are_per_operator_validated_and_kept() {
     assert_eq!(app.get(&olga, "/api/v1/me/preferences").await.1, p);
     assert_eq!(app.get("nope", "/api/v1/me/preferences").await.0, 401);
 }
+
+#[tokio::test]
+async fn an_operators_last_request_is_listed_as_last_seen() {
+    let app = spawn_app().await;
+    let before = frontline_domain::Timestamp::now();
+    let (status, created) = app
+        .post(
+            &app.admin_token,
+            "/api/v1/operators",
+            json!({"login": "nina", "display_name": "Нина", "password": "password-1", "role": "operator"}),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    assert!(
+        created["last_seen_at"].is_null(),
+        "not seen before signing in: {created}"
+    );
+
+    // Signing in is not yet a request with the session; the first one is.
+    let nina = app.login("nina", "password-1").await;
+    let (status, _) = app.get(&nina, "/api/v1/me").await;
+    assert_eq!(status, 200);
+    let (_, list) = app.get(&app.admin_token, "/api/v1/operators").await;
+    let listed = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["login"] == "nina")
+        .unwrap();
+    // The API's times have one fixed RFC 3339 shape, which sorts as the instants do.
+    let seen = listed["last_seen_at"].as_str().expect("seen");
+    assert!(
+        seen >= frontline_api::dto::rfc3339(before).as_str(),
+        "{listed}"
+    );
+}
