@@ -255,6 +255,8 @@ mod tests {
             author: Author::Customer,
             text: text.into(),
             attachments: Vec::new(),
+            quote: None,
+            link: None,
             external_id: None,
             status: DeliveryStatus::Delivered,
             error: None,

@@ -74,6 +74,28 @@ pub struct Attachment {
     pub size: Option<i64>,
 }
 
+/// The message a reply quotes, as the channel showed it with the reply: a snapshot, so it reads the
+/// same even when the quoted message is not in frontline (older than the imported history).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Quote {
+    /// The channel's id of the quoted message.
+    pub external_id: String,
+    /// `In` when the customer wrote it, `Out` when the account's side did.
+    pub direction: Direction,
+    /// Its text as frontline shows it (a note in brackets for what has no text).
+    pub text: String,
+}
+
+/// The card a channel shows under a link: the page's title, description and picture.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LinkPreview {
+    pub url: String,
+    pub domain: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub image_url: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct Message {
     pub id: MessageId,
@@ -83,6 +105,10 @@ pub struct Message {
     pub author: Author,
     pub text: String,
     pub attachments: Vec<Attachment>,
+    /// The message this one replies to.
+    pub quote: Option<Quote>,
+    /// The preview of the link this message is.
+    pub link: Option<LinkPreview>,
     /// The channel's id for the message: given for inbound ones, learned on send for outbound ones.
     pub external_id: Option<String>,
     pub status: DeliveryStatus,
@@ -102,6 +128,8 @@ pub struct InboundMessage {
     pub listing: Option<Listing>,
     pub text: String,
     pub attachments: Vec<Attachment>,
+    pub quote: Option<Quote>,
+    pub link: Option<LinkPreview>,
     /// When the channel says it was written; `None` means now.
     pub sent_at: Option<Timestamp>,
 }

@@ -304,6 +304,8 @@ async fn insert_messages(
     let mut author_operator = Vec::with_capacity(n);
     let mut text = Vec::with_capacity(n);
     let mut attachments = Vec::with_capacity(n);
+    let mut quote = Vec::with_capacity(n);
+    let mut link = Vec::with_capacity(n);
     let mut external_id = Vec::with_capacity(n);
     let mut status = Vec::with_capacity(n);
     let mut created_at = Vec::with_capacity(n);
@@ -318,6 +320,8 @@ async fn insert_messages(
         text.push(m.text.as_str());
         // As text: an array of JSONB does not bind; the statement casts each element.
         attachments.push(stored::attachments_to_json(&m.attachments)?);
+        quote.push(stored::quote_to_json(m.quote.as_ref())?);
+        link.push(stored::link_to_json(m.link.as_ref())?);
         external_id.push(m.external_message_id.as_str());
         // History was delivered: to us when inbound, through the channel when outbound.
         status.push(match dir {
@@ -329,14 +333,17 @@ async fn insert_messages(
     }
     let rows = sqlx::query(&format!(
         "INSERT INTO messages (conversation_id, account_id, direction, author_kind, \
-             author_operator_id, text, attachments, external_id, status, created_at, search_terms) \
+             author_operator_id, text, attachments, quote, link_preview, external_id, status, \
+             created_at, search_terms) \
          SELECT u.conversation_id, u.account_id, u.direction, u.author_kind, u.author_operator_id, \
-             u.text, u.attachments::jsonb, u.external_id, u.status, u.created_at, u.search_terms \
+             u.text, u.attachments::jsonb, u.quote::jsonb, u.link_preview::jsonb, u.external_id, \
+             u.status, u.created_at, u.search_terms \
          FROM UNNEST($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::bigint[], $6::text[], \
-                 $7::text[], $8::text[], $9::text[], $10::bigint[], $11::text[]) \
+                 $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::bigint[], \
+                 $13::text[]) \
              WITH ORDINALITY AS u(conversation_id, account_id, direction, author_kind, \
-                 author_operator_id, text, attachments, external_id, status, created_at, \
-                 search_terms, ord) \
+                 author_operator_id, text, attachments, quote, link_preview, external_id, status, \
+                 created_at, search_terms, ord) \
          WHERE NOT EXISTS (SELECT 1 FROM external_sends es \
              WHERE es.account_id = u.account_id AND es.external_id = u.external_id) \
          ORDER BY u.ord \
@@ -350,6 +357,8 @@ async fn insert_messages(
     .bind(&author_operator)
     .bind(&text)
     .bind(&attachments)
+    .bind(&quote)
+    .bind(&link)
     .bind(&external_id)
     .bind(&status)
     .bind(&created_at)

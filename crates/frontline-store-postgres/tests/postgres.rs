@@ -46,6 +46,8 @@ fn inbound(account: AccountId, chat: &str, id: &str, text: &str) -> InboundMessa
         listing: None,
         text: text.into(),
         attachments: Vec::new(),
+        quote: None,
+        link: None,
         sent_at: None,
     }
 }
@@ -259,6 +261,8 @@ async fn tailing_reader_never_skips_events_under_mixed_concurrent_writers() {
                                 author: Author::Customer,
                                 text: "история".into(),
                                 attachments: Vec::new(),
+                                quote: None,
+                                link: None,
                                 sent_at: Timestamp::now(),
                             }])
                             .await

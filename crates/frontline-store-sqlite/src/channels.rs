@@ -275,6 +275,8 @@ impl ChannelStore for SqliteStore {
                 direction: Direction::Out,
                 text: &reply.text,
                 attachments: &reply.attachments,
+                quote: None,
+                link: None,
                 external_id: Some(&reply.external_message_id),
                 status: DeliveryStatus::Sent,
                 created_at: reply.sent_at.unwrap_or(now),

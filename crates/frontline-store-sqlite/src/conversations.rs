@@ -18,8 +18,8 @@ use async_trait::async_trait;
 use frontline_domain::{
     AccountId, Attachment, Author, Conversation, ConversationId, ConversationStatus,
     ConversationView, CustomerProfile, DeliveryStatus, Direction, EventKind, Handoff, HandoffId,
-    InboundMessage, Lead, LeadChange, Message, MessageId, OperatorId, OutboundMessage, Slots,
-    Timestamp,
+    InboundMessage, Lead, LeadChange, LinkPreview, Message, MessageId, OperatorId, OutboundMessage,
+    Quote, Slots, Timestamp,
 };
 use frontline_store::rows::{self, CONVERSATION_COLS, HANDOFF_COLS, MESSAGE_COLS, VIEW_SELECT};
 use frontline_store::{
@@ -178,6 +178,8 @@ pub(crate) struct NewMessage<'a> {
     pub(crate) direction: Direction,
     pub(crate) text: &'a str,
     pub(crate) attachments: &'a [Attachment],
+    pub(crate) quote: Option<&'a Quote>,
+    pub(crate) link: Option<&'a LinkPreview>,
     pub(crate) external_id: Option<&'a str>,
     pub(crate) status: DeliveryStatus,
     pub(crate) created_at: Timestamp,
@@ -186,8 +188,9 @@ pub(crate) struct NewMessage<'a> {
 pub(crate) async fn insert_message(tx: &mut Tx, m: NewMessage<'_>) -> Result<Message> {
     let sql = format!(
         "INSERT INTO messages (conversation_id, account_id, direction, author_kind, \
-         author_operator_id, text, attachments, external_id, status, created_at, search_terms) \
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MESSAGE_COLS}"
+         author_operator_id, text, attachments, quote, link_preview, external_id, status, \
+         created_at, search_terms) \
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {MESSAGE_COLS}"
     );
     let row = sqlx::query(&sql)
         .bind(m.conversation.id.0)
@@ -197,6 +200,8 @@ pub(crate) async fn insert_message(tx: &mut Tx, m: NewMessage<'_>) -> Result<Mes
         .bind(m.author.operator_id().map(|o| o.0))
         .bind(m.text)
         .bind(stored::attachments_to_json(m.attachments)?)
+        .bind(stored::quote_to_json(m.quote)?)
+        .bind(stored::link_to_json(m.link)?)
         .bind(m.external_id)
         .bind(m.status.as_str())
         .bind(m.created_at.0)
@@ -233,6 +238,8 @@ pub(crate) async fn queue_message(
             direction: Direction::Out,
             text,
             attachments,
+            quote: None,
+            link: None,
             external_id: None,
             status: DeliveryStatus::Queued,
             created_at: now,
@@ -377,6 +384,8 @@ impl ConversationStore for SqliteStore {
                 direction: Direction::In,
                 text: &msg.text,
                 attachments: &msg.attachments,
+                quote: msg.quote.as_ref(),
+                link: msg.link.as_ref(),
                 external_id: Some(&msg.external_message_id),
                 status: DeliveryStatus::Delivered,
                 created_at: msg.sent_at.unwrap_or(now),

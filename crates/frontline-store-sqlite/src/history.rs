@@ -125,6 +125,8 @@ impl HistoryStore for SqliteStore {
                     direction,
                     text: &m.text,
                     attachments: &m.attachments,
+                    quote: m.quote.as_ref(),
+                    link: m.link.as_ref(),
                     external_id: Some(&m.external_message_id),
                     // History is past: what came in reached us, what went out left through the channel.
                     status: match direction {

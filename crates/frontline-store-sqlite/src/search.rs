@@ -157,6 +157,8 @@ mod tests {
                     listing: None,
                     text: text.into(),
                     attachments: Vec::new(),
+                    quote: None,
+                    link: None,
                     sent_at: None,
                 })
                 .await
@@ -297,6 +299,8 @@ mod scale {
                     },
                     text: text.join(" "),
                     attachments: Vec::new(),
+                    quote: None,
+                    link: None,
                     sent_at: Timestamp(1_600_000_000_000 + i as i64 * 1000),
                 });
                 i += 1;

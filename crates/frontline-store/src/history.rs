@@ -2,7 +2,9 @@
 //! idempotent on the same keys as inbound messages, and quiet — no jobs, no unread counts.
 
 use async_trait::async_trait;
-use frontline_domain::{AccountId, Attachment, Author, CustomerProfile, Listing, Timestamp};
+use frontline_domain::{
+    AccountId, Attachment, Author, CustomerProfile, LinkPreview, Listing, Quote, Timestamp,
+};
 
 use crate::*;
 
@@ -17,6 +19,8 @@ pub struct ImportedMessage {
     pub author: Author,
     pub text: String,
     pub attachments: Vec<Attachment>,
+    pub quote: Option<Quote>,
+    pub link: Option<LinkPreview>,
     pub sent_at: Timestamp,
 }
 

@@ -17,7 +17,9 @@ use frontline_domain::{
     Timestamp, VoiceTurn, Workflow, WorkflowId, WorkflowVersion,
 };
 
-use crate::stored::{attachments_from_json, headers_from_json, slots_from_json};
+use crate::stored::{
+    attachments_from_json, headers_from_json, link_from_json, quote_from_json, slots_from_json,
+};
 use crate::{Job, JobId, JobKind, Result, StoreError};
 
 /// Typed access to a row's columns by name. Every accessor returns `None` for SQL `NULL`.
@@ -109,7 +111,8 @@ pub const ACCOUNT_COLS: &str = "id, kind, name, enabled, callback_url, inbound_t
      settings, sealed_secrets, created_at";
 
 pub const MESSAGE_COLS: &str = "id, conversation_id, account_id, direction, author_kind, \
-     author_operator_id, text, attachments, external_id, status, error, created_at";
+     author_operator_id, text, attachments, quote, link_preview, external_id, status, error, \
+     created_at";
 
 pub const HANDOFF_COLS: &str = "id, conversation_id, from_lead, to_lead, reason, actor_kind, \
      actor_operator_id, intent, summary, slots, briefing, created_at";
@@ -280,6 +283,8 @@ pub fn message<B>(row: &impl Columns<B>) -> Result<Message> {
         author: author(row, "author_kind", "author_operator_id")?,
         text: row.text("text")?,
         attachments: attachments_from_json(&row.json("attachments")?)?,
+        quote: quote_from_json(row.opt_json("quote")?.as_deref())?,
+        link: link_from_json(row.opt_json("link_preview")?.as_deref())?,
         external_id: row.opt_text("external_id")?,
         status: row.parsed("status", DeliveryStatus::parse)?,
         error: row.opt_text("error")?,

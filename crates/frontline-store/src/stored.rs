@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use frontline_domain::{Attachment, AttachmentKind, Slots};
+use frontline_domain::{Attachment, AttachmentKind, Direction, LinkPreview, Quote, Slots};
 use serde::{Deserialize, Serialize};
 
 use crate::{Result, StoreError};
@@ -63,6 +63,81 @@ pub fn attachments_to_json(attachments: &[Attachment]) -> Result<String> {
 
 pub fn attachments_from_json(s: &str) -> Result<Vec<Attachment>> {
     attachments_from_stored(serde_json::from_str(s).map_err(corrupt)?)
+}
+
+/// A message's `quote` column: the quoted message as the channel showed it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct StoredQuote {
+    external_id: String,
+    direction: String,
+    text: String,
+}
+
+pub fn quote_to_json(quote: Option<&Quote>) -> Result<Option<String>> {
+    quote
+        .map(|q| {
+            serde_json::to_string(&StoredQuote {
+                external_id: q.external_id.clone(),
+                direction: q.direction.as_str().to_owned(),
+                text: q.text.clone(),
+            })
+            .map_err(corrupt)
+        })
+        .transpose()
+}
+
+pub fn quote_from_json(s: Option<&str>) -> Result<Option<Quote>> {
+    s.map(|s| {
+        let q: StoredQuote = serde_json::from_str(s).map_err(corrupt)?;
+        Ok(Quote {
+            external_id: q.external_id,
+            direction: Direction::parse(&q.direction).map_err(corrupt)?,
+            text: q.text,
+        })
+    })
+    .transpose()
+}
+
+/// A message's `link_preview` column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct StoredLinkPreview {
+    url: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    domain: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    title: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    description: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    image_url: Option<String>,
+}
+
+pub fn link_to_json(link: Option<&LinkPreview>) -> Result<Option<String>> {
+    link.map(|l| {
+        serde_json::to_string(&StoredLinkPreview {
+            url: l.url.clone(),
+            domain: l.domain.clone(),
+            title: l.title.clone(),
+            description: l.description.clone(),
+            image_url: l.image_url.clone(),
+        })
+        .map_err(corrupt)
+    })
+    .transpose()
+}
+
+pub fn link_from_json(s: Option<&str>) -> Result<Option<LinkPreview>> {
+    s.map(|s| {
+        let l: StoredLinkPreview = serde_json::from_str(s).map_err(corrupt)?;
+        Ok(LinkPreview {
+            url: l.url,
+            domain: l.domain,
+            title: l.title,
+            description: l.description,
+            image_url: l.image_url,
+        })
+    })
+    .transpose()
 }
 
 /// Slots are a string map; a JSON object keeps them readable from a database shell.

@@ -414,6 +414,8 @@ fn imported_message(
         },
         text: m.text,
         attachments: Vec::new(),
+        quote: None,
+        link: None,
         sent_at: Timestamp::from_millis(m.at_ms),
     }
 }

@@ -196,6 +196,25 @@ impl From<Attachment> for d::Attachment {
     }
 }
 
+/// A quoted message: who wrote it (`in`: the customer) and its text.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct Quote {
+    /// The channel's id of the quoted message.
+    pub external_id: String,
+    pub direction: Direction,
+    pub text: String,
+}
+
+/// A link's preview card as the channel gave it. `image_url` points at the channel's picture.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LinkPreview {
+    pub url: String,
+    pub domain: Option<String>,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub image_url: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 pub struct Message {
     pub id: i64,
@@ -204,6 +223,12 @@ pub struct Message {
     pub author: Author,
     pub text: String,
     pub attachments: Vec<Attachment>,
+    /// The message this one replies to, as the channel showed it with the reply.
+    #[serde(default)]
+    pub quote: Option<Quote>,
+    /// The card under the link this message is (title, description, picture of the page).
+    #[serde(default)]
+    pub link_preview: Option<LinkPreview>,
     pub external_id: Option<String>,
     pub status: DeliveryStatus,
     /// The last delivery error: while `queued` it is being retried; when `failed`, why it gave up.
@@ -220,6 +245,18 @@ impl From<&d::Message> for Message {
             author: m.author.into(),
             text: m.text.clone(),
             attachments: m.attachments.iter().map(Attachment::from).collect(),
+            quote: m.quote.as_ref().map(|q| Quote {
+                external_id: q.external_id.clone(),
+                direction: q.direction.into(),
+                text: q.text.clone(),
+            }),
+            link_preview: m.link.as_ref().map(|l| LinkPreview {
+                url: l.url.clone(),
+                domain: l.domain.clone(),
+                title: l.title.clone(),
+                description: l.description.clone(),
+                image_url: l.image_url.clone(),
+            }),
             external_id: m.external_id.clone(),
             status: m.status.into(),
             error: m.error.clone(),

@@ -155,6 +155,8 @@ impl InboundPayload {
             }),
             text: self.text,
             attachments,
+            quote: None,
+            link: None,
             sent_at: self
                 .sent_at
                 .map(|t| Timestamp::from_millis((t.unix_timestamp_nanos() / 1_000_000) as i64)),

@@ -7,7 +7,7 @@
 
 use std::{collections::BTreeMap, time::Duration};
 
-use frontline_domain::{AccountId, Author, ChannelDelivery, InboundMessage, Timestamp};
+use frontline_domain::{AccountId, Author, ChannelDelivery, InboundMessage, Quote, Timestamp};
 use frontline_lifecycle::Backoff;
 use frontline_store::ImportedMessage;
 use subtle::ConstantTimeEq;
@@ -43,6 +43,10 @@ pub(super) struct AvitoMessage {
     pub(super) created: Option<i64>,
     pub(super) kind: String,
     pub(super) content: wire::Content,
+    /// The quoted message; a webhook never says (A6), the messages list does (A5).
+    pub(super) quote: Option<wire::Quote>,
+    /// From a webhook: whether it is a reply is only known by asking the messages list.
+    pub(super) from_webhook: bool,
 }
 
 impl AvitoMessage {
@@ -59,6 +63,8 @@ impl AvitoMessage {
             created: v.created,
             kind: v.kind.unwrap_or_else(|| "text".into()),
             content: v.content.unwrap_or_default(),
+            quote: None,
+            from_webhook: true,
         }
     }
 
@@ -71,6 +77,8 @@ impl AvitoMessage {
             created: m.created,
             kind: m.kind.unwrap_or_else(|| "text".into()),
             content: m.content.unwrap_or_default(),
+            quote: m.quote,
+            from_webhook: false,
         }
     }
 
@@ -314,6 +322,11 @@ impl AvitoChannel {
                     author,
                     text,
                     attachments,
+                    quote: ev
+                        .quote
+                        .as_ref()
+                        .map(|q| super::content::quote_of(q, acct.user_id())),
+                    link: super::content::link_preview(&ev),
                     sent_at: created_at(ev.created).unwrap_or_else(Timestamp::now),
                 }])
                 .await?;
@@ -325,6 +338,7 @@ impl AvitoChannel {
         }
         let info = self.chat_info(acct, &ev.chat_id).await;
         let (text, attachments) = self.render(acct, &ev, true).await;
+        let quote = self.quote(acct, &ev).await;
         let ingested = self
             .0
             .lifecycle
@@ -336,6 +350,8 @@ impl AvitoChannel {
                 listing: info.listing,
                 text,
                 attachments,
+                quote,
+                link: super::content::link_preview(&ev),
                 sent_at: created_at(ev.created),
             })
             .await?;
@@ -359,3 +375,38 @@ const DELIVERY_BACKOFF: Backoff = Backoff::new(Duration::from_secs(1), Duration:
 pub(super) fn created_at(created: Option<i64>) -> Option<Timestamp> {
     created.filter(|c| *c > 0).map(Timestamp::from_unix_seconds)
 }
+
+impl AvitoChannel {
+    /// The message `ev` replies to. A webhook does not carry `quote` (A6), so for a delivered
+    /// customer message the chat's newest messages are read once to find it; a failure there costs
+    /// the quote, never the message.
+    async fn quote(&self, acct: &ReadyAccount, ev: &AvitoMessage) -> Option<Quote> {
+        let account = acct.user_id();
+        if let Some(q) = &ev.quote {
+            return Some(super::content::quote_of(q, account));
+        }
+        if !ev.from_webhook {
+            return None;
+        }
+        match self
+            .0
+            .client
+            .messages(&acct.auth, &ev.chat_id, QUOTE_LOOKUP, 0)
+            .await
+        {
+            Ok(listed) => listed
+                .into_iter()
+                .find(|m| m.id == ev.id)?
+                .quote
+                .map(|q| super::content::quote_of(&q, account)),
+            Err(error) => {
+                debug!(chat = %ev.chat_id, message = %ev.id, %error, "quote lookup failed");
+                None
+            }
+        }
+    }
+}
+
+/// How many of a chat's newest messages are read to find a delivered message's quote: it was just
+/// written, so it is among the newest unless the chat is very busy.
+const QUOTE_LOOKUP: u32 = 20;

@@ -112,6 +112,11 @@ impl AvitoChannel {
                 author,
                 text,
                 attachments,
+                quote: ev
+                    .quote
+                    .as_ref()
+                    .map(|q| super::content::quote_of(q, acct.user_id())),
+                link: super::content::link_preview(&ev),
                 sent_at: created_at(ev.created).unwrap_or_else(Timestamp::now),
             });
         }

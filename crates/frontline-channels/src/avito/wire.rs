@@ -155,6 +155,21 @@ pub struct Message {
     pub direction: Option<String>,
     #[serde(default)]
     pub content: Option<Content>,
+    /// The message this one replies to (A5 MessageQuote); only in getMessagesV3, not in webhooks.
+    #[serde(default)]
+    pub quote: Option<Quote>,
+}
+
+/// A5 MessageQuote: `{id, author_id, created, type, content}` of the quoted message.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Quote {
+    pub id: String,
+    #[serde(default)]
+    pub author_id: Option<i64>,
+    #[serde(rename = "type", default)]
+    pub kind: Option<String>,
+    #[serde(default)]
+    pub content: Option<Content>,
 }
 
 /// The spec says a bare array; many clients read `{messages: […]}`. Both are accepted (A5).
@@ -192,6 +207,10 @@ pub struct Content {
     pub call: Option<CallContent>,
     #[serde(default)]
     pub flow_id: Option<String>,
+    /// Keys the spec does not list. `file`, `video` and `appCall` come empty per the spec (A5); should
+    /// Avito ever send something for them, it is kept here and shown rather than dropped.
+    #[serde(flatten)]
+    pub other: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -203,14 +222,25 @@ pub struct ImageContent {
 impl ImageContent {
     /// The URL of the largest size (by pixel count).
     pub fn largest(&self) -> Option<&str> {
-        self.sizes
-            .iter()
-            .max_by_key(|(size, _)| {
-                let mut dims = size.split('x').map(|d| d.parse::<u64>().unwrap_or(0));
-                dims.next().unwrap_or(0) * dims.next().unwrap_or(0)
-            })
-            .map(|(_, url)| url.as_str())
+        largest(&self.sizes)
     }
+}
+
+impl ImageSizes {
+    pub fn largest(&self) -> Option<&str> {
+        largest(&self.0)
+    }
+}
+
+/// The URL of the largest size (by pixel count).
+fn largest(sizes: &std::collections::BTreeMap<String, String>) -> Option<&str> {
+    sizes
+        .iter()
+        .max_by_key(|(size, _)| {
+            let mut dims = size.split('x').map(|d| d.parse::<u64>().unwrap_or(0));
+            dims.next().unwrap_or(0) * dims.next().unwrap_or(0)
+        })
+        .map(|(_, url)| url.as_str())
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -224,7 +254,29 @@ pub struct LinkContent {
     pub text: Option<String>,
     #[serde(default)]
     pub url: Option<String>,
+    #[serde(default)]
+    pub preview: Option<LinkPreview>,
 }
+
+/// A5 `link.preview`: `{title, description, domain, url, images: {size: url}}`.
+#[derive(Debug, Clone, Deserialize)]
+pub struct LinkPreview {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub description: Option<String>,
+    #[serde(default)]
+    pub domain: Option<String>,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub images: Option<ImageSizes>,
+}
+
+/// Size name (`"640x480"`) → URL.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(transparent)]
+pub struct ImageSizes(pub std::collections::BTreeMap<String, String>);
 
 #[derive(Debug, Clone, Deserialize)]
 pub struct ItemContent {

@@ -267,6 +267,8 @@ impl Call {
             author: Author::System,
             text: note,
             attachments: Vec::new(),
+            quote: None,
+            link: None,
             sent_at: at,
         }];
         if !line.settings.greeting.trim().is_empty() {
@@ -692,6 +694,8 @@ impl Call {
             listing: None,
             text: text.clone(),
             attachments: Vec::new(),
+            quote: None,
+            link: None,
             sent_at: None,
         };
         let submitted = Instant::now();
@@ -938,6 +942,8 @@ impl Call {
             author: Author::System,
             text,
             attachments: Vec::new(),
+            quote: None,
+            link: None,
             sent_at: Timestamp::now(),
         };
         match store.import_messages(vec![note]).await {

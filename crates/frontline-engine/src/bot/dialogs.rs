@@ -259,6 +259,8 @@ impl SimulatedConversation {
             },
             text: text.into(),
             attachments: vec![],
+            quote: None,
+            link: None,
             external_id: None,
             status: DeliveryStatus::Delivered,
             error: None,

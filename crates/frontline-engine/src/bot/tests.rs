@@ -149,6 +149,8 @@ impl Dialog {
             },
             text: text.into(),
             attachments: vec![],
+            quote: None,
+            link: None,
             external_id: None,
             status: DeliveryStatus::Delivered,
             error: None,

@@ -34,6 +34,8 @@ pub async fn ingest_creates_customer_conversation_message_events_and_bot_job(
             }),
             text: "Где мой заказ?".into(),
             attachments: vec![photo.clone()],
+            quote: None,
+            link: None,
             sent_at: Some(sent),
         })
         .await

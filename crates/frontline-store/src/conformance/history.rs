@@ -22,6 +22,8 @@ pub async fn import_is_idempotent_and_queues_nothing(store: Arc<dyn Store>) {
         author,
         text: text.into(),
         attachments: Vec::new(),
+        quote: None,
+        link: None,
         sent_at: base.plus(secs(at_min * 60)),
     };
     // Out of order on purpose: the last message is the one with the latest time, not the last row.
@@ -217,6 +219,8 @@ pub async fn import_updates_existing_conversation(store: Arc<dyn Store>) {
         author: Author::Customer,
         text: "старое".into(),
         attachments: Vec::new(),
+        quote: None,
+        link: None,
         sent_at: Timestamp(1_500_000_000_000),
     };
     let newer = ImportedMessage {
@@ -286,6 +290,8 @@ pub async fn import_records_outbound_authors_and_skips_echoes(store: Arc<dyn Sto
         author,
         text: format!("text {id}"),
         attachments: Vec::new(),
+        quote: None,
+        link: None,
         sent_at: base.plus(secs(minute * 60)),
     };
     let batch = vec![
@@ -386,4 +392,77 @@ pub async fn import_records_outbound_authors_and_skips_echoes(store: Arc<dyn Sto
             .unwrap(),
         Some(ours)
     );
+}
+
+/// A reply's quoted message and a link's preview card come back as they went in, from an inbound
+/// message and from an imported one; a message without them has neither.
+pub async fn quotes_and_link_previews_round_trip(store: Arc<dyn Store>) {
+    let acc = account(&*store, "Avito").await;
+    let quote = Quote {
+        external_id: "q-1".into(),
+        direction: Direction::Out,
+        text: "Да, есть доставка".into(),
+    };
+    let link = LinkPreview {
+        url: "https://www.avito.ru/help".into(),
+        domain: Some("www.avito.ru".into()),
+        title: Some("Помощь".into()),
+        description: None,
+        image_url: Some("https://avito.st/p/1.jpg".into()),
+    };
+    let ingested = store
+        .ingest_inbound(InboundMessage {
+            quote: Some(quote.clone()),
+            link: Some(link.clone()),
+            ..inbound(acc.id, "c1", "m-1", "А сколько стоит?")
+        })
+        .await
+        .unwrap();
+    assert_eq!(ingested.message.quote.as_ref(), Some(&quote));
+    assert_eq!(ingested.message.link.as_ref(), Some(&link));
+    ingest(&*store, acc.id, "c1", "m-2", "Просто текст").await;
+    store
+        .import_messages(vec![ImportedMessage {
+            account_id: acc.id,
+            external_chat_id: "c1".into(),
+            external_message_id: "m-3".into(),
+            customer: CustomerProfile {
+                external_id: "cust-c1".into(),
+                ..CustomerProfile::default()
+            },
+            listing: None,
+            author: Author::Customer,
+            text: "https://habr.com".into(),
+            attachments: Vec::new(),
+            quote: Some(Quote {
+                direction: Direction::In,
+                ..quote.clone()
+            }),
+            link: Some(LinkPreview {
+                url: "https://habr.com".into(),
+                domain: None,
+                title: None,
+                description: None,
+                image_url: None,
+            }),
+            sent_at: Timestamp::now(),
+        }])
+        .await
+        .unwrap();
+    let listed = store
+        .list_messages(ingested.conversation.id, None, 10)
+        .await
+        .unwrap();
+    let by = |id: &str| {
+        listed
+            .iter()
+            .find(|m| m.external_id.as_deref() == Some(id))
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(by("m-1").quote, Some(quote.clone()));
+    assert_eq!(by("m-1").link, Some(link));
+    assert_eq!((by("m-2").quote, by("m-2").link), (None, None));
+    assert_eq!(by("m-3").quote.unwrap().direction, Direction::In);
+    assert_eq!(by("m-3").link.unwrap().url, "https://habr.com");
 }

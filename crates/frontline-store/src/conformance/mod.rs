@@ -50,6 +50,7 @@ macro_rules! conformance_suite {
             import_is_idempotent_and_queues_nothing,
             import_updates_existing_conversation,
             import_records_outbound_authors_and_skips_echoes,
+            quotes_and_link_previews_round_trip,
             claim_jobs_leases,
             claim_jobs_limit_order_and_counts,
             concurrent_claims_never_share_a_job,
@@ -174,6 +175,8 @@ pub fn inbound(account: AccountId, chat: &str, external_id: &str, text: &str) ->
         listing: None,
         text: text.into(),
         attachments: Vec::new(),
+        quote: None,
+        link: None,
         sent_at: None,
     }
 }

@@ -387,6 +387,89 @@ async fn media_and_unsupported_types_are_stored_and_shown() {
     assert!(text_starting("[видео"), "{msgs:#?}");
 }
 
+/// A customer's reply quoting the seller's answer, and a link with Avito's preview card: both reach
+/// the messenger's API whether the message came by webhook (the quote looked up in the messages
+/// list, which the webhook lacks) or by the poller.
+#[tokio::test]
+async fn quoted_replies_and_link_previews_reach_the_messenger() {
+    let sim = simulator().await;
+    let app = app_for(&sim, |_| {}).await;
+    let account = connect(&app).await;
+    let olga = customer(606, "Ольга");
+    let asked = sim.customer_writes(SELLER, &olga, Some(ITEM), "Диван ещё продаётся?");
+    let answer = sim.app_reply(SELLER, &asked.chat_id, "Да, продаётся");
+    let reply = sim.customer_replies(
+        SELLER,
+        &asked.chat_id,
+        &answer.message_id,
+        "А доставка есть?",
+    );
+    let link = sim.customer_sends(
+        SELLER,
+        &olga,
+        Some(ITEM),
+        Content::Link {
+            url: "https://www.avito.ru/help/delivery".into(),
+            text: "Вот тут написано".into(),
+            preview: Some(avito_sim::LinkPreview {
+                title: "Авито Доставка".into(),
+                description: "Как получить заказ".into(),
+            }),
+        },
+    );
+    let conv = conversation_by_chat(&app, &asked.chat_id).await;
+    let msgs = wait_messages(&app, conv["id"].as_i64().unwrap(), 4).await;
+    let by_id = |id: &str| {
+        msgs.iter()
+            .find(|m| m["external_id"] == id)
+            .unwrap_or_else(|| panic!("no {id} in {msgs:#?}"))
+            .clone()
+    };
+    let r = by_id(&reply.message_id);
+    assert_eq!(r["text"], "А доставка есть?");
+    assert_eq!(
+        r["quote"],
+        json!({"external_id": answer.message_id, "direction": "out", "text": "Да, продаётся"}),
+        "{r:#}"
+    );
+    assert_eq!(by_id(&asked.message_id)["quote"], Value::Null);
+    let l = by_id(&link.message_id);
+    assert_eq!(
+        l["text"],
+        "Вот тут написано https://www.avito.ru/help/delivery"
+    );
+    let card = &l["link_preview"];
+    assert_eq!(card["url"], "https://www.avito.ru/help/delivery", "{l:#}");
+    assert_eq!(card["domain"], "www.avito.ru");
+    assert_eq!(card["title"], "Авито Доставка");
+    assert_eq!(card["description"], "Как получить заказ");
+    assert!(
+        card["image_url"]
+            .as_str()
+            .unwrap()
+            .starts_with(&sim.base_url())
+    );
+
+    // The poller brings the same from the messages list when no webhook does.
+    sim.drop_webhooks(1);
+    let missed = sim.customer_replies(SELLER, &asked.chat_id, &asked.message_id, "Жду ответа");
+    let (status, body) = app
+        .post(
+            &app.admin_token,
+            &format!("/api/v1/avito/accounts/{account}/poll"),
+            json!({}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let msgs = wait_messages(&app, conv["id"].as_i64().unwrap(), 5).await;
+    let polled = msgs
+        .iter()
+        .find(|m| m["external_id"] == missed.message_id.as_str())
+        .unwrap_or_else(|| panic!("{msgs:#?}"));
+    assert_eq!(polled["quote"]["text"], "Диван ещё продаётся?");
+    assert_eq!(polled["quote"]["direction"], "in");
+}
+
 /// Avito refuses the first send (429 with Retry-After), then fails twice (503), then answers too
 /// late although it did send: the message reaches the customer exactly once.
 #[tokio::test]
