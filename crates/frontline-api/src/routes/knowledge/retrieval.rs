@@ -84,6 +84,8 @@ fn check_input(question: &str) -> BotInput {
         author: Author::Customer,
         text: question.to_owned(),
         attachments: Vec::new(),
+        quote: None,
+        link: None,
         external_id: None,
         status: DeliveryStatus::Delivered,
         error: None,
