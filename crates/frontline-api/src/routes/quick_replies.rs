@@ -1,13 +1,15 @@
 //! Quick replies: shared templates (managed by admins) and personal ones (each operator's own).
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
-use frontline_domain::{Operator, QuickReply, QuickReplyId, Role};
+use frontline_domain::{Operator, OperatorId, QuickReply, QuickReplyId, Role};
+use serde::Deserialize;
+use utoipa::IntoParams;
 
 use crate::{
     AppState,
     auth::CurrentOperator,
     dto,
-    error::{ApiError, ApiJson, ApiPath},
+    error::{ApiError, ApiJson, ApiPath, ApiQuery},
     routes::required_text,
 };
 
@@ -19,18 +21,45 @@ fn may_edit(me: &Operator, q: &QuickReply) -> bool {
     }
 }
 
-/// Shared quick replies and the current operator's own, by title.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct QuickReplyFilter {
+    /// Admins only: the shared replies and this operator's own, instead of one's own.
+    pub operator: Option<i64>,
+}
+
+/// Shared quick replies and the current operator's own (or, for an admin, another operator's
+/// own), by title.
 #[utoipa::path(
     operation_id = "list_quick_replies",
     get, path = "/api/v1/quick-replies", tag = "quick_replies",
-    responses((status = 200, body = Vec<dto::QuickReply>)),
+    params(QuickReplyFilter),
+    responses(
+        (status = 200, body = Vec<dto::QuickReply>),
+        (status = 403, description = "`operator` names someone else and the caller is not an admin", body = crate::error::ErrorBody),
+        (status = 404, description = "No such operator", body = crate::error::ErrorBody),
+    ),
     security(("bearer" = []))
 )]
 pub async fn list(
     State(state): State<AppState>,
     CurrentOperator(me): CurrentOperator,
+    ApiQuery(filter): ApiQuery<QuickReplyFilter>,
 ) -> Result<ApiJson<Vec<dto::QuickReply>>, ApiError> {
-    let qs = state.store().list_quick_replies(me.id).await?;
+    let whose = match filter.operator.map(OperatorId) {
+        None => me.id,
+        Some(id) if id == me.id => me.id,
+        Some(_) if me.role != Role::Admin => return Err(ApiError::Forbidden),
+        Some(id) => {
+            state
+                .store()
+                .operator(id)
+                .await?
+                .ok_or(ApiError::NotFound("operator"))?
+                .id
+        }
+    };
+    let qs = state.store().list_quick_replies(whose).await?;
     Ok(ApiJson(qs.iter().map(dto::QuickReply::from).collect()))
 }
 

@@ -342,6 +342,36 @@ async fn quick_replies_shared_and_personal() {
     assert_eq!(olgas.as_array().unwrap().len(), 2);
     let (_, ivans) = app.get(&ivan, "/api/v1/quick-replies").await;
     assert_eq!(ivans.as_array().unwrap().len(), 1);
+    // An admin sees each operator's own beside the shared ones; an operator only their own.
+    let (_, list) = app.get(&app.admin_token, "/api/v1/operators").await;
+    let olga_id = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["login"] == "olga")
+        .unwrap()["id"]
+        .as_i64()
+        .unwrap();
+    let (s, seen_by_admin) = app
+        .get(
+            &app.admin_token,
+            &format!("/api/v1/quick-replies?operator={olga_id}"),
+        )
+        .await;
+    assert_eq!(s, 200, "{seen_by_admin}");
+    assert_eq!(seen_by_admin, olgas);
+    let (s, _) = app
+        .get(&ivan, &format!("/api/v1/quick-replies?operator={olga_id}"))
+        .await;
+    assert_eq!(s, 403);
+    let (s, body) = app
+        .get(&app.admin_token, "/api/v1/quick-replies?operator=999999")
+        .await;
+    assert_eq!(
+        (s, body["error"]["code"].as_str()),
+        (404, Some("not_found")),
+        "{body}"
+    );
 
     let mine_path = format!("/api/v1/quick-replies/{}", mine["id"]);
     let shared_path = format!("/api/v1/quick-replies/{}", shared["id"]);

@@ -8,7 +8,7 @@ import { OperatorRow } from './OperatorRow';
 afterEach(cleanup);
 
 const field = (name: string) => screen.getAllByTestId('field').find((f) => f.dataset.field === name)!;
-const olga: Operator = { id: 5, login: 'olga', display_name: 'Ольга', role: 'operator', active: true, created_at: '2026-11-20T10:00:00Z' };
+const olga: Operator = { id: 5, login: 'olga', display_name: 'Ольга', role: 'operator', active: true, created_at: '2026-11-20T10:00:00Z', last_seen_at: null };
 
 describe('a new operator', () => {
   it('the form says the password policy and refuses a short password before sending', () => {
@@ -48,6 +48,16 @@ describe('an operator in the list', () => {
         </tbody>
       </table>,
     );
+
+  it('says when they were last seen, or that they never signed in', () => {
+    const { unmount } = row(olga, false);
+    expect(screen.getByTestId('operator-seen').textContent).toBe('ещё не входил(а)');
+    unmount();
+    row({ ...olga, last_seen_at: '2026-12-01T09:30:00.000Z' }, false);
+    const seen = screen.getByTestId('operator-seen').textContent ?? '';
+    expect(seen.startsWith('был(а) в сети ')).toBe(true);
+    expect(seen).toMatch(/\d/);
+  });
 
   it('is turned off after a confirmation', async () => {
     const onUpdate = vi.fn().mockResolvedValue({ ...olga, active: false });

@@ -40,7 +40,10 @@ export function OperatorRow(props: { operator: Operator; isSelf: boolean; onUpda
         <strong>{op.display_name}</strong>
         {props.isSelf && <span className="adm-badge"> {t('operators.you')}</span>}
         <div className="adm-meta">
-          {op.login} · {t('operators.since', { at: formatDateTime(op.created_at) })}
+          {op.login} · {t('operators.since', { at: formatDateTime(op.created_at) })} ·{' '}
+          <span data-testid="operator-seen">
+            {op.last_seen_at ? t('operators.seen', { at: formatDateTime(op.last_seen_at) }) : t('operators.neverSeen')}
+          </span>
         </div>
       </td>
       <td>

@@ -7,6 +7,7 @@ import { useSession } from '../../shared/session/store';
 import { serverMessage } from '../forms/fieldErrors';
 import { createQuickReply, deleteQuickReply, listQuickReplies, updateQuickReply } from './api';
 import { QuickReplyEditor } from './QuickReplyEditor';
+import { OthersReplies } from './OthersReplies';
 import { QuickReplyList } from './QuickReplyList';
 import { splitQuickReplies } from './quickReplyForm';
 import '../forms/forms.css';
@@ -76,6 +77,7 @@ export function QuickRepliesPage() {
             <p className="adm-hint">{t('qr.mineHint')}</p>
             {list('mine')}
           </div>
+          <OthersReplies me={me?.id} />
         </>
       )}
     </section>

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import i18n from '../../shared/i18n';
 import type { QuickReply } from '../../shared/api/types';
 import { insertPlaceholder, placeholdersIn, preview, unknownPlaceholders } from './placeholders';
-import { checkQrDraft, splitQuickReplies } from './quickReplyForm';
+import { checkQrDraft, ownReplies, splitQuickReplies } from './quickReplyForm';
 
 const t = i18n.t.bind(i18n) as (k: string, o?: Record<string, unknown>) => string;
 const qr = (id: number, title: string, shared: boolean, owner_id: number | null = null): QuickReply => ({ id, title, text: 't', shared, owner_id, created_at: '' });
@@ -53,5 +53,11 @@ describe('the quick reply form', () => {
     const s = splitQuickReplies([qr(1, 'Прощание', true), qr(2, 'Моё', false, 7), qr(3, 'Адрес', true), qr(4, 'Чужое', false, 8)], 7);
     expect(s.shared.map((q) => q.id)).toEqual([3, 1]);
     expect(s.mine.map((q) => q.id)).toEqual([2]);
+  });
+
+  it('picks one operator’s own replies out of what the server lists for them', () => {
+    const list = [qr(1, 'Прощание', true), qr(5, 'Ясно', false, 8), qr(4, 'Адрес доставки', false, 8)];
+    expect(ownReplies(list, 8).map((q) => q.id)).toEqual([4, 5]);
+    expect(ownReplies(list, 9)).toEqual([]);
   });
 });

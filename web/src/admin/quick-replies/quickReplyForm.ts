@@ -38,6 +38,11 @@ export function checkQrDraft(d: QrDraft, t: T): { request: QuickReplyRequest } |
 }
 
 /** The shared bank and the admin's own replies, each by title (as the ⚡ panel lists them). */
+/** `owner`'s personal replies among `replies`, by title. */
+export function ownReplies(replies: readonly QuickReply[], owner: number): QuickReply[] {
+  return replies.filter((q) => !q.shared && q.owner_id === owner).sort((a, b) => a.title.localeCompare(b.title, 'ru'));
+}
+
 export function splitQuickReplies(replies: readonly QuickReply[], me: number | undefined): { shared: QuickReply[]; mine: QuickReply[] } {
   const byTitle = (a: QuickReply, b: QuickReply) => a.title.localeCompare(b.title, 'ru');
   return {

@@ -433,7 +433,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every article (published or not), by key. */
+        /** Articles (published or not) by key, filtered and searched as the article list needs. */
         get: operations["list_articles"];
         put?: never;
         post?: never;
@@ -460,6 +460,40 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/kb/articles/{key}/history": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every version of an article, newest first: what it said, who changed it, when and how. */
+        get: operations["article_history"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/articles/{key}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Bring back an earlier version's content as a new version; the bot answers from it at once. */
+        post: operations["restore_article"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kb/categories": {
         parameters: {
             query?: never;
@@ -467,6 +501,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
+        /** Every category in the editor's order, with how many articles each holds. */
         get: operations["list_categories"];
         put?: never;
         post?: never;
@@ -494,6 +529,44 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/kb/category-order": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /** Put the categories in a new order. */
+        put: operations["reorder_categories"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * «Проверить»: what retrieval finds for a customer's question (fragments, scores, confidences,
+         *     the articles they come from) and what the bot would answer — decided by the production cascade,
+         *     optionally as if an unsaved draft article were saved. Nothing is stored.
+         */
+        post: operations["check"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/kb/import": {
         parameters: {
             query?: never;
@@ -504,11 +577,61 @@ export interface paths {
         get?: never;
         put?: never;
         /**
-         * Import articles (and, from JSON, categories) in one transaction: all or nothing.
-         * @description Existing articles with the same keys are updated; unchanged ones are left alone. CSV and
-         *     Markdown articles must name categories that exist.
+         * Import a file of articles (and, from JSON, categories); with `dry_run`, only preview it.
+         * @description The preview lists every category and article with what the import does to it (`create`,
+         *     `update`, `unchanged`, `skip`) and every problem at its line and field. A file with problems is
+         *     not imported (422, naming the first; unknown categories all at once); otherwise it is stored in
+         *     one transaction, all or nothing: existing articles with the same keys are updated, unchanged ones
+         *     left alone. CSV and Markdown articles must name categories that exist.
          */
         post: operations["import"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/import/opencart": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import an OpenCart / ocStore shop from its MySQL/MariaDB database; with `dry_run`, only
+         *     preview it.
+         * @description Reads the information pages, categories and products (price, stock, manufacturer) of
+         *     `language_id` in one read-only transaction, bounded in time and rows, and turns them into
+         *     articles keyed by the shop's ids (`oc-info-6`, `oc-category-20`, `oc-product-40`) in the
+         *     categories `oc-info` («Информация магазина») and `oc-products` («Товары»): importing again
+         *     updates them in place, and unpublishes the articles of items the shop no longer has. Disabled
+         *     items are imported unpublished. The URL is used for this request only and never logged with its
+         *     password.
+         */
+        post: operations["import_opencart"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/import/opencart/dump": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Import an OpenCart / ocStore shop from an SQL dump of its database (mysqldump, mariadb-dump,
+         *     phpMyAdmin; up to 64 MiB), as `/kb/import/opencart` does; problems name their dump line.
+         */
+        post: operations["import_opencart_dump"];
         delete?: never;
         options?: never;
         head?: never;
@@ -680,7 +803,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Shared quick replies and the current operator's own, by title. */
+        /**
+         * Shared quick replies and the current operator's own (or, for an admin, another operator's
+         *     own), by title.
+         */
         get: operations["list_quick_replies"];
         put?: never;
         post: operations["create_quick_reply"];
@@ -1331,12 +1457,28 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
+        /** @description A page of articles. */
+        KbArticlePage: {
+            /**
+             * Format: int64
+             * @description Articles matching the filter, before `limit` and `offset`.
+             */
+            total: number;
+            items: components["schemas"]["KbArticle"][];
+        };
         KbArticleRequest: {
             category: string;
             title: string;
             body: string;
             tags?: string[];
             published?: boolean;
+        };
+        /** @description Who made a change. */
+        KbAuthor: {
+            /** Format: int64 */
+            id: number;
+            /** @description `null` when the operator no longer exists. */
+            name?: string | null;
         };
         KbCategory: {
             key: string;
@@ -1349,8 +1491,76 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
+        /** @description A category with how many articles it holds, for the category list. */
+        KbCategoryListed: components["schemas"]["KbCategory"] & {
+            /**
+             * Format: int64
+             * @description Articles in it, published or not: a category is deleted only once this is 0.
+             */
+            articles: number;
+            /** Format: int64 */
+            published_articles: number;
+        };
+        KbCategoryOrderRequest: {
+            /** @description Every category key once, in the new order. */
+            keys: string[];
+        };
         KbCategoryRequest: {
             title: string;
+        };
+        /** @description What the bot would do with the question, decided by the production cascade. */
+        KbCheckAnswer: {
+            /** @description `answer`, `ask_slot`, `clarify`, `handoff`, `fallback` or `ignore`. */
+            action: string;
+            /** @description `human`, `trigger`, `classifier`, `llm`, `knowledge` or `policy`. */
+            stage?: string | null;
+            /** @description What the customer would read (for a handoff: the farewell, if any). */
+            text?: string | null;
+            intent?: string | null;
+            /** Format: float */
+            confidence?: number | null;
+            /** @description The articles the answer comes from. */
+            article_ids: string[];
+            handoff_reason?: null | components["schemas"]["HandoffReason"];
+            /** @description How it was decided, in the engine's words. */
+            note?: string | null;
+        };
+        /** @description An article as the editor has it, not saved yet. */
+        KbCheckDraft: {
+            key: string;
+            category: string;
+            title: string;
+            body: string;
+            tags?: string[];
+            published?: boolean;
+        };
+        /** @description A retrieved passage, as the check shows it. */
+        KbCheckFragment: components["schemas"]["KbFragment"] & {
+            /** @description From the unsaved draft. */
+            draft: boolean;
+            /** @description The bot's answer cites its article. */
+            used: boolean;
+        };
+        KbCheckRequest: {
+            /** @description A customer's question. */
+            question: string;
+            /** @description Show only this category's fragments (the bot's answer is not restricted). */
+            category?: string | null;
+            draft?: null | components["schemas"]["KbCheckDraft"];
+        };
+        KbCheckResult: {
+            fragments: components["schemas"]["KbCheckFragment"][];
+            answer?: null | components["schemas"]["KbCheckAnswer"];
+            /**
+             * Format: float
+             * @description Fragment confidence an intent's knowledge answer needs.
+             */
+            answer_threshold?: number | null;
+            /**
+             * Format: float
+             * @description Fragment confidence a question no intent recognised needs to be answered from an article.
+             */
+            direct_threshold?: number | null;
         };
         /** @description A retrieved passage of an article. */
         KbFragment: {
@@ -1369,6 +1579,50 @@ export interface components {
              */
             confidence: number;
         };
+        /**
+         * @description What an import does (or, in a dry run, would do) to one item.
+         * @enum {string}
+         */
+        KbImportAction: "create" | "update" | "unchanged" | "skip";
+        /** @description One thing wrong with an imported file, where it is. */
+        KbImportProblem: {
+            line?: number | null;
+            /** @description The article's number in the file, from 1. */
+            item?: number | null;
+            /** @description The article's key, when known. */
+            key?: string | null;
+            /** @description The field to blame (`id`, `category`, `title`, `body`, `tags`), when one is. */
+            field?: string | null;
+            message: string;
+        };
+        /**
+         * @description What an import did, or in a dry run would do: per category and article, in the source's order,
+         *     with every problem at its line. A file with problems is not imported (fix it and send it
+         *     again); a shop's items that cannot become articles are skipped with their reason.
+         */
+        KbImportResult: {
+            /** @description `true`: nothing was written. */
+            dry_run: boolean;
+            stats: components["schemas"]["KbImportStats"];
+            /**
+             * Format: int64
+             * @description Articles not imported.
+             */
+            skipped: number;
+            categories: components["schemas"]["KbImportedCategory"][];
+            articles: components["schemas"]["KbImportedArticle"][];
+            problems: components["schemas"]["KbImportProblem"][];
+        };
+        /** @description Where an imported article comes from in a shop. */
+        KbImportSource: {
+            /** @description `information`, `category` or `product`. */
+            kind: string;
+            /**
+             * Format: int64
+             * @description The shop's id (`information_id`, `category_id`, `product_id`).
+             */
+            id: number;
+        };
         KbImportStats: {
             /** Format: int64 */
             categories_created: number;
@@ -1380,6 +1634,75 @@ export interface components {
             articles_updated: number;
             /** Format: int64 */
             articles_unchanged: number;
+        };
+        KbImportedArticle: {
+            key: string;
+            category: string;
+            title: string;
+            published: boolean;
+            action: components["schemas"]["KbImportAction"];
+            /** @description The line of the file (or dump) it comes from, where the source has lines. */
+            line?: number | null;
+            /** @description Its number in the file, from 1 (JSON, CSV, Markdown). */
+            item?: number | null;
+            source?: null | components["schemas"]["KbImportSource"];
+            /** @description Why it is skipped, or why a shop import changes it (`no longer in the shop`). */
+            reason?: string | null;
+        };
+        KbImportedCategory: {
+            key: string;
+            title: string;
+            action: components["schemas"]["KbImportAction"];
+        };
+        /** @description Import from an OpenCart / ocStore shop's database. */
+        KbOpencartRequest: {
+            /**
+             * @description `mysql://user:password@host:3306/database` (or `mariadb://`). Used for this import only:
+             *     neither stored nor logged.
+             */
+            database_url: string;
+            /** @description The shop's table prefix; `oc_` by default. */
+            prefix?: string;
+            /**
+             * Format: int64
+             * @description `oc_language.language_id` of the texts to import; 1 by default.
+             */
+            language_id?: number;
+            /** @description Written after prices; `₽` by default. */
+            currency?: string;
+            /** @description Only say what would happen. */
+            dry_run?: boolean;
+        };
+        KbRestoreRequest: {
+            /**
+             * Format: int64
+             * @description The version whose content comes back (as a new version).
+             */
+            version: number;
+        };
+        /** @description One version of an article: its content after the change, who made it, when and how. */
+        KbRevision: {
+            /** Format: int64 */
+            version: number;
+            category: string;
+            title: string;
+            body: string;
+            tags: string[];
+            published: boolean;
+            /** @description `editor`, `import` or `restore`. */
+            source: string;
+            /**
+             * Format: int64
+             * @description For a restore: the version brought back.
+             */
+            restored_from?: number | null;
+            author?: null | components["schemas"]["KbAuthor"];
+            created_at: string;
+            /**
+             * @description The fields this version changed from the one before it (`category`, `title`, `body`,
+             *     `tags`, `published`); empty for the first version.
+             */
+            changed: string[];
         };
         LastMessage: {
             /** Format: int64 */
@@ -1397,6 +1720,14 @@ export interface components {
             lead: components["schemas"]["Lead"];
             /** @description Optional note for whoever takes over, stored as the handoff's briefing. */
             note?: string | null;
+        };
+        /** @description A link's preview card as the channel gave it. `image_url` points at the channel's picture. */
+        LinkPreview: {
+            url: string;
+            domain?: string | null;
+            title?: string | null;
+            description?: string | null;
+            image_url?: string | null;
         };
         Listing: {
             external_id: string;
@@ -1424,6 +1755,8 @@ export interface components {
             author: components["schemas"]["Author"];
             text: string;
             attachments: components["schemas"]["Attachment"][];
+            quote?: null | components["schemas"]["Quote"];
+            link_preview?: null | components["schemas"]["LinkPreview"];
             external_id?: string | null;
             status: components["schemas"]["DeliveryStatus"];
             /** @description The last delivery error: while `queued` it is being retried; when `failed`, why it gave up. */
@@ -1453,6 +1786,11 @@ export interface components {
             role: components["schemas"]["Role"];
             active: boolean;
             created_at: string;
+            /**
+             * @description The last request made with one of their sessions, to the minute; `null` until they first
+             *     sign in.
+             */
+            last_seen_at?: string | null;
         };
         OperatorRef: {
             /** Format: int64 */
@@ -1506,6 +1844,13 @@ export interface components {
             text: string;
             /** @description Shared with all operators (admins only) or personal (default). */
             shared?: boolean;
+        };
+        /** @description A quoted message: who wrote it (`in`: the customer) and its text. */
+        Quote: {
+            /** @description The channel's id of the quoted message. */
+            external_id: string;
+            direction: components["schemas"]["Direction"];
+            text: string;
         };
         /** @enum {string} */
         Role: "admin" | "operator";
@@ -2882,6 +3227,20 @@ export interface operations {
             query?: {
                 /** @description Only this category's articles. */
                 category?: string;
+                /** @description Only published (`true`) or only unpublished (`false`) articles. */
+                published?: boolean;
+                /** @description Only articles with this tag (any case). */
+                tag?: string;
+                /**
+                 * @description Words that must all occur in the key, title, tags or text, in any form (`доставки` finds
+                 *     `доставка`); the last may be the start of a word, as while typing.
+                 */
+                q?: string;
+                /** @description Only articles whose key starts with this, e.g. `oc-` for those imported from OpenCart. */
+                key_prefix?: string;
+                /** @description 1–1000; all by default. */
+                limit?: number;
+                offset?: number;
             };
             header?: never;
             path?: never;
@@ -2894,10 +3253,19 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["KbArticle"][];
+                    "application/json": components["schemas"]["KbArticlePage"];
                 };
             };
+            /** @description Unknown category */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3022,6 +3390,70 @@ export interface operations {
             };
         };
     };
+    article_history: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KbRevision"][];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restore_article: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                key: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KbRestoreRequest"];
+            };
+        };
+        responses: {
+            /** @description The article now (unchanged when that content is current) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KbArticle"];
+                };
+            };
+            /** @description Unknown article or version, or that version's category is gone */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_categories: {
         parameters: {
             query?: never;
@@ -3036,7 +3468,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["KbCategory"][];
+                    "application/json": components["schemas"]["KbCategoryListed"][];
                 };
             };
         };
@@ -3116,8 +3548,82 @@ export interface operations {
                     "application/json": components["schemas"]["ErrorBody"];
                 };
             };
-            /** @description The category still has articles */
+            /** @description `kb_category_not_empty`: the category still has articles; the message says how many */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    reorder_categories: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KbCategoryOrderRequest"];
+            };
+        };
+        responses: {
+            /** @description The categories in their new order */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KbCategory"][];
+                };
+            };
+            /** @description A key names no category */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not every category named exactly once */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    check: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KbCheckRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KbCheckResult"];
+                };
+            };
+            /** @description An empty or long question, or an invalid draft (`field` is `draft.<field>`) */
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3137,6 +3643,8 @@ export interface operations {
                 format: string;
                 /** @description The category of every article of a Markdown file. */
                 category?: string;
+                /** @description Only say what would happen: nothing is written. */
+                dry_run?: boolean;
             };
             header?: never;
             path?: never;
@@ -3154,7 +3662,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["KbImportStats"];
+                    "application/json": components["schemas"]["KbImportResult"];
                 };
             };
             403: {
@@ -3174,6 +3682,112 @@ export interface operations {
                 };
             };
             /** @description The file cannot be read, or names unknown categories */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_opencart: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KbOpencartRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KbImportResult"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description A bad URL, prefix or language, or tables that are not OpenCart's */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `opencart_unavailable`: the shop database cannot be reached or refused */
+            502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    import_opencart_dump: {
+        parameters: {
+            query?: {
+                /** @description The shop's table prefix; `oc_` by default. */
+                prefix?: string;
+                /** @description `oc_language.language_id` of the texts to import; 1 by default. */
+                language_id?: number;
+                /** @description Written after prices; `₽` by default. */
+                currency?: string;
+                dry_run?: boolean;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** @description The dump (UTF-8 SQL) */
+        requestBody: {
+            content: {
+                "application/sql": string;
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KbImportResult"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not UTF-8, unreadable at a line, or without the shop's tables */
             422: {
                 headers: {
                     [name: string]: unknown;
@@ -3607,7 +4221,10 @@ export interface operations {
     };
     list_quick_replies: {
         parameters: {
-            query?: never;
+            query?: {
+                /** @description Admins only: the shared replies and this operator's own, instead of one's own. */
+                operator?: number;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -3620,6 +4237,24 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["QuickReply"][];
+                };
+            };
+            /** @description `operator` names someone else and the caller is not an admin */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such operator */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
         };
