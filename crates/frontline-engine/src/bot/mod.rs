@@ -977,15 +977,29 @@ impl EngineBot {
                     }
                     AnswerConfig::Knowledge { category } => {
                         let k = &cfg.config.knowledge;
-                        let fragments = self
-                            .knowledge
-                            .search(&turn.query, k.top_k, category.as_deref())
-                            .unwrap_or_else(|e| {
-                                warn!(error = %e, "knowledge search failed");
-                                Vec::new()
-                            });
+                        let search = |query: &str| {
+                            self.knowledge
+                                .search(query, k.top_k, category.as_deref())
+                                .unwrap_or_else(|e| {
+                                    warn!(error = %e, "knowledge search failed");
+                                    Vec::new()
+                                })
+                        };
+                        // A follow-up is searched on its own words first, within the topic
+                        // («а стоимость?» finds the price); the previous question joins only
+                        // when they find nothing, since a longer query dilutes the match.
+                        let mut query = turn.text.to_owned();
+                        let mut fragments = search(&query);
+                        if turn.query != turn.text
+                            && fragments
+                                .first()
+                                .is_none_or(|f| f.confidence < k.answer_threshold)
+                        {
+                            query = turn.query.clone();
+                            fragments = search(&query);
+                        }
                         match self
-                            .answer_from(&turn.query, &fragments, k.answer_threshold)
+                            .answer_from(&query, &fragments, k.answer_threshold)
                             .await
                         {
                             Some((text, article_ids, _, note)) => {
