@@ -25,6 +25,9 @@
 //! not yet known») — unless the run already passed that node during this message: coming back to
 //! it through a loop means the known value did not work (an order that does not exist), so it
 //! asks again.
+//!
+//! Size: one interpreter loop with a handler per node type over shared state; the document,
+//! graph, templates and expressions are their own files.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::{Duration, Instant};
