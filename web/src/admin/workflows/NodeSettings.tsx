@@ -351,6 +351,10 @@ function AskFields(p: { form: Forms['ask']; catalogue: Catalogue; scope: ScopeNa
         </Field>
       )}
       <NumberField label={t('wf.settings.maxRetries')} value={p.form.max_retries} min={0} max={10} onChange={(v) => p.set('max_retries', v)} />
+      <label className="wf-check" title={t('wf.settings.reaskHint')}>
+        <input type="checkbox" checked={p.form.reask} onChange={(e) => p.set('reask', e.target.checked)} data-testid="wf-field-reask" />
+        <span>{t('wf.settings.reask')}</span>
+      </label>
     </>
   );
 }

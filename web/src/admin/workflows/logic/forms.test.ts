@@ -44,7 +44,7 @@ const CASES: { [T in NodeType]: { data: Record<string, unknown>; form: Partial<N
   },
   ask: {
     data: { slot: 'order_number', question: 'Номер заказа?', retry_question: 'Шесть цифр, пожалуйста', validator: '^(\\d{6})$', max_retries: 3 },
-    form: { slot: 'order_number', validator_mode: 'regex', validator: '^(\\d{6})$', max_retries: 3 },
+    form: { slot: 'order_number', validator_mode: 'regex', validator: '^(\\d{6})$', max_retries: 3, reask: false },
   },
   message: { data: { text: 'Заказ {slots.order_number}: {vars.status}' }, form: { text: 'Заказ {slots.order_number}: {vars.status}' } },
   handoff: {
@@ -97,6 +97,11 @@ describe('forms ↔ data, for every node type', () => {
     expect(ask.validator_mode).toBe('kind');
     // Back to "the slot's own kind": the validator leaves the data.
     expect(dataOf('ask', { ...ask, validator_mode: 'auto' })).toEqual({ slot: 'phone', question: '?', max_retries: 2 });
+    // «Ask again even when known» round-trips, and is left out when off, as the engine writes it.
+    const again = formOf('ask', { slot: 'order_number', question: '?', reask: true }, KINDS);
+    expect(again.reask).toBe(true);
+    expect(dataOf('ask', again)).toMatchObject({ reask: true });
+    expect(dataOf('ask', { ...again, reask: false })).not.toHaveProperty('reask');
   });
 
   it('summaries say what a node does in a line', () => {

@@ -20,7 +20,7 @@ export interface Forms {
   ai_response: { model: string; temperature: number; max_tokens: number; system_prompt: string; grounded: boolean; search_var: string };
   condition: { expression: string };
   action: { integration: string; method: string; url: string; headers: Row[]; body: string; timeout_ms: number; map: Row[] };
-  ask: { slot: string; question: string; retry_question: string; validator_mode: ValidatorMode; validator: string; max_retries: number };
+  ask: { slot: string; question: string; retry_question: string; validator_mode: ValidatorMode; validator: string; max_retries: number; reask: boolean };
   message: { text: string };
   handoff: { reason: string; queue: string; briefing_template: string; message: string };
   end: { message: string };
@@ -39,7 +39,7 @@ const OWNED: { [T in NodeType]: string[] } = {
   ai_response: ['model', 'temperature', 'max_tokens', 'system_prompt', 'grounded', 'search_var'],
   condition: ['expression'],
   action: ['integration', 'method', 'url', 'headers', 'body', 'timeout_ms', 'map'],
-  ask: ['slot', 'question', 'retry_question', 'validator', 'max_retries'],
+  ask: ['slot', 'question', 'retry_question', 'validator', 'max_retries', 'reask'],
   message: ['text'],
   handoff: ['reason', 'queue', 'briefing_template', 'message'],
   end: ['message'],
@@ -97,6 +97,7 @@ export function formOf<T extends NodeType>(type: T, data: NodeData, slotKinds: r
       validator_mode: validatorMode(str(d.validator), slotKinds),
       validator: str(d.validator),
       max_retries: num(d.max_retries, 2),
+      reask: d.reask === true,
     }),
     message: () => ({ text: str(d.text) }),
     handoff: () => ({ reason: str(d.reason, 'topic_policy'), queue: str(d.queue), briefing_template: str(d.briefing_template), message: str(d.message) }),
@@ -173,6 +174,8 @@ export function dataOf<T extends NodeType>(type: T, form: NodeForm<T>, previous:
       optional('retry_question', a.retry_question);
       if (a.validator_mode !== 'auto') optional('validator', a.validator);
       out.max_retries = a.max_retries;
+      // Written only when on, as the engine writes it.
+      if (a.reask) out.reask = true;
       break;
     }
     case 'message':
