@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { sanitizeSnippet } from './sanitize';
+import { safeHttpUrl, sanitizeSnippet } from './sanitize';
 
 describe('sanitizeSnippet', () => {
   it('keeps mark and the server’s escaping', () => {
@@ -15,5 +15,17 @@ describe('sanitizeSnippet', () => {
     const el = document.createElement('div');
     el.innerHTML = sanitizeSnippet('a <mark>b</mark> <b>c</b> <MARK>d</MARK>');
     expect([...el.querySelectorAll('*')].map((e) => e.tagName)).toEqual(['MARK']);
+  });
+});
+
+describe('safeHttpUrl', () => {
+  it('keeps absolute http(s) URLs, normalised', () => {
+    expect(safeHttpUrl('https://www.avito.ru/help/delivery')).toBe('https://www.avito.ru/help/delivery');
+    expect(safeHttpUrl('  HTTP://Example.com ')).toBe('http://example.com/');
+  });
+  it('refuses other schemes, relative paths, junk and nothing', () => {
+    for (const bad of ['javascript:alert(1)', 'JaVaScRiPt:alert(1)', 'data:text/html,<b>x</b>', 'ftp://x.ru/f', 'mailto:a@b.ru', '/api/v1/x', '//evil.ru/x', 'www.avito.ru', '', null, undefined]) {
+      expect(safeHttpUrl(bad), String(bad)).toBeNull();
+    }
   });
 });

@@ -1,4 +1,5 @@
-// Search snippets come HTML-escaped with `<mark>` around matches; render them only through this.
+// Text from outside made safe to show: search snippets (HTML-escaped with `<mark>` around matches,
+// rendered only through `sanitizeSnippet`) and links a channel sent (only http(s) become `href`/`src`).
 
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -14,4 +15,20 @@ export function sanitizeSnippet(snippet: string): string {
   return escapeHtml(snippet)
     .replace(/&lt;(\/?)mark&gt;/g, '<$1mark>')
     .replace(/&amp;(amp|lt|gt|quot|#39|#x27);/g, '&$1;');
+}
+
+/**
+ * The URL, normalised, when it is an absolute http(s) one; `null` otherwise. A channel's link or
+ * picture goes into `href`/`src` only through this, so `javascript:`, `data:` and the like (or
+ * relative paths that would point at frontline itself) never do.
+ */
+export function safeHttpUrl(url: string | null | undefined): string | null {
+  if (!url) return null;
+  let u: URL;
+  try {
+    u = new URL(url.trim());
+  } catch {
+    return null;
+  }
+  return u.protocol === 'http:' || u.protocol === 'https:' ? u.href : null;
 }
