@@ -1,5 +1,6 @@
-// The history of the open chat: bubbles with their delivery status (and retry), handoffs as events,
-// sends in flight; virtualised, paged upwards, scrolled to a search hit.
+// The history of the open chat: bubbles with their delivery status (and retry), quoted replies and
+// link cards, handoffs as events, sends in flight; virtualised, paged upwards, scrolled to a search
+// hit or to a quoted message.
 import { memo, useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from 'react';
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { useTranslation } from 'react-i18next';
@@ -9,7 +10,11 @@ import { formatClock, formatSize } from '../../shared/format/time';
 import { useSession } from '../../shared/session/store';
 import { CheckIcon, ClipIcon, ClockIcon, DoubleCheckIcon, WarnIcon } from '../../shared/ui/Icons';
 import { useInbox, type ChatState } from '../store';
+import { LinkCard } from './LinkCard';
+import { linkCardView } from './linkPreviews';
 import { buildTimeline, type PendingMessage } from './messages';
+import { QuotedReply } from './QuotedReply';
+import { byExternalId, quoteView } from './quotes';
 import { authorLabel, estimateRow, handoffText } from './timelineRows';
 
 const StatusLine = memo(function StatusLine(props: { m: Message }) {
@@ -52,6 +57,11 @@ interface BubbleProps {
   assigneeId: number | undefined;
   assigneeName: string | undefined;
   highlight: boolean;
+  /** The message this one quotes, when it is loaded. */
+  quoted: Message | undefined;
+  customerName: string | null;
+  /** Scrolls to a loaded message and highlights it (stable across renders). */
+  onShowMessage: (messageId: number) => void;
 }
 
 /** One message. Memoised on primitive props: a new page or event re-renders only the rows it changed. */
@@ -60,6 +70,8 @@ const Bubble = memo(function Bubble(props: BubbleProps) {
   const m = props.m;
   const kind = m.author.kind;
   const author = authorLabel(m, props, t);
+  const quote = m.quote ? quoteView(m.quote, props.quoted, props, props.customerName, t) : null;
+  const card = linkCardView(m.link_preview);
   return (
     <div
       className={'message ' + (m.direction === 'in' ? 'in' : 'out') + (props.highlight ? ' highlight' : '')}
@@ -72,6 +84,7 @@ const Bubble = memo(function Bubble(props: BubbleProps) {
     >
       <div className="bubble">
         {author && <div className={'author author-' + kind}>{author}</div>}
+        {quote && <QuotedReply view={quote} onShow={props.onShowMessage} />}
         {m.attachments.map((a, i) =>
           a.type === 'image' ? (
             <a key={i} href={a.url} target="_blank" rel="noreferrer" className="att-image" title={t('chat.openImage')}>
@@ -88,6 +101,7 @@ const Bubble = memo(function Bubble(props: BubbleProps) {
             {m.text}
           </div>
         )}
+        {card && <LinkCard view={card} />}
         <div className="message-foot">
           <span className="message-time">{formatClock(m.created_at)}</span>
           {m.direction === 'out' && <StatusLine m={m} />}
@@ -149,6 +163,7 @@ export function MessageList(props: { chat: ChatState; conv: Conversation }) {
   const ref = useRef<HTMLDivElement>(null);
   const openedAtEnd = useRef(false);
   const timeline = useMemo(() => buildTimeline(chat.messages, chat.handoffs, chat.pending, chat.hasMore), [chat.messages, chat.handoffs, chat.pending, chat.hasMore]);
+  const loadedByExternalId = useMemo(() => byExternalId(chat.messages), [chat.messages]);
 
   const virtualizer = useVirtualizer({
     count: timeline.length,
@@ -209,6 +224,24 @@ export function MessageList(props: { chat: ChatState; conv: Conversation }) {
     return () => clearTimeout(id);
   }, [highlight]);
 
+  // A click on a quote: the quoted message is loaded (or the quote is not clickable), so find its
+  // row, bring it to the middle and highlight it. Read through a ref so the callback stays the same
+  // and the memoised bubbles do not all re-render on each new message.
+  const timelineRef = useRef(timeline);
+  useLayoutEffect(() => {
+    timelineRef.current = timeline;
+  }, [timeline]);
+  const showMessage = useCallback(
+    (messageId: number) => {
+      const index = timelineRef.current.findIndex((it) => it.kind === 'message' && it.message.id === messageId);
+      if (index < 0) return;
+      virtualizer.scrollToIndex(index, { align: 'center' });
+      setHighlight(messageId);
+    },
+    [virtualizer],
+  );
+  const customerName = conv.customer.name ?? null;
+
   const items = virtualizer.getVirtualItems();
 
   return (
@@ -231,6 +264,9 @@ export function MessageList(props: { chat: ChatState; conv: Conversation }) {
                   assigneeId={assigneeId}
                   assigneeName={assigneeName}
                   highlight={highlight === item.message.id}
+                  quoted={item.message.quote ? loadedByExternalId.get(item.message.quote.external_id) : undefined}
+                  customerName={customerName}
+                  onShowMessage={showMessage}
                 />
               );
             } else if (item.kind === 'handoff') {

@@ -50,6 +50,10 @@ describe('history rows', () => {
     const withFile = estimateRow({ kind: 'message', key: 'm3', at: '', message: msg(3, { text: 'да', attachments: [{ type: 'file', url: '/f' }] }) });
     expect(long).toBeGreaterThan(short);
     expect(withFile).toBeGreaterThan(short);
+    const quoting = estimateRow({ kind: 'message', key: 'm4', at: '', message: msg(4, { text: 'да', quote: { external_id: 'a', direction: 'in', text: 'x' } }) });
+    const linking = estimateRow({ kind: 'message', key: 'm5', at: '', message: msg(5, { text: 'да', link_preview: { url: 'https://a.ru', title: 'A' } }) });
+    expect(quoting).toBeGreaterThan(short);
+    expect(linking).toBeGreaterThan(short);
     expect(estimateRow({ kind: 'handoff', key: 'h1', at: '', handoff: handoff() })).toBe(40);
     expect(estimateRow(undefined)).toBe(60);
   });

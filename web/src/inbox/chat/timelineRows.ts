@@ -55,5 +55,13 @@ export function estimateRow(item: TimelineItem | undefined): number {
   if (item.kind === 'handoff') return 40;
   if (item.kind === 'pending') return 56 + Math.floor(item.pending.text.length / 60) * 20;
   const m = item.message;
-  return 54 + (m.author.kind !== 'customer' && m.direction === 'out' ? 18 : 0) + Math.floor(m.text.length / 60) * 20 + m.attachments.length * 40;
+  return (
+    54 +
+    (m.author.kind !== 'customer' && m.direction === 'out' ? 18 : 0) +
+    Math.floor(m.text.length / 60) * 20 +
+    m.attachments.length * 40 +
+    // A quote is two short lines; a link card a picture row with its text beside it.
+    (m.quote ? 46 : 0) +
+    (m.link_preview ? 84 : 0)
+  );
 }
