@@ -41,6 +41,10 @@ export interface Message {
   author: { kind: string };
   text: string;
   status: string;
+  /** Avito's id of the message. */
+  external_id?: string | null;
+  quote?: { external_id: string; direction: 'in' | 'out'; text: string } | null;
+  link_preview?: { url: string; domain?: string | null; title?: string | null; description?: string | null; image_url?: string | null } | null;
 }
 
 /** An authenticated client of the operator API. */
@@ -132,6 +136,33 @@ export class Sim {
       customer_name: name,
       item_id: itemId,
       text,
+    });
+  }
+
+  /** The chat's customer replies to one of its messages (Avito's `quote`). */
+  customerReply(account: number, chatId: string, quoteId: string, text: string) {
+    return call<{ chat_id: string; message_id: string }>('POST', `${this.base}/_sim/customer_reply`, {
+      account,
+      chat_id: chatId,
+      quote_id: quoteId,
+      text,
+    });
+  }
+
+  /** A customer sends a link; with a `title`, Avito attaches its preview card (and a picture). */
+  customerLink(
+    account: number,
+    customerId: number,
+    name: string,
+    itemId: number | null,
+    link: { url: string; text?: string; title?: string; description?: string },
+  ) {
+    return call<{ chat_id: string; message_id: string }>('POST', `${this.base}/_sim/customer_link`, {
+      account,
+      customer_id: customerId,
+      customer_name: name,
+      item_id: itemId,
+      ...link,
     });
   }
 
