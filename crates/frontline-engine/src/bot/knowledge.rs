@@ -148,6 +148,18 @@ impl Knowledge {
     }
 }
 
+impl frontline_lifecycle::KnowledgeIndex for Knowledge {
+    fn article_saved(&self, article: &KbArticle) -> Result<(), String> {
+        Knowledge::article_saved(self, article).map_err(|e| e.to_string())
+    }
+    fn article_deleted(&self, key: &str) -> Result<(), String> {
+        Knowledge::article_deleted(self, key).map_err(|e| e.to_string())
+    }
+    fn reload(&self, articles: &[KbArticle]) -> Result<(), String> {
+        self.load(articles).map_err(|e| e.to_string())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,17 +210,5 @@ mod tests {
         assert!(k.search("самокаты", 3, None).unwrap().is_empty());
         k.article_deleted("a").unwrap();
         assert!(k.is_empty());
-    }
-}
-
-impl frontline_lifecycle::KnowledgeIndex for Knowledge {
-    fn article_saved(&self, article: &KbArticle) -> Result<(), String> {
-        Knowledge::article_saved(self, article).map_err(|e| e.to_string())
-    }
-    fn article_deleted(&self, key: &str) -> Result<(), String> {
-        Knowledge::article_deleted(self, key).map_err(|e| e.to_string())
-    }
-    fn reload(&self, articles: &[KbArticle]) -> Result<(), String> {
-        self.load(articles).map_err(|e| e.to_string())
     }
 }
