@@ -139,6 +139,12 @@ impl Knowledge {
     }
 
     /// Indexed (published) articles.
+    /// The sentence encoder this index ranks with, if any: for building another index the same
+    /// way (the knowledge-base check of a draft).
+    pub fn encoder(&self) -> Option<TextEmbedder> {
+        self.encoder.clone()
+    }
+
     pub fn len(&self) -> usize {
         self.index.read().unwrap_or_else(|p| p.into_inner()).len()
     }

@@ -483,6 +483,24 @@ async fn the_check_shows_retrieval_and_the_bots_answer_even_for_a_draft() {
     assert_eq!(status, 200, "{r}");
     assert_eq!(r["fragments"][0]["article_key"], "gift-wrap-new", "{r}");
     assert_eq!(r["fragments"][0]["draft"], true);
+    // A draft is the editor's: an operator may check questions, not re-index unsaved articles.
+    let olga = app.create_operator("olga", "operator").await;
+    let (status, refused) = app
+        .post(
+            &olga,
+            "/api/v1/kb/check",
+            json!({"question": question, "draft": draft}),
+        )
+        .await;
+    assert_eq!(
+        (status, refused["error"]["code"].as_str()),
+        (403, Some("forbidden")),
+        "{refused}"
+    );
+    let (status, _) = app
+        .post(&olga, "/api/v1/kb/check", json!({"question": question}))
+        .await;
+    assert_eq!(status, 200);
     assert!(
         r["answer"]["text"].as_str().unwrap().contains("150 ₽"),
         "{r}"

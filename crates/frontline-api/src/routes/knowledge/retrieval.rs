@@ -137,15 +137,20 @@ fn check_input(question: &str) -> BotInput {
     request_body = dto::KbCheckRequest,
     responses(
         (status = 200, body = dto::KbCheckResult),
+        (status = 403, description = "A `draft` from someone who is not an admin (drafts are the editor's)", body = crate::error::ErrorBody),
         (status = 422, description = "An empty or long question, or an invalid draft (`field` is `draft.<field>`)", body = crate::error::ErrorBody),
     ),
     security(("bearer" = []))
 )]
 pub async fn check(
     State(state): State<AppState>,
-    _op: CurrentOperator,
+    CurrentOperator(me): CurrentOperator,
     ApiJson(req): ApiJson<dto::KbCheckRequest>,
 ) -> Result<ApiJson<dto::KbCheckResult>, ApiError> {
+    // Checking a draft re-indexes every article: it is the editor's (admins'), not everyone's.
+    if req.draft.is_some() && me.role != frontline_domain::Role::Admin {
+        return Err(ApiError::Forbidden);
+    }
     let question = req.question.trim();
     if question.is_empty() || question.chars().count() > 500 {
         return Err(ApiError::validation(
@@ -180,7 +185,13 @@ pub async fn check(
                 created_at: now,
                 updated_at: now,
             });
-            let index = Knowledge::new(&articles).map_err(ApiError::internal)?;
+            // Ranked as production ranks: with the sentence encoder when the server has one.
+            let encoder = state.knowledge().encoder();
+            let index =
+                tokio::task::spawn_blocking(move || Knowledge::with_encoder(&articles, encoder))
+                    .await
+                    .map_err(ApiError::internal)?
+                    .map_err(ApiError::internal)?;
             (Arc::new(index), Some(draft.key))
         }
     };
