@@ -15,7 +15,7 @@ pub struct Operator {
     pub active: bool,
     pub created_at: String,
     /// The last request made with one of their sessions, to the minute; `null` until they first
-    /// sign in.
+    /// sign in, and always `null` in the list an operator (not an admin) gets.
     pub last_seen_at: Option<String>,
 }
 

@@ -12,7 +12,7 @@ use crate::{
     routes::required_text,
 };
 
-/// Every operator (for assignment and display).
+/// Every operator (for assignment and display); when each was last seen only for admins.
 #[utoipa::path(
     get, path = "/api/v1/operators", tag = "operators",
     responses((status = 200, body = Vec<dto::Operator>), (status = 401, body = crate::error::ErrorBody)),
@@ -20,10 +20,22 @@ use crate::{
 )]
 pub async fn list_operators(
     State(state): State<AppState>,
-    _op: CurrentOperator,
+    CurrentOperator(me): CurrentOperator,
 ) -> Result<ApiJson<Vec<dto::Operator>>, ApiError> {
     let ops = state.store().list_operators().await?;
-    Ok(ApiJson(ops.iter().map(dto::Operator::from).collect()))
+    let admin = me.role == frontline_domain::Role::Admin;
+    Ok(ApiJson(
+        ops.iter()
+            .map(dto::Operator::from)
+            .map(|mut o| {
+                // Colleagues' activity is the admin's business, not every operator's.
+                if !admin {
+                    o.last_seen_at = None;
+                }
+                o
+            })
+            .collect(),
+    ))
 }
 
 #[utoipa::path(

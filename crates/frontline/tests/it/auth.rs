@@ -252,4 +252,14 @@ async fn an_operators_last_request_is_listed_as_last_seen() {
         seen >= frontline_api::dto::rfc3339(before).as_str(),
         "{listed}"
     );
+    // Operators see their colleagues, not when they were last active.
+    let (_, seen_by_nina) = app.get(&nina, "/api/v1/operators").await;
+    assert!(
+        seen_by_nina
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|o| o["last_seen_at"].is_null()),
+        "{seen_by_nina}"
+    );
 }
