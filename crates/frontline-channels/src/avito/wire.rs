@@ -238,7 +238,10 @@ fn largest(sizes: &std::collections::BTreeMap<String, String>) -> Option<&str> {
         .iter()
         .max_by_key(|(size, _)| {
             let mut dims = size.split('x').map(|d| d.parse::<u64>().unwrap_or(0));
-            dims.next().unwrap_or(0) * dims.next().unwrap_or(0)
+            // Saturating: the keys come from Avito, and "99999999999x99999999999" must not panic.
+            dims.next()
+                .unwrap_or(0)
+                .saturating_mul(dims.next().unwrap_or(0))
         })
         .map(|(_, url)| url.as_str())
 }

@@ -88,7 +88,7 @@ async fn run_import(
     let plan = state.admin().plan_import(&import).await?;
     for e in &mut entries {
         if let Some(i) = e.draft {
-            e.report.action = plan.articles[i].into();
+            e.report.action = (*plan.articles.get(i).ok_or_else(out_of_step)?).into();
         }
     }
     let categories = import
@@ -343,7 +343,11 @@ async fn import_shop(
                 )
             },
             None => {
-                let d = &converted.import.articles[next];
+                let d = converted
+                    .import
+                    .articles
+                    .get(next)
+                    .ok_or_else(out_of_step)?;
                 dto::KbImportedArticle {
                     key: d.key.clone(),
                     category: d.category.clone(),
@@ -472,4 +476,12 @@ pub async fn import_opencart_dump(
     .map_err(ApiError::internal)??;
     let result = import_shop(&state, admin.id, shop, &currency, p.dry_run).await?;
     Ok(ApiJson(result))
+}
+
+/// A report that does not line up with the drafts it describes: a bug here, answered as a 500
+/// rather than a panic.
+fn out_of_step() -> ApiError {
+    ApiError::internal(std::io::Error::other(
+        "an import's report is out of step with its drafts",
+    ))
 }
