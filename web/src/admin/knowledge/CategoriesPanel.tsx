@@ -101,11 +101,9 @@ function CategoryRow(props: {
       async () => {
         if (window.confirm(t('kb.categories.confirmDelete', { title: c.title }))) await remove(c.key);
       },
-      // Say how many articles are in the way (counted anew), not "conflict". The route documents
-      // its own code, `kb_category_not_empty`; the server built today answers a plain `conflict`
-      // with the same meaning (the only 409 of this DELETE), so both are read as "not empty".
+      // Say how many articles are in the way (counted anew), not "conflict": the route's own code.
       (e) =>
-        e instanceof ApiError && e.status === 409 && (e.code === 'kb_category_not_empty' || e.code === 'conflict')
+        e instanceof ApiError && e.status === 409 && e.code === 'kb_category_not_empty'
           ? t('kb.categories.notEmpty', { title: c.title, count: useKbCategories.getState().list.find((x) => x.key === c.key)?.articles ?? c.articles })
           : null,
     );

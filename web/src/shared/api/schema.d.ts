@@ -768,7 +768,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every operator (for assignment and display). */
+        /** Every operator (for assignment and display); when each was last seen only for admins. */
         get: operations["list_operators"];
         put?: never;
         post: operations["create_operator"];
@@ -1788,7 +1788,7 @@ export interface components {
             created_at: string;
             /**
              * @description The last request made with one of their sessions, to the minute; `null` until they first
-             *     sign in.
+             *     sign in, and always `null` in the list an operator (not an admin) gets.
              */
             last_seen_at?: string | null;
         };
@@ -3620,6 +3620,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["KbCheckResult"];
+                };
+            };
+            /** @description A `draft` from someone who is not an admin (drafts are the editor's) */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description An empty or long question, or an invalid draft (`field` is `draft.<field>`) */
