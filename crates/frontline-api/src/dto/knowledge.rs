@@ -314,7 +314,7 @@ fn rubles() -> String {
 }
 
 /// Import from an OpenCart / ocStore shop's database.
-#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[derive(Clone, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct KbOpencartRequest {
     /// `mysql://user:password@host:3306/database` (or `mariadb://`). Used for this import only:
@@ -332,6 +332,20 @@ pub struct KbOpencartRequest {
     /// Only say what would happen.
     #[serde(default)]
     pub dry_run: bool,
+}
+
+/// Without the URL, which carries the shop database's password: a `{:?}` of the request must
+/// never put it in a log.
+impl std::fmt::Debug for KbOpencartRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KbOpencartRequest")
+            .field("database_url", &"<redacted>")
+            .field("prefix", &self.prefix)
+            .field("language_id", &self.language_id)
+            .field("currency", &self.currency)
+            .field("dry_run", &self.dry_run)
+            .finish()
+    }
 }
 
 // ---- the check («Проверить») ------------------------------------------------------------------
@@ -399,4 +413,20 @@ pub struct KbCheckResult {
     pub answer_threshold: Option<f32>,
     /// Fragment confidence a question no intent recognised needs to be answered from an article.
     pub direct_threshold: Option<f32>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_opencart_requests_debug_hides_its_password() {
+        let req: KbOpencartRequest = serde_json::from_str(
+            r#"{"database_url": "mysql://shop:hunter2@db:3306/shop", "prefix": "oc_"}"#,
+        )
+        .unwrap();
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("oc_"), "{shown}");
+    }
 }
