@@ -8,11 +8,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use async_trait::async_trait;
-use frontline_domain::{
-    AccountId, AccountKind, Author, Conversation, ConversationId, ConversationStatus,
-    ConversationView, Customer, CustomerId, DecisionId, DeliveryStatus, Lead, Message, MessageId,
-    Timestamp,
-};
+use frontline_domain::{AccountKind, ConversationId, DecisionId, MessageId, Timestamp};
 
 use super::*;
 use crate::kb::demo::demo;
@@ -82,138 +78,43 @@ fn stage(model: Arc<ScriptedModel>) -> LlmStage {
     }
 }
 
-/// One conversation as the lifecycle would present it to the bot, message after message.
+/// One conversation as the lifecycle would present it to the bot, message after message: the
+/// engine over the same simulated conversation `frontline eval dialogs` uses.
 struct Dialog {
     bot: EngineBot,
-    view: ConversationView,
-    history: Vec<Message>,
-    decisions: Vec<DecisionRecord>,
-    next_id: i64,
-    /// The workflow the conversation runs on, with the state the lifecycle would have stored.
-    workflow: Option<frontline_lifecycle::WorkflowInput>,
+    conv: super::dialogs::SimulatedConversation,
+}
+
+impl std::ops::Deref for Dialog {
+    type Target = super::dialogs::SimulatedConversation;
+    fn deref(&self) -> &Self::Target {
+        &self.conv
+    }
+}
+
+impl std::ops::DerefMut for Dialog {
+    fn deref_mut(&mut self) -> &mut Self::Target {
+        &mut self.conv
+    }
 }
 
 impl Dialog {
     fn new(llm: Option<LlmStage>) -> Self {
-        let now = Timestamp(1_763_700_000_000);
         Self {
             bot: EngineBot::new(compiled(), demo_knowledge(), llm),
-            view: ConversationView {
-                conversation: Conversation {
-                    id: ConversationId(1),
-                    account_id: AccountId(1),
-                    customer_id: CustomerId(1),
-                    external_chat_id: "chat-1".into(),
-                    listing: None,
-                    lead: Lead::Bot,
-                    assignee: None,
-                    status: ConversationStatus::Open,
-                    intent: None,
-                    slots: Slots::new(),
-                    unread_count: 0,
-                    last_message: None,
-                    created_at: now,
-                    updated_at: now,
-                },
-                customer: Customer {
-                    id: CustomerId(1),
-                    account_id: AccountId(1),
-                    external_id: "c-1".into(),
-                    name: Some("Анна".into()),
-                    avatar_url: None,
-                    phone: Some("+79161234567".into()),
-                    created_at: now,
-                },
-                account_name: "Shop".into(),
-                account_kind: AccountKind::Api,
-                assignee_name: None,
-            },
-            history: Vec::new(),
-            decisions: Vec::new(),
-            next_id: 1,
-            workflow: None,
-        }
-    }
-
-    fn message(&mut self, direction: Direction, text: &str) -> Message {
-        self.next_id += 1;
-        Message {
-            id: MessageId(self.next_id),
-            conversation_id: ConversationId(1),
-            account_id: AccountId(1),
-            direction,
-            author: if direction == Direction::In {
-                Author::Customer
-            } else {
-                Author::Bot
-            },
-            text: text.into(),
-            attachments: vec![],
-            quote: None,
-            link: None,
-            external_id: None,
-            status: DeliveryStatus::Delivered,
-            error: None,
-            created_at: Timestamp(1_763_700_000_000 + self.next_id * 1000),
+            conv: super::dialogs::SimulatedConversation::new(
+                AccountKind::Api,
+                Some("Анна".into()),
+                Some("+79161234567".into()),
+                Timestamp(1_763_700_000_000),
+            ),
         }
     }
 
     /// The customer writes; the bot decides; its reply, slots and decision are kept as the
     /// lifecycle keeps them.
     async fn say(&mut self, text: &str) -> BotOutcome {
-        let message = self.message(Direction::In, text);
-        self.history.push(message.clone());
-        let outcome = self
-            .bot
-            .decide(BotInput {
-                conversation: self.view.clone(),
-                message: message.clone(),
-                history: self.history.clone(),
-                recent_decisions: self.decisions.clone(),
-                workflow: self.workflow.clone(),
-            })
-            .await;
-        // Kept as the store keeps it: the state is saved while the workflow waits.
-        if let Some(w) = &mut self.workflow {
-            match &outcome.flow {
-                FlowChange::Keep => {}
-                FlowChange::Save { state, .. } => w.state = Some(state.clone()),
-                FlowChange::Clear => w.state = None,
-            }
-        }
-        self.decisions.push(DecisionRecord {
-            id: DecisionId(self.decisions.len() as i64 + 1),
-            conversation_id: ConversationId(1),
-            message_id: message.id,
-            action: outcome.trace.action,
-            stage: outcome.trace.stage,
-            intent: outcome.trace.intent.clone(),
-            confidence: outcome.trace.confidence,
-            reason: None,
-            article_ids: outcome.trace.article_ids.clone(),
-            latency_us: 0,
-            note: outcome.trace.note.clone(),
-            trace: outcome.trace.steps.clone(),
-            created_at: message.created_at,
-        });
-        match &outcome.decision {
-            BotDecision::Reply {
-                text,
-                intent,
-                slots,
-            } => {
-                let reply = self.message(Direction::Out, text);
-                self.history.push(reply);
-                self.view.conversation.intent = intent.clone();
-                self.view.conversation.slots = slots.clone();
-            }
-            BotDecision::Handoff { context, .. } => {
-                self.view.conversation.lead = Lead::Operator;
-                self.view.conversation.slots = context.slots.clone();
-            }
-            BotDecision::Ignore => {}
-        }
-        outcome
+        self.conv.say(&self.bot, text).await
     }
 }
 
