@@ -66,6 +66,9 @@ pub enum ApiError {
     /// A workflow that cannot run: every problem with its node or edge.
     #[error("the workflow has {} problem(s)", .0.len())]
     InvalidWorkflow(Vec<crate::dto::WorkflowProblem>),
+    /// A bot configuration that cannot be published: every problem with its field.
+    #[error("the bot configuration has {} problem(s)", .0.len())]
+    InvalidBotConfig(Vec<crate::dto::BotConfigProblem>),
 }
 
 /// The error body of every failed request.
@@ -88,6 +91,9 @@ pub struct ErrorDetail {
     /// `workflow_invalid` only: every problem, with the node or edge it is about.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub problems: Option<Vec<crate::dto::WorkflowProblem>>,
+    /// `bot_config_invalid` only: every problem, with its field (`field` above is the first's).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fields: Option<Vec<crate::dto::BotConfigProblem>>,
 }
 
 impl ApiError {
@@ -120,6 +126,9 @@ impl ApiError {
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
             ApiError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             ApiError::InvalidWorkflow(_) => (StatusCode::UNPROCESSABLE_ENTITY, "workflow_invalid"),
+            ApiError::InvalidBotConfig(_) => {
+                (StatusCode::UNPROCESSABLE_ENTITY, "bot_config_invalid")
+            }
             ApiError::Upstream { status, code, .. } => (*status, code),
         }
     }
@@ -142,10 +151,15 @@ impl IntoResponse for ApiError {
             ApiError::BadRequest { field, .. } | ApiError::Validation { field, .. } => {
                 field.clone()
             }
+            ApiError::InvalidBotConfig(p) => p.first().map(|p| p.field.clone()),
             _ => None,
         };
         let problems = match &self {
             ApiError::InvalidWorkflow(p) => Some(p.clone()),
+            _ => None,
+        };
+        let fields = match &self {
+            ApiError::InvalidBotConfig(p) => Some(p.clone()),
             _ => None,
         };
         let body = ErrorBody {
@@ -154,6 +168,7 @@ impl IntoResponse for ApiError {
                 message: self.to_string(),
                 field,
                 problems,
+                fields,
             },
         };
         let mut resp = (status, Json(body)).into_response();

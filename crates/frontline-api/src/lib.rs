@@ -25,7 +25,7 @@ use axum::{
     response::IntoResponse,
     routing::{get, post, put},
 };
-use frontline_engine::bot::{EngineBot, Knowledge};
+use frontline_engine::bot::{EngineBot, Knowledge, LiveBot};
 use frontline_lifecycle::{Admin, Lifecycle};
 use frontline_store::Store;
 use tokio_util::sync::CancellationToken;
@@ -70,7 +70,7 @@ struct Inner {
     lifecycle: Lifecycle,
     admin: Admin,
     knowledge: Arc<Knowledge>,
-    engine: Option<Arc<EngineBot>>,
+    engine: Option<Arc<LiveBot>>,
     avito: Option<frontline_channels::avito::AvitoChannel>,
     voice: Option<frontline_channels::voice::VoiceChannel>,
     hub: Hub,
@@ -87,7 +87,7 @@ impl AppState {
     pub fn new(
         lifecycle: Lifecycle,
         knowledge: Arc<Knowledge>,
-        engine: Option<Arc<EngineBot>>,
+        engine: Option<Arc<LiveBot>>,
         settings: ApiSettings,
         shutdown: CancellationToken,
     ) -> Self {
@@ -98,7 +98,13 @@ impl AppState {
             .unwrap_or_default();
         AppState(Arc::new(Inner {
             store: lifecycle.store().clone(),
-            admin: Admin::new(lifecycle.store().clone(), knowledge.clone()),
+            admin: {
+                let admin = Admin::new(lifecycle.store().clone(), knowledge.clone());
+                match &engine {
+                    Some(live) => admin.with_trainer(live.clone()),
+                    None => admin,
+                }
+            },
             lifecycle,
             knowledge,
             engine,
@@ -158,8 +164,15 @@ impl AppState {
         &self.0.knowledge
     }
 
-    /// The dialog engine, unless the bot is disabled; workflows validate and run against it.
-    pub fn engine(&self) -> Option<&Arc<EngineBot>> {
+    /// The dialog engine in service now, unless the bot is disabled; workflows validate and run
+    /// against it.
+    pub fn engine(&self) -> Option<Arc<EngineBot>> {
+        self.0.engine.as_ref().map(|live| live.current())
+    }
+
+    /// The running bot whose configuration the admin console publishes, unless the bot is
+    /// disabled.
+    pub fn live_bot(&self) -> Option<&Arc<LiveBot>> {
         self.0.engine.as_ref()
     }
 
@@ -258,6 +271,19 @@ pub fn router(state: AppState) -> Router {
         )
         .route("/kb/search", get(knowledge::search))
         .route("/kb/check", post(knowledge::check))
+        .route("/bot/config", get(bot::get_state))
+        .route(
+            "/bot/config/draft",
+            put(bot::save_draft).delete(bot::discard_draft),
+        )
+        .route("/bot/config/publish", post(bot::publish))
+        .route("/bot/config/versions", get(bot::versions))
+        .route("/bot/config/versions/{version}", get(bot::version))
+        .route("/bot/config/versions/{version}/document", get(bot::export))
+        .route(
+            "/bot/config/versions/{version}/rollback",
+            post(bot::rollback),
+        )
         .route("/workflows", get(workflows::list).post(workflows::create))
         .route(
             "/workflows/{id}",

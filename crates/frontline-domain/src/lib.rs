@@ -8,6 +8,7 @@
 mod string_enum;
 
 mod account;
+mod bot_config;
 mod channel_delivery;
 mod conversation;
 mod customer;
@@ -25,6 +26,7 @@ mod voice;
 mod workflow;
 
 pub use account::*;
+pub use bot_config::*;
 pub use channel_delivery::*;
 pub use conversation::*;
 pub use customer::*;

@@ -325,6 +325,43 @@ pub fn cross_validate_with(
     Ok(report(folds, Some(k)))
 }
 
+/// One example's out-of-fold prediction: what a model trained without it said of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutOfFold {
+    pub text: String,
+    pub truth: String,
+    /// The most probable intent (may be [`OOS_LABEL`]).
+    pub predicted: String,
+    /// [`crate::intent::Prediction::answer_confidence`]: what the policy compares with thresholds.
+    pub confidence: f32,
+    pub out_of_scope: bool,
+}
+
+/// Every example of `all` predicted by the model of the fold that left it out (stratified
+/// k-fold seeded with `opts.seed`), in fold order.
+pub fn out_of_fold_predictions(
+    all: &[IntentExample],
+    k: usize,
+    opts: &TrainOptions,
+    encoder: Option<&TextEmbedder>,
+) -> Result<Vec<OutOfFold>, EvalError> {
+    if k < 2 || all.len() < k {
+        return Err(EvalError::Folds);
+    }
+    let mut out = Vec::with_capacity(all.len());
+    for (train, test) in k_fold(all, k, opts.seed) {
+        let fold = run_fold(&train, &test, opts, encoder)?;
+        out.extend(test.into_iter().zip(fold.outcomes).map(|(e, o)| OutOfFold {
+            text: e.text,
+            truth: o.truth,
+            confidence: o.answer_confidence,
+            out_of_scope: o.out_of_scope,
+            predicted: o.top,
+        }));
+    }
+    Ok(out)
+}
+
 /// What one trained model did on one test set.
 struct Fold {
     model: IntentModel,

@@ -187,6 +187,15 @@ impl Channels {
     }
 }
 
+/// Retrains the bot when its configuration is published.
+#[async_trait]
+pub trait BotTrainer: Send + Sync + std::fmt::Debug + 'static {
+    /// Trains the classifier of `version`'s document and puts it in service once ready (the bot in
+    /// service answers until then, and an older version never replaces a newer one); then
+    /// measures it and returns the figures to record with the version, as JSON.
+    async fn train(&self, version: i32, document: &str) -> Result<String, String>;
+}
+
 /// The search index the bot answers from. The admin use cases tell it about every committed change
 /// of an article, so it never lags behind what this process wrote; `reload` rebuilds it whole.
 pub trait KnowledgeIndex: Send + Sync + std::fmt::Debug + 'static {

@@ -15,6 +15,7 @@
 //!   computes in Rust (see the `search` module).
 
 mod accounts;
+mod bot_configs;
 mod channels;
 mod conversations;
 mod decisions;

@@ -19,6 +19,7 @@
 //! crate feeds by implementing `Columns` for SQLite rows (`rows`).
 
 mod accounts;
+mod bot_configs;
 mod channels;
 mod conversations;
 mod decisions;

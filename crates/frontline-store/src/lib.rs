@@ -11,7 +11,7 @@
 //! The contract is split by concept into sub-traits — one file each, here and in every backend —
 //! with [`Store`] as their supertrait: [`OperatorStore`], [`AccountStore`], [`ConversationStore`],
 //! [`HistoryStore`], [`SearchStore`], [`JobStore`], [`EventStore`], [`ChannelStore`], [`QuickReplyStore`],
-//! [`KnowledgeStore`], [`DecisionStore`], [`WorkflowStore`], [`VoiceStore`]. Their methods can be
+//! [`KnowledgeStore`], [`DecisionStore`], [`WorkflowStore`], [`VoiceStore`], [`BotConfigStore`]. Their methods can be
 //! called on a `dyn Store` without importing the sub-trait; generic code imports [`prelude`].
 //!
 //! Unless a method says otherwise: unknown ids give [`StoreError::NotFound`]; every event appended gets
@@ -27,6 +27,7 @@
 pub mod conformance;
 
 mod accounts;
+mod bot_configs;
 mod channels;
 mod conversations;
 mod decisions;
@@ -45,6 +46,7 @@ mod workflows;
 use async_trait::async_trait;
 
 pub use accounts::*;
+pub use bot_configs::*;
 pub use channels::*;
 pub use conversations::*;
 pub use decisions::*;
@@ -61,9 +63,9 @@ pub use workflows::*;
 /// Every sub-trait, for code that calls the store through a generic or concrete type.
 pub mod prelude {
     pub use crate::{
-        AccountStore, ChannelStore, ConversationStore, DecisionStore, EventStore, HistoryStore,
-        JobStore, KnowledgeStore, OperatorStore, QuickReplyStore, SearchStore, Store, VoiceStore,
-        WorkflowStore,
+        AccountStore, BotConfigStore, ChannelStore, ConversationStore, DecisionStore, EventStore,
+        HistoryStore, JobStore, KnowledgeStore, OperatorStore, QuickReplyStore, SearchStore, Store,
+        VoiceStore, WorkflowStore,
     };
 }
 
@@ -104,6 +106,7 @@ pub trait Store:
     + DecisionStore
     + WorkflowStore
     + VoiceStore
+    + BotConfigStore
     + Send
     + Sync
     + std::fmt::Debug

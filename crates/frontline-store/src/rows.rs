@@ -8,13 +8,13 @@
 //! selects are here too, so that a decoder and the query feeding it cannot drift apart.
 
 use frontline_domain::{
-    Account, AccountId, AccountKind, Author, ChannelDelivery, Conversation, ConversationId,
-    ConversationStatus, ConversationView, Customer, CustomerId, DecisionAction, DecisionCount,
-    DecisionId, DecisionRecord, DecisionStage, DeliveryStatus, Direction, Event, EventKind,
-    FlowState, Handoff, HandoffContext, HandoffId, HandoffReason, Integration, KbArticle,
-    KbCategory, KbRevision, KbRevisionSource, Lead, Listing, Media, MediaId, Message, MessageId,
-    MessagePreview, Operator, OperatorId, ParseError, QuickReply, QuickReplyId, Role, Seq,
-    Timestamp, VoiceTurn, Workflow, WorkflowId, WorkflowVersion,
+    Account, AccountId, AccountKind, Author, BotConfigDraft, BotConfigVersion, ChannelDelivery,
+    Conversation, ConversationId, ConversationStatus, ConversationView, Customer, CustomerId,
+    DecisionAction, DecisionCount, DecisionId, DecisionRecord, DecisionStage, DeliveryStatus,
+    Direction, Event, EventKind, FlowState, Handoff, HandoffContext, HandoffId, HandoffReason,
+    Integration, KbArticle, KbCategory, KbRevision, KbRevisionSource, Lead, Listing, Media,
+    MediaId, Message, MessageId, MessagePreview, Operator, OperatorId, ParseError, QuickReply,
+    QuickReplyId, Role, Seq, Timestamp, VoiceTurn, Workflow, WorkflowId, WorkflowVersion,
 };
 
 use crate::stored::{
@@ -141,6 +141,11 @@ pub const WORKFLOW_COLS: &str =
 
 pub const WORKFLOW_VERSION_COLS: &str =
     "workflow_id, version, document, published_at, published_by, note";
+
+pub const BOT_CONFIG_VERSION_COLS: &str =
+    "version, document, note, published_by, published_at, report";
+
+pub const BOT_CONFIG_DRAFT_COLS: &str = "document, revision, based_on, updated_by, updated_at";
 
 pub const FLOW_STATE_COLS: &str = "conversation_id, workflow_id, version, state, updated_at";
 
@@ -430,6 +435,27 @@ pub fn workflow_version<B>(row: &impl Columns<B>) -> Result<WorkflowVersion> {
         published_at: row.ts("published_at")?,
         published_by: row.opt_int("published_by")?.map(OperatorId),
         note: row.opt_text("note")?,
+    })
+}
+
+pub fn bot_config_version<B>(row: &impl Columns<B>) -> Result<BotConfigVersion> {
+    Ok(BotConfigVersion {
+        version: row.int32("version")?,
+        document: row.text("document")?,
+        note: row.opt_text("note")?,
+        published_by: row.opt_int("published_by")?.map(OperatorId),
+        published_at: row.ts("published_at")?,
+        report: row.opt_text("report")?,
+    })
+}
+
+pub fn bot_config_draft<B>(row: &impl Columns<B>) -> Result<BotConfigDraft> {
+    Ok(BotConfigDraft {
+        document: row.text("document")?,
+        revision: row.int("revision")?,
+        based_on: row.opt_int32("based_on")?,
+        updated_by: row.opt_int("updated_by")?.map(OperatorId),
+        updated_at: row.ts("updated_at")?,
     })
 }
 

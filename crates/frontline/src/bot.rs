@@ -4,7 +4,9 @@
 use std::{sync::Arc, time::Duration};
 
 use anyhow::Context;
-use frontline_engine::bot::{BotConfig, EngineBot, Knowledge, LlmStage};
+use frontline_domain::BotConfigVersion;
+use frontline_engine::bot::config::DEMO_CONFIG_JSON;
+use frontline_engine::bot::{BotConfig, EngineBot, Knowledge, LiveBot, LlmStage};
 use frontline_engine::intent::embedding::{DiskCache, Encoder, EncoderOptions, TextEmbedder};
 use frontline_engine::llm::{LlmClient, LlmModels, LlmSettings, Secret};
 use frontline_store::Store;
@@ -94,39 +96,59 @@ fn llm_stage(config: &Config) -> anyhow::Result<Option<LlmStage>> {
     }))
 }
 
-/// The bot the configuration describes: the engine with its configuration file (or the demo), or
-/// none.
-pub(crate) fn build_bot(
+/// The bot the store's newest published configuration describes, or none (`bot.mode = none`).
+/// An empty store is seeded first with the configuration file (`bot.config_path`), or the demo
+/// shop's, as version 1: from then on the admin console edits it, and the file is only an import.
+/// Also returns the version, when its figures still have to be measured.
+pub(crate) async fn build_bot(
+    store: &dyn Store,
     config: &Config,
     knowledge: Arc<Knowledge>,
     encoder: Option<TextEmbedder>,
-) -> anyhow::Result<Option<Arc<EngineBot>>> {
+) -> anyhow::Result<Option<(Arc<LiveBot>, Option<BotConfigVersion>)>> {
     if config.bot.mode == "none" {
         info!("bot disabled: every conversation goes to operators");
         return Ok(None);
     }
-    let bot_config = match &config.bot.config_path {
-        Some(path) => {
-            let text = std::fs::read_to_string(path)
-                .with_context(|| format!("reading bot configuration {}", path.display()))?;
-            BotConfig::from_json(&text)
-                .with_context(|| format!("bot configuration {}", path.display()))?
+    let published = match store.latest_bot_config().await? {
+        Some(v) => v,
+        None => {
+            let (document, note) = match &config.bot.config_path {
+                Some(path) => (
+                    std::fs::read_to_string(path)
+                        .with_context(|| format!("reading bot configuration {}", path.display()))?,
+                    format!("Импорт из {}", path.display()),
+                ),
+                None => (DEMO_CONFIG_JSON.to_owned(), "Демо-магазин".to_owned()),
+            };
+            // Refuse a broken file before it becomes version 1.
+            BotConfig::from_json(&document)
+                .and_then(|c| c.validate())
+                .with_context(|| format!("bot configuration ({note})"))?;
+            let v = store
+                .publish_bot_config(&document, Some(&note), None)
+                .await?;
+            info!(version = v.version, "bot configuration seeded ({note})");
+            v
         }
-        None => BotConfig::demo(),
     };
+    let bot_config = BotConfig::from_json(&published.document)
+        .with_context(|| format!("bot configuration version {}", published.version))?;
     let started = std::time::Instant::now();
-    let compiled = bot_config.compile_with(encoder)?;
+    let compiled = bot_config
+        .compile_with(encoder)
+        .with_context(|| format!("bot configuration version {}", published.version))?;
     info!(
         name = %compiled.config.name,
+        version = published.version,
         encoder = compiled.encoder.is_some(),
         intents = compiled.config.intents.len(),
         articles = knowledge.len(),
         train_ms = started.elapsed().as_millis() as u64,
         "bot ready"
     );
-    Ok(Some(Arc::new(EngineBot::new(
-        Arc::new(compiled),
-        knowledge,
-        llm_stage(config)?,
-    ))))
+    let engine = EngineBot::new(Arc::new(compiled), knowledge, llm_stage(config)?);
+    let live = Arc::new(LiveBot::new(engine, published.version));
+    let unmeasured = published.report.is_none().then_some(published);
+    Ok(Some((live, unmeasured)))
 }

@@ -216,7 +216,9 @@ impl Default for DemoConfig {
 pub struct BotSettings {
     /// `engine` (frontline's dialog engine) or `none` (every conversation goes to operators).
     pub mode: String,
-    /// A bot configuration file (JSON); unset: the built-in demo shop.
+    /// A bot configuration file (JSON) that seeds an empty store as version 1; unset: the built-in
+    /// demo shop. After that the store's newest published version runs (edited in the admin
+    /// console, «Бот»), and the file is only an import.
     pub config_path: Option<PathBuf>,
     /// Fill an empty knowledge base with the demo shop's articles on start.
     pub seed_demo_knowledge: bool,
@@ -739,7 +741,8 @@ stream_poll_ms = 500
 [bot]
 # `engine`: frontline's dialog engine answers bot-led conversations; `none`: operators get them all.
 mode = "engine"
-# The bot's intents, examples, answers and texts (JSON). Unset: the built-in demo shop; see
+# The bot's intents, examples, answers and texts (JSON), imported into an empty store as version 1
+# (later versions are published from the admin console). Unset: the built-in demo shop; see
 # crates/frontline-engine/src/bot/demo.json for the format.
 # config_path = "bot.json"
 # Fill an empty knowledge base with the demo shop's articles on start.

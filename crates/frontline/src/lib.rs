@@ -72,7 +72,11 @@ pub async fn launch_with(
         _ => bot::sentence_encoder(&config.bot),
     };
     let knowledge = bot::open_knowledge(&*store, &config, encoder.clone()).await?;
-    let engine = bot::build_bot(&config, knowledge.clone(), encoder)?;
+    let (engine, unmeasured) =
+        match bot::build_bot(&*store, &config, knowledge.clone(), encoder).await? {
+            Some((live, unmeasured)) => (Some(live), unmeasured),
+            None => (None, None),
+        };
     let bot: Arc<dyn Bot> = match (wiring.bot, &engine) {
         (Some(bot), _) => bot,
         (None, Some(engine)) => engine.clone(),
@@ -226,6 +230,9 @@ pub async fn launch_with(
         },
         shutdown.clone(),
     );
+    if let Some(version) = &unmeasured {
+        state.admin().train_bot_config(version);
+    }
     if let Some(a) = avito.clone() {
         state = state.with_avito(a);
     }

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod auth;
+mod bot;
 mod conversations;
 mod inbound;
 mod knowledge;
@@ -15,6 +16,7 @@ mod workflows;
 
 pub use accounts::*;
 pub use auth::*;
+pub use bot::*;
 pub use conversations::*;
 pub use inbound::*;
 pub use knowledge::*;

@@ -3,6 +3,7 @@
 pub mod accounts;
 pub mod auth;
 pub mod avito;
+pub mod bot;
 pub mod conversations;
 pub mod inbound;
 pub mod knowledge;

@@ -33,7 +33,7 @@ use crate::{
 /// Most messages one tester run may script.
 const MAX_TEST_MESSAGES: usize = 50;
 
-fn engine(state: &AppState) -> Result<&Arc<EngineBot>, ApiError> {
+fn engine(state: &AppState) -> Result<Arc<EngineBot>, ApiError> {
     state.engine().ok_or_else(|| {
         ApiError::Conflict("the bot is disabled (bot.mode = none): workflows cannot run".into())
     })
@@ -199,6 +199,7 @@ pub async fn update(
                     message: why,
                     field: Some("revision".into()),
                     problems: None,
+                    fields: None,
                 },
                 current,
             };
@@ -289,7 +290,7 @@ fn version_dto(
 }
 
 /// Display names of operators by id, for "published by".
-async fn operator_names(state: &AppState) -> Result<BTreeMap<i64, String>, ApiError> {
+pub(crate) async fn operator_names(state: &AppState) -> Result<BTreeMap<i64, String>, ApiError> {
     Ok(state
         .store()
         .list_operators()
@@ -396,7 +397,8 @@ pub async fn catalogue(
     State(state): State<AppState>,
     _op: CurrentOperator,
 ) -> Result<ApiJson<dto::WorkflowCatalogue>, ApiError> {
-    let config = &engine(&state)?.config().config;
+    let engine = engine(&state)?;
+    let config = &engine.config().config;
     let known = Catalogue::from_bot_config(config);
     let strings = |v: &[&str]| v.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
     Ok(ApiJson(dto::WorkflowCatalogue {
@@ -587,7 +589,7 @@ pub async fn suite(
     ApiPath(id): ApiPath<i64>,
     crate::error::ApiQuery(p): crate::error::ApiQuery<SuiteParams>,
 ) -> Result<ApiJson<dto::SuiteResult>, ApiError> {
-    let engine = engine(&state)?.clone();
+    let engine = engine(&state)?;
     let w = load(&state, id).await?;
     let version = match p.version.as_deref() {
         None | Some("draft") => None,
@@ -645,7 +647,7 @@ pub async fn test(
     ApiPath(id): ApiPath<i64>,
     ApiJson(req): ApiJson<dto::WorkflowTestRequest>,
 ) -> Result<ApiJson<dto::WorkflowTestResult>, ApiError> {
-    let engine = engine(&state)?.clone();
+    let engine = engine(&state)?;
     let w = load(&state, id).await?;
     if req.messages.is_empty() || req.messages.len() > MAX_TEST_MESSAGES {
         return Err(ApiError::validation(

@@ -57,6 +57,14 @@ pub struct BotConfig {
     /// The operator briefing; placeholders as in [`crate::briefing::render_briefing`].
     #[serde(default = "default_briefing")]
     pub briefing_template: String,
+    /// The confidence the bot needs to answer an intent that sets no `threshold` of its own;
+    /// without it each request type has its own default ([`RequestType::default_threshold`]).
+    /// Below it the bot asks a clarifying question, and after `max_clarify` of them a person
+    /// takes over. Complaints and urgent requests keep their own (low) thresholds: theirs is the
+    /// confidence needed to recognise a case for a person, not to answer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confidence_threshold: Option<f32>,
+    /// Clarifying questions in a row before a person takes over (0: hand over at once).
     #[serde(default = "default_max_clarify")]
     pub max_clarify: u32,
     #[serde(default = "default_max_fallbacks")]
@@ -178,9 +186,36 @@ fn default_urgent_message() -> String {
 
 /// Everything wrong with a configuration, each problem with where it is.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("invalid bot configuration:\n- {}", .problems.join("\n- "))]
+#[error("invalid bot configuration:\n- {}", .problems.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n- "))]
 pub struct ConfigError {
-    pub problems: Vec<String>,
+    pub problems: Vec<Problem>,
+}
+
+/// One problem of a configuration: the field it is in (`intents[2].examples`,
+/// `knowledge.top_k`; empty for the document as a whole) and what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub field: String,
+    pub message: String,
+}
+
+impl Problem {
+    fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.field.is_empty() {
+            f.write_str(&self.message)
+        } else {
+            write!(f, "{}: {}", self.field, self.message)
+        }
+    }
 }
 
 /// A configuration ready to run: the trained classifier, calibrated triggers and the policy.
@@ -213,7 +248,10 @@ impl BotConfig {
 
     pub fn from_json(text: &str) -> Result<Self, ConfigError> {
         serde_json::from_str(text).map_err(|e| ConfigError {
-            problems: vec![format!("line {}, column {}: {e}", e.line(), e.column())],
+            problems: vec![Problem::new(
+                "",
+                format!("line {}, column {}: {e}", e.line(), e.column()),
+            )],
         })
     }
 
@@ -222,49 +260,63 @@ impl BotConfig {
         let mut problems = Vec::new();
         let mut names = BTreeSet::new();
         if self.intents.len() < 2 {
-            problems.push("at least two intents are needed".to_owned());
+            problems.push(Problem::new("intents", "at least two intents are needed"));
         }
         for (i, intent) in self.intents.iter().enumerate() {
-            let at = format!("intents[{i}] ({})", intent.name);
+            let at = |field: &str| format!("intents[{i}].{field}");
             let valid_name = !intent.name.is_empty()
                 && intent
                     .name
                     .bytes()
                     .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
             if !valid_name || intent.name == OOS_LABEL {
-                problems.push(format!(
-                    "{at}: name must be lowercase latin letters, digits and `_`, not `{OOS_LABEL}`"
+                problems.push(Problem::new(
+                    at("name"),
+                    format!(
+                        "`{}`: a name is lowercase latin letters, digits and `_`, not `{OOS_LABEL}`",
+                        intent.name
+                    ),
                 ));
             }
             if !names.insert(intent.name.as_str()) {
-                problems.push(format!("{at}: duplicate intent name"));
+                problems.push(Problem::new(
+                    at("name"),
+                    format!("duplicate intent name `{}`", intent.name),
+                ));
             }
             if RequestType::parse(&intent.request_type).is_none() {
-                problems.push(format!(
-                    "{at}: unknown request_type `{}` (status_check, data_change, faq, complaint, urgent, other)",
-                    intent.request_type
+                problems.push(Problem::new(
+                    at("request_type"),
+                    format!(
+                        "unknown request_type `{}` (status_check, data_change, faq, complaint, urgent, other)",
+                        intent.request_type
+                    ),
                 ));
             }
             if let Some(t) = intent.threshold
                 && !(0.0..=1.0).contains(&t)
             {
-                problems.push(format!("{at}: threshold must be within [0, 1]"));
+                problems.push(Problem::new(at("threshold"), "must be within [0, 1]"));
             }
             for slot in &intent.slots {
                 if SlotKind::from_key(slot).is_none() {
-                    problems.push(format!(
-                        "{at}: unknown slot `{slot}` (order_number, phone, email, date, amount)"
+                    problems.push(Problem::new(
+                        at("slots"),
+                        format!("unknown slot `{slot}` (order_number, phone, email, date, amount)"),
                     ));
                 }
             }
             let examples = intent.examples.iter().filter(|e| !e.trim().is_empty());
             if examples.count() < 3 {
-                problems.push(format!("{at}: at least 3 examples are needed"));
+                problems.push(Problem::new(
+                    at("examples"),
+                    "at least 3 examples are needed",
+                ));
             }
             if let AnswerConfig::Text { text } = &intent.answer
                 && text.trim().is_empty()
             {
-                problems.push(format!("{at}: answer text is empty"));
+                problems.push(Problem::new(at("answer.text"), "answer text is empty"));
             }
         }
         for (what, text) in [
@@ -276,32 +328,57 @@ impl BotConfig {
             ("attachment_reply", &self.attachment_reply),
         ] {
             if text.trim().is_empty() {
-                problems.push(format!("{what} is empty"));
+                problems.push(Problem::new(what, "is empty"));
             }
         }
         if self.fallback_again.trim() == self.fallback.trim() {
-            problems.push("fallback_again must differ from fallback: the same canned text twice in a row reads as a broken bot".to_owned());
+            problems.push(Problem::new("fallback_again", "must differ from fallback: the same canned text twice in a row reads as a broken bot"));
         }
         if let Some(s) = &self.schedule {
-            problems.extend(s.problems());
+            problems.extend(
+                s.problems()
+                    .into_iter()
+                    .map(|p| Problem::new("schedule", p)),
+            );
         }
         let k = &self.knowledge;
         if k.top_k == 0 {
-            problems.push("knowledge.top_k must be at least 1".to_owned());
+            problems.push(Problem::new("knowledge.top_k", "must be at least 1"));
         }
         for (what, v) in [
-            ("answer_threshold", k.answer_threshold),
-            ("direct_threshold", k.direct_threshold),
+            ("knowledge.answer_threshold", k.answer_threshold),
+            ("knowledge.direct_threshold", k.direct_threshold),
         ] {
             if !(0.0..=1.0).contains(&v) {
-                problems.push(format!("knowledge.{what} must be within [0, 1]"));
+                problems.push(Problem::new(what, "must be within [0, 1]"));
             }
+        }
+        if let Some(t) = self.confidence_threshold
+            && !(0.0..=1.0).contains(&t)
+        {
+            problems.push(Problem::new(
+                "confidence_threshold",
+                "must be within [0, 1]",
+            ));
         }
         if problems.is_empty() {
             Ok(())
         } else {
             Err(ConfigError { problems })
         }
+    }
+
+    /// The calibrated confidence `intent` needs: its own threshold, else the configuration's
+    /// `confidence_threshold` (for the types the bot answers), else its request type's default.
+    pub fn threshold_of(&self, intent: &IntentConfig) -> f32 {
+        let request_type = RequestType::parse(&intent.request_type).unwrap_or(RequestType::Other);
+        let global = self
+            .confidence_threshold
+            .filter(|_| !matches!(request_type, RequestType::Complaint | RequestType::Urgent));
+        intent
+            .threshold
+            .or(global)
+            .unwrap_or_else(|| request_type.default_threshold())
     }
 
     /// Validates, trains the classifier on the examples (plus the out-of-scope ones), and
@@ -332,7 +409,10 @@ impl BotConfig {
         }
         let model = IntentModel::train_with(&examples, &TrainOptions::default(), encoder.as_ref())
             .map_err(|e| ConfigError {
-                problems: vec![format!("training the classifier failed: {e}")],
+                problems: vec![Problem::new(
+                    "intents",
+                    format!("training the classifier failed: {e}"),
+                )],
             })?;
 
         let rules: Vec<TriggerRule> = self
@@ -366,9 +446,7 @@ impl BotConfig {
                                 .filter_map(|s| SlotKind::from_key(s))
                                 .collect::<Vec<_>>(),
                         );
-                    if let Some(t) = i.threshold {
-                        p = p.with_threshold(t);
-                    }
+                    p = p.with_threshold(self.threshold_of(i));
                     if let Some(q) = &i.clarify {
                         p = p.with_clarify(q.as_str());
                     }
@@ -429,18 +507,29 @@ mod tests {
         c.intents[4].examples.truncate(1);
         c.knowledge.top_k = 0;
         let err = c.validate().unwrap_err();
-        let all = err.problems.join("\n");
-        assert!(all.contains("intents[0]") && all.contains("unknown request_type `nonsense`"));
-        assert!(all.contains("intents[1]") && all.contains("unknown slot `passport`"));
-        assert!(all.contains("intents[3]") && all.contains("duplicate intent name"));
-        assert!(all.contains("intents[4]") && all.contains("at least 3 examples"));
-        assert!(all.contains("knowledge.top_k"));
+        let all = err.to_string();
+        let fields: Vec<&str> = err.problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            [
+                "intents[0].request_type",
+                "intents[1].slots",
+                "intents[3].name",
+                "intents[4].examples",
+                "knowledge.top_k"
+            ],
+            "{all}"
+        );
+        assert!(all.contains("unknown request_type `nonsense`"));
+        assert!(all.contains("unknown slot `passport`"));
+        assert!(all.contains("duplicate intent name"));
+        assert!(all.contains("at least 3 examples"));
         assert_eq!(err.problems.len(), 5, "{all}");
     }
 
     #[test]
     fn unknown_fields_are_refused() {
         let err = BotConfig::from_json(r#"{"name":"x","fallbak":"typo"}"#).unwrap_err();
-        assert!(err.problems[0].contains("fallbak"), "{err}");
+        assert!(err.problems[0].message.contains("fallbak"), "{err}");
     }
 }

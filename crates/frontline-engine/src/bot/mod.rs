@@ -27,7 +27,9 @@ pub mod config;
 pub mod dialogs;
 pub mod flows;
 pub mod knowledge;
+pub mod live;
 mod llm_stage;
+pub mod report;
 pub mod suite;
 
 use std::sync::Arc;
@@ -40,8 +42,9 @@ use frontline_domain::{
 use frontline_lifecycle::{Bot, BotDecision, BotInput, BotOutcome, DecisionTrace};
 use tracing::warn;
 
-pub use config::{AnswerConfig, BotConfig, CompiledConfig, ConfigError, IntentConfig};
+pub use config::{AnswerConfig, BotConfig, CompiledConfig, ConfigError, IntentConfig, Problem};
 pub use knowledge::Knowledge;
+pub use live::LiveBot;
 pub use llm_stage::LlmStage;
 
 use crate::briefing::{BriefingContext, extractive_summary, render_briefing};
@@ -435,6 +438,16 @@ impl EngineBot {
 
     pub fn config(&self) -> &CompiledConfig {
         &self.compiled
+    }
+
+    /// This bot with another configuration (same knowledge, LLM and HTTP client): what a
+    /// published configuration swaps in.
+    pub fn with_config(&self, compiled: Arc<CompiledConfig>) -> Self {
+        Self {
+            compiled,
+            graphs: Arc::default(),
+            ..self.clone()
+        }
     }
 
     /// This bot answering from `knowledge` instead: for the knowledge-base check («Проверить»),

@@ -6,6 +6,7 @@
 //! reads.
 
 mod accounts;
+mod bot_config;
 mod knowledge;
 mod operators;
 mod quick_replies;
@@ -15,18 +16,29 @@ use std::sync::Arc;
 
 use frontline_store::Store;
 
-use crate::KnowledgeIndex;
+use crate::{BotTrainer, KnowledgeIndex};
 
 /// The admin use cases, cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Admin {
     store: Arc<dyn Store>,
     index: Arc<dyn KnowledgeIndex>,
+    /// Retrains the bot on a published configuration; none in a process without a bot.
+    trainer: Option<Arc<dyn BotTrainer>>,
 }
 
 impl Admin {
     pub fn new(store: Arc<dyn Store>, index: Arc<dyn KnowledgeIndex>) -> Self {
-        Self { store, index }
+        Self {
+            store,
+            index,
+            trainer: None,
+        }
+    }
+
+    pub fn with_trainer(mut self, trainer: Arc<dyn BotTrainer>) -> Self {
+        self.trainer = Some(trainer);
+        self
     }
 
     pub fn store(&self) -> &Arc<dyn Store> {

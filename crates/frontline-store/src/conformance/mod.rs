@@ -105,6 +105,9 @@ macro_rules! conformance_suite {
             account_workflow_set_and_clear,
             flow_states_save_clear_and_count,
             integrations_upsert_list_and_delete,
+            bot_config_draft_saves_check_the_revision,
+            bot_config_publish_numbers_versions_and_clears_the_draft,
+            concurrent_bot_config_publishes_get_distinct_versions,
         );
     };
     (@tests $fresh:expr; $($name:ident),+ $(,)?) => {
@@ -119,6 +122,7 @@ macro_rules! conformance_suite {
 }
 
 mod accounts;
+mod bot_configs;
 mod channels;
 mod conversations;
 mod decisions;
@@ -133,6 +137,7 @@ mod voice;
 mod workflows;
 
 pub use accounts::*;
+pub use bot_configs::*;
 pub use channels::*;
 pub use conversations::*;
 pub use decisions::*;

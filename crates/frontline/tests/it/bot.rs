@@ -17,7 +17,7 @@ async fn engine_app() -> (TestApp, CallbackServer, i64, String) {
     engine_app_with(|_| {}).await
 }
 
-async fn engine_app_with(
+pub(crate) async fn engine_app_with(
     change: impl FnOnce(&mut frontline::Config),
 ) -> (TestApp, CallbackServer, i64, String) {
     let app = spawn_app_with(|c| {
@@ -45,7 +45,7 @@ fn replies(server: &CallbackServer, chat: &str) -> Vec<String> {
         .collect()
 }
 
-async fn wait_replies(server: &CallbackServer, chat: &str, n: usize) -> Vec<String> {
+pub(crate) async fn wait_replies(server: &CallbackServer, chat: &str, n: usize) -> Vec<String> {
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
         let r = replies(server, chat);
@@ -60,7 +60,7 @@ async fn wait_replies(server: &CallbackServer, chat: &str, n: usize) -> Vec<Stri
     }
 }
 
-async fn decisions(app: &TestApp, conversation: i64, n: usize) -> Vec<Value> {
+pub(crate) async fn decisions(app: &TestApp, conversation: i64, n: usize) -> Vec<Value> {
     eventually(WAIT, || async {
         let (status, body) = app
             .get(

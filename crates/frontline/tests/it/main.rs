@@ -8,6 +8,7 @@ mod auth;
 mod avito;
 mod avito_voice;
 mod bot;
+mod bot_config;
 mod cli;
 mod crash;
 mod errors;

@@ -213,6 +213,132 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bot/config": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** What the «Бот» screen opens with: the version in service, the one being trained, the draft. */
+        get: operations["get_bot_config"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bot/config/draft": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Save the draft. Any bot configuration is kept, with its problems listed; something that is not
+         *     one (not JSON, an unknown field, a wrong type) is refused with where it is.
+         */
+        put: operations["save_bot_config_draft"];
+        post?: never;
+        delete: operations["discard_bot_config_draft"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bot/config/publish": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Publish the draft as the next version. It is trained in the background: `GET
+         *     /api/v1/bot/config` says when it answers (`running`), and its figures follow in the version.
+         *     The body (a note) is optional.
+         */
+        post: operations["publish_bot_config"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bot/config/versions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every published version, newest first (without documents). */
+        get: operations["list_bot_config_versions"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bot/config/versions/{version}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** One version with its document and figures. */
+        get: operations["get_bot_config_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bot/config/versions/{version}/document": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A version's document as the file `bot.json` (the export; import is saving it as the draft). */
+        get: operations["export_bot_config_version"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bot/config/versions/{version}/rollback": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /** Publish an older version's document again, as the next version. */
+        post: operations["rollback_bot_config"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations": {
         parameters: {
             query?: never;
@@ -1168,6 +1294,133 @@ export interface components {
         };
         /** @enum {string} */
         AuthorKind: "customer" | "bot" | "operator" | "system" | "external";
+        BotConfigDraft: {
+            /**
+             * Format: int64
+             * @description Send it back with the next save: a save from an older revision is refused.
+             */
+            revision: number;
+            /**
+             * Format: int32
+             * @description The published version it started from.
+             */
+            based_on?: number | null;
+            updated_at: string;
+            /** Format: int64 */
+            updated_by?: number | null;
+            /** @description The bot configuration (the JSON format of `bot.json`). */
+            document: Record<string, never>;
+            /** @description What would stop it from publishing (empty: it would publish). */
+            problems: components["schemas"]["BotConfigProblem"][];
+        };
+        /**
+         * @description A draft to save: the whole document, and the revision it was loaded at (`null` when starting a
+         *     new draft).
+         */
+        BotConfigDraftRequest: {
+            document: Record<string, never>;
+            /** Format: int64 */
+            revision?: number | null;
+            /** Format: int32 */
+            based_on?: number | null;
+        };
+        BotConfigFailure: {
+            /** Format: int32 */
+            version: number;
+            error: string;
+        };
+        /**
+         * @description One problem of a configuration, at its field (`intents[2].examples`, `knowledge.top_k`; empty
+         *     for the document as a whole).
+         */
+        BotConfigProblem: {
+            field: string;
+            message: string;
+        };
+        BotConfigPublishRequest: {
+            note?: string | null;
+        };
+        /**
+         * @description The classifier's figures, cross-validated on the configuration's own examples (a model
+         *     trained without each example predicts it). Triggers and the LLM are not included.
+         */
+        BotConfigReport: {
+            folds: number;
+            n_examples: number;
+            n_out_of_scope: number;
+            /** Format: double */
+            accuracy: number;
+            /** Format: double */
+            oos_recall?: number | null;
+            intents: components["schemas"]["BotReportIntent"][];
+            /** @description Which intent's examples were taken for which, most often first (`__oos__`: for nothing). */
+            confusions: components["schemas"]["BotReportConfusion"][];
+            /**
+             * @description One threshold for every intent, from 0 to 1: coverage (share of in-scope examples acted
+             *     on) and error (share of those acted on wrongly).
+             */
+            curve: components["schemas"]["BotReportPoint"][];
+            /** @description The same under the configuration's own thresholds. */
+            chosen: components["schemas"]["BotReportPoint"];
+            encoder: boolean;
+            /** Format: double */
+            seconds: number;
+        };
+        /** @description What the «Бот» screen opens with. */
+        BotConfigState: {
+            /**
+             * Format: int32
+             * @description The version answering customers now (0: none yet).
+             */
+            running: number;
+            latest?: null | components["schemas"]["BotConfigVersion"];
+            /**
+             * Format: int32
+             * @description A published version being trained, while the previous one answers.
+             */
+            training?: number | null;
+            failed?: null | components["schemas"]["BotConfigFailure"];
+            draft?: null | components["schemas"]["BotConfigDraft"];
+        };
+        /** @description A published version; `document` only when one version is asked for. */
+        BotConfigVersion: {
+            /** Format: int32 */
+            version: number;
+            published_at: string;
+            /** Format: int64 */
+            published_by?: number | null;
+            published_by_name?: string | null;
+            note?: string | null;
+            /**
+             * Format: double
+             * @description Cross-validated share of the intents' examples recognised right, once measured.
+             */
+            accuracy?: number | null;
+            document?: Record<string, never> | null;
+            report?: null | components["schemas"]["BotConfigReport"];
+        };
+        BotReportConfusion: {
+            truth: string;
+            predicted: string;
+            count: number;
+            examples: string[];
+        };
+        BotReportIntent: {
+            intent: string;
+            examples: number;
+            /** Format: double */
+            recall: number;
+            /** Format: float */
+            threshold: number;
+        };
+        BotReportPoint: {
+            /** Format: float */
+            threshold?: number | null;
+            /** Format: double */
+            coverage: number;
+            /** Format: double */
+            error: number;
+        };
         CallbackAttachment: {
             type: string;
             url: string;
@@ -1350,6 +1603,8 @@ export interface components {
             field?: string | null;
             /** @description `workflow_invalid` only: every problem, with the node or edge it is about. */
             problems?: components["schemas"]["WorkflowProblem"][] | null;
+            /** @description `bot_config_invalid` only: every problem, with its field (`field` above is the first's). */
+            fields?: components["schemas"]["BotConfigProblem"][] | null;
         };
         Handoff: {
             /** Format: int64 */
@@ -2686,6 +2941,264 @@ export interface operations {
                 };
             };
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_bot_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BotConfigState"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save_bot_config_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["BotConfigDraftRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BotConfigDraft"];
+                };
+            };
+            /** @description `conflict`: the draft was saved by someone else since `revision` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `bot_config_invalid`: not a bot configuration */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    discard_bot_config_draft: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    publish_bot_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: {
+            content: {
+                "application/json": null | components["schemas"]["BotConfigPublishRequest"];
+            };
+        };
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BotConfigVersion"];
+                };
+            };
+            /** @description `conflict`: there is no draft, or the bot is disabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `bot_config_invalid` with `fields` */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    list_bot_config_versions: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BotConfigVersion"][];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_bot_config_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BotConfigVersion"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    export_bot_config_version: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description the bot configuration file */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": unknown;
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    rollback_bot_config: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                version: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["BotConfigVersion"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: the bot is disabled */
+            409: {
                 headers: {
                     [name: string]: unknown;
                 };

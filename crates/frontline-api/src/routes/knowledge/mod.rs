@@ -143,6 +143,7 @@ pub async fn delete_category(
                     message: why,
                     field: Some("key".into()),
                     problems: None,
+                    fields: None,
                 },
             };
             Ok((StatusCode::CONFLICT, Json(body)).into_response())

@@ -205,7 +205,7 @@ pub async fn check(
         Some(engine) => {
             let bot = match &draft_key {
                 Some(_) => engine.with_knowledge(knowledge.clone()),
-                None => (**engine).clone(),
+                None => (*engine).clone(),
             };
             let outcome = bot.decide(check_input(question)).await;
             let (text, handoff_reason) = match outcome.decision {

@@ -1,0 +1,144 @@
+//! The bot's configuration: the draft and the published versions.
+
+use async_trait::async_trait;
+use frontline_domain::{BotConfigDraft, BotConfigVersion, OperatorId, Timestamp};
+use frontline_store::rows::{self, BOT_CONFIG_DRAFT_COLS, BOT_CONFIG_VERSION_COLS};
+use frontline_store::{BotConfigStore, Result, StoreError};
+
+use crate::PgStore;
+use crate::error::{db, db_referencing};
+
+#[async_trait]
+impl BotConfigStore for PgStore {
+    async fn bot_config_draft(&self) -> Result<Option<BotConfigDraft>> {
+        let sql = format!("SELECT {BOT_CONFIG_DRAFT_COLS} FROM bot_config_draft WHERE id = 1");
+        let row = sqlx::query(&sql)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(rows::bot_config_draft).transpose()
+    }
+
+    async fn save_bot_config_draft(
+        &self,
+        document: &str,
+        based_on: Option<i32>,
+        expected_revision: Option<i64>,
+        by: Option<OperatorId>,
+    ) -> Result<BotConfigDraft> {
+        let mut tx = self.begin().await?;
+        let current: Option<i64> =
+            sqlx::query_scalar("SELECT revision FROM bot_config_draft WHERE id = 1")
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(db)?;
+        if current != expected_revision {
+            return Err(StoreError::Conflict(match current {
+                Some(r) => format!("the draft is at revision {r}: someone else saved it"),
+                None => "there is no draft to update: it was published or discarded".to_owned(),
+            }));
+        }
+        let sql = format!(
+            "INSERT INTO bot_config_draft (id, document, revision, based_on, updated_by, updated_at) \
+             VALUES (1, $1, $2, $3, $4, $5) \
+             ON CONFLICT (id) DO UPDATE SET document = excluded.document, \
+                 revision = excluded.revision, based_on = excluded.based_on, \
+                 updated_by = excluded.updated_by, updated_at = excluded.updated_at \
+             RETURNING {BOT_CONFIG_DRAFT_COLS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(document)
+            .bind(current.unwrap_or(0) + 1)
+            .bind(based_on)
+            .bind(by.map(|o| o.0))
+            .bind(Timestamp::now().0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_referencing("operator"))?;
+        let draft = rows::bot_config_draft(&row)?;
+        tx.commit().await.map_err(db)?;
+        Ok(draft)
+    }
+
+    async fn discard_bot_config_draft(&self) -> Result<()> {
+        sqlx::query("DELETE FROM bot_config_draft")
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        Ok(())
+    }
+
+    async fn publish_bot_config(
+        &self,
+        document: &str,
+        note: Option<&str>,
+        by: Option<OperatorId>,
+    ) -> Result<BotConfigVersion> {
+        let mut tx = self.begin().await?;
+        // `begin` holds the writers' lock, which makes "highest + 1" safe.
+        let sql = format!(
+            "INSERT INTO bot_config_versions (version, document, note, published_by, published_at) \
+             SELECT COALESCE(MAX(version), 0) + 1, $1, $2, $3, $4 FROM bot_config_versions \
+             RETURNING {BOT_CONFIG_VERSION_COLS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(document)
+            .bind(note)
+            .bind(by.map(|o| o.0))
+            .bind(Timestamp::now().0)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_referencing("operator"))?;
+        let version = rows::bot_config_version(&row)?;
+        sqlx::query("DELETE FROM bot_config_draft")
+            .execute(&mut *tx)
+            .await
+            .map_err(db)?;
+        tx.commit().await.map_err(db)?;
+        Ok(version)
+    }
+
+    async fn bot_config_versions(&self) -> Result<Vec<BotConfigVersion>> {
+        let sql = format!(
+            "SELECT {BOT_CONFIG_VERSION_COLS} FROM bot_config_versions ORDER BY version DESC"
+        );
+        let rows = sqlx::query(&sql).fetch_all(&self.pool).await.map_err(db)?;
+        rows.iter().map(rows::bot_config_version).collect()
+    }
+
+    async fn bot_config_version(&self, version: i32) -> Result<Option<BotConfigVersion>> {
+        let sql =
+            format!("SELECT {BOT_CONFIG_VERSION_COLS} FROM bot_config_versions WHERE version = $1");
+        let row = sqlx::query(&sql)
+            .bind(version)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(rows::bot_config_version).transpose()
+    }
+
+    async fn latest_bot_config(&self) -> Result<Option<BotConfigVersion>> {
+        let sql = format!(
+            "SELECT {BOT_CONFIG_VERSION_COLS} FROM bot_config_versions \
+             ORDER BY version DESC LIMIT 1"
+        );
+        let row = sqlx::query(&sql)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(rows::bot_config_version).transpose()
+    }
+
+    async fn set_bot_config_report(&self, version: i32, report: &str) -> Result<()> {
+        let done = sqlx::query("UPDATE bot_config_versions SET report = $1 WHERE version = $2")
+            .bind(report)
+            .bind(version)
+            .execute(&self.pool)
+            .await
+            .map_err(db)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound("bot configuration version"));
+        }
+        Ok(())
+    }
+}
