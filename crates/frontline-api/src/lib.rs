@@ -64,6 +64,25 @@ impl Default for ApiSettings {
 #[derive(Debug, Clone)]
 pub struct AppState(Arc<Inner>);
 
+/// What the language-model settings routes need: the configuration file's settings (in force until
+/// an admin saves some) and its key, and the sealer the saved key is kept under.
+#[derive(Clone)]
+pub struct LlmSetup {
+    pub file: frontline_engine::bot::llm_options::LlmOptions,
+    pub file_key: String,
+    pub sealer: frontline_channels::sealed::Sealer,
+    pub key_context: &'static str,
+}
+
+impl std::fmt::Debug for LlmSetup {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlmSetup")
+            .field("file", &self.file)
+            .field("file_key", &"<redacted>")
+            .finish_non_exhaustive()
+    }
+}
+
 #[derive(Debug)]
 struct Inner {
     store: Arc<dyn Store>,
@@ -72,6 +91,7 @@ struct Inner {
     knowledge: Arc<Knowledge>,
     engine: Option<Arc<LiveBot>>,
     avito: Option<frontline_channels::avito::AvitoChannel>,
+    llm: Option<LlmSetup>,
     voice: Option<frontline_channels::voice::VoiceChannel>,
     hub: Hub,
     metrics: Arc<Metrics>,
@@ -109,6 +129,7 @@ impl AppState {
             knowledge,
             engine,
             avito: None,
+            llm: None,
             voice: None,
             hub: Hub::new(1024),
             metrics,
@@ -127,6 +148,19 @@ impl AppState {
             None => panic!("AppState::with_avito must be called before the state is shared"),
         }
         self
+    }
+
+    /// Let admins edit the language model's settings. Call before cloning the state.
+    pub fn with_llm_settings(mut self, setup: LlmSetup) -> Self {
+        match Arc::get_mut(&mut self.0) {
+            Some(inner) => inner.llm = Some(setup),
+            None => panic!("AppState::with_llm_settings must be called before the state is shared"),
+        }
+        self
+    }
+
+    pub fn llm_setup(&self) -> Option<&LlmSetup> {
+        self.0.llm.as_ref()
     }
 
     pub fn avito(&self) -> Option<&frontline_channels::avito::AvitoChannel> {
@@ -272,6 +306,8 @@ pub fn router(state: AppState) -> Router {
         .route("/kb/search", get(knowledge::search))
         .route("/kb/check", post(knowledge::check))
         .route("/bot/config", get(bot::get_state))
+        .route("/bot/llm", get(llm::get).put(llm::save))
+        .route("/bot/llm/check", post(llm::check))
         .route(
             "/bot/config/draft",
             put(bot::save_draft).delete(bot::discard_draft),

@@ -30,3 +30,13 @@ pub struct BotConfigDraft {
     pub updated_by: Option<OperatorId>,
     pub updated_at: Timestamp,
 }
+
+/// The language model's settings as the admin console saved them: the settings as JSON (the
+/// engine's `LlmOptions`) and the API key sealed with the server key, never in the clear.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LlmSettingsRecord {
+    pub settings: String,
+    pub sealed_api_key: Option<String>,
+    pub updated_by: Option<OperatorId>,
+    pub updated_at: Timestamp,
+}

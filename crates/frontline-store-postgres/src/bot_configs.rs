@@ -1,9 +1,13 @@
 //! The bot's configuration: the draft and the published versions.
 
 use async_trait::async_trait;
-use frontline_domain::{BotConfigDraft, BotConfigVersion, OperatorId, Timestamp};
-use frontline_store::rows::{self, BOT_CONFIG_DRAFT_COLS, BOT_CONFIG_VERSION_COLS};
-use frontline_store::{BotConfigStore, Result, StoreError};
+use frontline_domain::{
+    BotConfigDraft, BotConfigVersion, LlmSettingsRecord, OperatorId, Timestamp,
+};
+use frontline_store::rows::{
+    self, BOT_CONFIG_DRAFT_COLS, BOT_CONFIG_VERSION_COLS, LLM_SETTINGS_COLS,
+};
+use frontline_store::{BotConfigStore, KeyChange, Result, StoreError};
 
 use crate::PgStore;
 use crate::error::{db, db_referencing};
@@ -140,5 +144,47 @@ impl BotConfigStore for PgStore {
             return Err(StoreError::NotFound("bot configuration version"));
         }
         Ok(())
+    }
+
+    async fn llm_settings(&self) -> Result<Option<LlmSettingsRecord>> {
+        let sql = format!("SELECT {LLM_SETTINGS_COLS} FROM llm_settings WHERE id = 1");
+        let row = sqlx::query(&sql)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db)?;
+        row.as_ref().map(rows::llm_settings).transpose()
+    }
+
+    async fn save_llm_settings(
+        &self,
+        settings: &str,
+        api_key: KeyChange<'_>,
+        by: Option<OperatorId>,
+    ) -> Result<LlmSettingsRecord> {
+        // $2: the key to write, $3: whether to write it (else the stored one is kept).
+        let (key, replace) = match api_key {
+            KeyChange::Keep => (None, false),
+            KeyChange::Set(sealed) => (Some(sealed), true),
+            KeyChange::Clear => (None, true),
+        };
+        let sql = format!(
+            "INSERT INTO llm_settings (id, settings, sealed_api_key, updated_by, updated_at) \
+             VALUES (1, $1, $2, $4, $5) \
+             ON CONFLICT (id) DO UPDATE SET settings = excluded.settings, \
+                 sealed_api_key = CASE WHEN $3 THEN excluded.sealed_api_key \
+                                       ELSE llm_settings.sealed_api_key END, \
+                 updated_by = excluded.updated_by, updated_at = excluded.updated_at \
+             RETURNING {LLM_SETTINGS_COLS}"
+        );
+        let row = sqlx::query(&sql)
+            .bind(settings)
+            .bind(key)
+            .bind(replace)
+            .bind(by.map(|o| o.0))
+            .bind(Timestamp::now().0)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_referencing("operator"))?;
+        rows::llm_settings(&row)
     }
 }

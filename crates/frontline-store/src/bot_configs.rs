@@ -1,7 +1,7 @@
 //! The bot's configuration: one draft and the published versions.
 
 use async_trait::async_trait;
-use frontline_domain::{BotConfigDraft, BotConfigVersion, OperatorId};
+use frontline_domain::{BotConfigDraft, BotConfigVersion, LlmSettingsRecord, OperatorId};
 
 use crate::*;
 
@@ -44,4 +44,25 @@ pub trait BotConfigStore: Send + Sync {
 
     /// Records the figures computed for a version after it was published.
     async fn set_bot_config_report(&self, version: i32, report: &str) -> Result<()>;
+
+    /// The language model's settings, once an admin saved them.
+    async fn llm_settings(&self) -> Result<Option<LlmSettingsRecord>>;
+
+    /// Saves the language model's settings; the sealed API key is kept, replaced or removed as
+    /// `api_key` says.
+    async fn save_llm_settings(
+        &self,
+        settings: &str,
+        api_key: KeyChange<'_>,
+        by: Option<OperatorId>,
+    ) -> Result<LlmSettingsRecord>;
+}
+
+/// What a save does to a sealed secret.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyChange<'a> {
+    Keep,
+    /// The new value, already sealed.
+    Set(&'a str),
+    Clear,
 }

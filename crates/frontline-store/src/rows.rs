@@ -12,9 +12,10 @@ use frontline_domain::{
     Conversation, ConversationId, ConversationStatus, ConversationView, Customer, CustomerId,
     DecisionAction, DecisionCount, DecisionId, DecisionRecord, DecisionStage, DeliveryStatus,
     Direction, Event, EventKind, FlowState, Handoff, HandoffContext, HandoffId, HandoffReason,
-    Integration, KbArticle, KbCategory, KbRevision, KbRevisionSource, Lead, Listing, Media,
-    MediaId, Message, MessageId, MessagePreview, Operator, OperatorId, ParseError, QuickReply,
-    QuickReplyId, Role, Seq, Timestamp, VoiceTurn, Workflow, WorkflowId, WorkflowVersion,
+    Integration, KbArticle, KbCategory, KbRevision, KbRevisionSource, Lead, Listing,
+    LlmSettingsRecord, Media, MediaId, Message, MessageId, MessagePreview, Operator, OperatorId,
+    ParseError, QuickReply, QuickReplyId, Role, Seq, Timestamp, VoiceTurn, Workflow, WorkflowId,
+    WorkflowVersion,
 };
 
 use crate::stored::{
@@ -146,6 +147,8 @@ pub const BOT_CONFIG_VERSION_COLS: &str =
     "version, document, note, published_by, published_at, report";
 
 pub const BOT_CONFIG_DRAFT_COLS: &str = "document, revision, based_on, updated_by, updated_at";
+
+pub const LLM_SETTINGS_COLS: &str = "settings, sealed_api_key, updated_by, updated_at";
 
 pub const FLOW_STATE_COLS: &str = "conversation_id, workflow_id, version, state, updated_at";
 
@@ -454,6 +457,15 @@ pub fn bot_config_draft<B>(row: &impl Columns<B>) -> Result<BotConfigDraft> {
         document: row.text("document")?,
         revision: row.int("revision")?,
         based_on: row.opt_int32("based_on")?,
+        updated_by: row.opt_int("updated_by")?.map(OperatorId),
+        updated_at: row.ts("updated_at")?,
+    })
+}
+
+pub fn llm_settings<B>(row: &impl Columns<B>) -> Result<LlmSettingsRecord> {
+    Ok(LlmSettingsRecord {
+        settings: row.text("settings")?,
+        sealed_api_key: row.opt_text("sealed_api_key")?,
         updated_by: row.opt_int("updated_by")?.map(OperatorId),
         updated_at: row.ts("updated_at")?,
     })

@@ -1,14 +1,15 @@
 //! The bot the configuration describes: the sentence encoder, the knowledge index, the optional
 //! language-model stage, and the engine compiled from the bot's configuration.
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use anyhow::Context;
+use frontline_channels::sealed::Sealer;
 use frontline_domain::BotConfigVersion;
 use frontline_engine::bot::config::DEMO_CONFIG_JSON;
+use frontline_engine::bot::llm_options::LlmOptions;
 use frontline_engine::bot::{BotConfig, EngineBot, Knowledge, LiveBot, LlmStage};
 use frontline_engine::intent::embedding::{DiskCache, Encoder, EncoderOptions, TextEmbedder};
-use frontline_engine::llm::{LlmClient, LlmModels, LlmSettings, Secret};
 use frontline_store::Store;
 use tracing::{info, warn};
 
@@ -66,34 +67,56 @@ pub(crate) async fn open_knowledge(
     Ok(Arc::new(knowledge))
 }
 
-/// The language-model stage, when enabled.
-fn llm_stage(config: &Config) -> anyhow::Result<Option<LlmStage>> {
+/// Context the LLM API key is sealed under.
+pub(crate) const LLM_KEY_CONTEXT: &str = "llm.api_key";
+
+/// The configuration file's `[llm]` as the settings the admin console edits.
+pub(crate) fn llm_file_options(config: &Config) -> LlmOptions {
     let c = &config.llm;
-    if !c.enabled {
-        return Ok(None);
-    }
-    let models = LlmModels {
-        router: c.router_model.clone(),
-        answer: c.answer_model.clone(),
-        summary: c.summary_model.clone(),
-    };
-    let client = LlmClient::new(LlmSettings {
+    LlmOptions {
+        enabled: c.enabled,
         base_url: c.base_url.clone(),
-        api_key: Secret::new(c.api_key.clone()),
-        models: models.clone(),
-        timeout: Duration::from_secs(c.request_timeout_secs),
+        router_model: c.router_model.clone(),
+        answer_model: c.answer_model.clone(),
+        summary_model: c.summary_model.clone(),
+        request_timeout_secs: c.request_timeout_secs,
+        task_timeout_secs: c.task_timeout_secs,
         max_retries: c.max_retries,
-        require_parameters: c.require_parameters,
-        ..LlmSettings::default()
-    })
-    .map_err(|e| anyhow::anyhow!("llm settings: {e}"))?;
-    info!(base_url = %c.base_url, router = %models.router, "language model enabled");
-    Ok(Some(LlmStage {
-        model: Arc::new(client),
-        models,
-        timeout: Duration::from_secs(c.task_timeout_secs),
         router_trust: c.router_trust,
-    }))
+        require_parameters: c.require_parameters,
+    }
+}
+
+/// The language-model stage, when enabled: from the settings an admin saved, else the file's.
+async fn llm_stage(
+    store: &dyn Store,
+    config: &Config,
+    sealer: &Sealer,
+) -> anyhow::Result<Option<LlmStage>> {
+    let (options, key) = match store.llm_settings().await? {
+        Some(saved) => {
+            let options: LlmOptions = serde_json::from_str(&saved.settings)
+                .context("the language model settings saved in the console")?;
+            let key = match &saved.sealed_api_key {
+                Some(sealed) => String::from_utf8(
+                    sealer
+                        .open(LLM_KEY_CONTEXT, sealed)
+                        .context("opening the language model's API key (server key changed?)")?,
+                )
+                .context("the language model's API key")?,
+                None => String::new(),
+            };
+            (options, key)
+        }
+        None => (llm_file_options(config), config.llm.api_key.clone()),
+    };
+    let stage = options
+        .stage(&key)
+        .map_err(|e| anyhow::anyhow!("llm settings: {e}"))?;
+    if stage.is_some() {
+        info!(base_url = %options.base_url, router = %options.router_model, "language model enabled");
+    }
+    Ok(stage)
 }
 
 /// The bot the store's newest published configuration describes, or none (`bot.mode = none`).
@@ -103,6 +126,7 @@ fn llm_stage(config: &Config) -> anyhow::Result<Option<LlmStage>> {
 pub(crate) async fn build_bot(
     store: &dyn Store,
     config: &Config,
+    sealer: &Sealer,
     knowledge: Arc<Knowledge>,
     encoder: Option<TextEmbedder>,
 ) -> anyhow::Result<Option<(Arc<LiveBot>, Option<BotConfigVersion>)>> {
@@ -147,7 +171,11 @@ pub(crate) async fn build_bot(
         train_ms = started.elapsed().as_millis() as u64,
         "bot ready"
     );
-    let engine = EngineBot::new(Arc::new(compiled), knowledge, llm_stage(config)?);
+    let engine = EngineBot::new(
+        Arc::new(compiled),
+        knowledge,
+        llm_stage(store, config, sealer).await?,
+    );
     let live = Arc::new(LiveBot::new(engine, published.version));
     let unmeasured = published.report.is_none().then_some(published);
     Ok(Some((live, unmeasured)))

@@ -71,9 +71,10 @@ pub async fn launch_with(
         "none" => None,
         _ => bot::sentence_encoder(&config.bot),
     };
+    let sealer = server_key(&config)?;
     let knowledge = bot::open_knowledge(&*store, &config, encoder.clone()).await?;
     let (engine, unmeasured) =
-        match bot::build_bot(&*store, &config, knowledge.clone(), encoder).await? {
+        match bot::build_bot(&*store, &config, &sealer, knowledge.clone(), encoder).await? {
             Some((live, unmeasured)) => (Some(live), unmeasured),
             None => (None, None),
         };
@@ -104,7 +105,7 @@ pub async fn launch_with(
         None => None,
     };
     let avito = if config.avito.enabled {
-        let sealer = server_key(&config)?;
+        let sealer = sealer.clone();
         let mut avito = AvitoChannel::new(lifecycle.clone(), sealer, avito_settings(&config, addr));
         if let Some(r) = recognizer
             .clone()
@@ -126,7 +127,7 @@ pub async fn launch_with(
                 None => voice::build_synthesizer(&config)?,
             };
             let v = VoiceChannel::new(lifecycle.clone(), r.clone(), synthesizer)
-                .with_sealer(server_key(&config)?);
+                .with_sealer(sealer.clone());
             channels = channels.with(AccountKind::Voice, Arc::new(v.clone()));
             Some(v)
         }
@@ -230,6 +231,12 @@ pub async fn launch_with(
         },
         shutdown.clone(),
     );
+    state = state.with_llm_settings(frontline_api::LlmSetup {
+        file: bot::llm_file_options(&config),
+        file_key: config.llm.api_key.clone(),
+        sealer: sealer.clone(),
+        key_context: bot::LLM_KEY_CONTEXT,
+    });
     if let Some(version) = &unmeasured {
         state.admin().train_bot_config(version);
     }

@@ -128,3 +128,95 @@ pub struct BotReportPoint {
     pub coverage: f64,
     pub error: f64,
 }
+
+/// The language model's settings (the key apart: it is never returned).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LlmOptions {
+    pub enabled: bool,
+    /// An OpenAI-compatible API root (OpenRouter: `https://openrouter.ai/api/v1`).
+    pub base_url: String,
+    pub router_model: String,
+    pub answer_model: String,
+    pub summary_model: String,
+    /// Per HTTP request, 1–300 s.
+    pub request_timeout_secs: u64,
+    /// Per task (router, answer, summary), retries included, 1–600 s.
+    pub task_timeout_secs: u64,
+    pub max_retries: u32,
+    /// The router's confidence is multiplied by this (0–1) before thresholds apply.
+    pub router_trust: f32,
+    /// OpenRouter's `provider.require_parameters` with structured outputs.
+    pub require_parameters: bool,
+}
+
+impl From<frontline_engine::bot::llm_options::LlmOptions> for LlmOptions {
+    fn from(o: frontline_engine::bot::llm_options::LlmOptions) -> Self {
+        Self {
+            enabled: o.enabled,
+            base_url: o.base_url,
+            router_model: o.router_model,
+            answer_model: o.answer_model,
+            summary_model: o.summary_model,
+            request_timeout_secs: o.request_timeout_secs,
+            task_timeout_secs: o.task_timeout_secs,
+            max_retries: o.max_retries,
+            router_trust: o.router_trust,
+            require_parameters: o.require_parameters,
+        }
+    }
+}
+
+impl From<LlmOptions> for frontline_engine::bot::llm_options::LlmOptions {
+    fn from(o: LlmOptions) -> Self {
+        Self {
+            enabled: o.enabled,
+            base_url: o.base_url,
+            router_model: o.router_model,
+            answer_model: o.answer_model,
+            summary_model: o.summary_model,
+            request_timeout_secs: o.request_timeout_secs,
+            task_timeout_secs: o.task_timeout_secs,
+            max_retries: o.max_retries,
+            router_trust: o.router_trust,
+            require_parameters: o.require_parameters,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LlmSettingsView {
+    pub settings: LlmOptions,
+    /// `file` (the configuration's `[llm]`, until an admin saves) or `console`.
+    pub source: String,
+    /// Whether a key is set. The key itself is never returned.
+    pub has_api_key: bool,
+    pub updated_at: Option<String>,
+    pub updated_by: Option<i64>,
+}
+
+/// Settings to save or check. `api_key`: a new key (kept sealed); absent: keep the current one;
+/// `clear_api_key`: remove it.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LlmSettingsRequest {
+    pub settings: LlmOptions,
+    #[serde(default)]
+    pub api_key: Option<String>,
+    #[serde(default)]
+    pub clear_api_key: bool,
+}
+
+/// What «Проверить соединение» found: one short request to the router model.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct LlmCheckResult {
+    pub ok: bool,
+    /// The model that answered.
+    pub model: Option<String>,
+    pub latency_ms: Option<u64>,
+    /// `auth`, `payment`, `rate_limited`, `timeout`, `unavailable`, `bad_request`, `provider`,
+    /// `malformed`, `network`, `invalid_settings`.
+    pub error_kind: Option<String>,
+    /// What the server said (keys masked).
+    pub error: Option<String>,
+}

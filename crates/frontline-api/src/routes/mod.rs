@@ -7,6 +7,7 @@ pub mod bot;
 pub mod conversations;
 pub mod inbound;
 pub mod knowledge;
+pub mod llm;
 pub mod operators;
 pub mod quick_replies;
 pub mod system;

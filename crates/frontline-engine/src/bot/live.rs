@@ -79,6 +79,14 @@ impl LiveBot {
         true
     }
 
+    /// Replaces the language-model stage of the bot in service (new LLM settings saved); the
+    /// configuration version stays.
+    pub fn set_llm(&self, llm: Option<super::LlmStage>) {
+        let mut current = self.current.write().unwrap_or_else(|e| e.into_inner());
+        let bot = current.1.with_llm(llm);
+        current.1 = Arc::new(bot);
+    }
+
     fn set_training(&self, version: Option<i32>) {
         let mut status = self.status.lock().unwrap_or_else(|e| e.into_inner());
         match version {

@@ -28,6 +28,7 @@ pub mod dialogs;
 pub mod flows;
 pub mod knowledge;
 pub mod live;
+pub mod llm_options;
 mod llm_stage;
 pub mod report;
 pub mod suite;
@@ -446,6 +447,14 @@ impl EngineBot {
         Self {
             compiled,
             graphs: Arc::default(),
+            ..self.clone()
+        }
+    }
+
+    /// This bot with another language-model stage (or none): new LLM settings saved.
+    pub fn with_llm(&self, llm: Option<LlmStage>) -> Self {
+        Self {
+            llm,
             ..self.clone()
         }
     }

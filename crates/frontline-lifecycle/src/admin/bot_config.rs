@@ -76,3 +76,18 @@ impl Admin {
         });
     }
 }
+
+impl Admin {
+    /// Saves the language model's settings (the caller validated them and sealed the key).
+    pub async fn save_llm_settings(
+        &self,
+        settings: &str,
+        api_key: frontline_store::KeyChange<'_>,
+        by: OperatorId,
+    ) -> Result<frontline_domain::LlmSettingsRecord> {
+        Ok(self
+            .store
+            .save_llm_settings(settings, api_key, Some(by))
+            .await?)
+    }
+}

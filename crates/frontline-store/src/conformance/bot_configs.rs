@@ -144,3 +144,46 @@ pub async fn concurrent_bot_config_publishes_get_distinct_versions(store: Arc<dy
         Some(PUBLISHES)
     );
 }
+
+pub async fn llm_settings_keep_replace_and_clear_the_sealed_key(store: Arc<dyn Store>) {
+    let admin = operator(&*store, "admin", Role::Admin).await;
+    assert_eq!(store.llm_settings().await.unwrap(), None);
+
+    let first = store
+        .save_llm_settings(r#"{"enabled":false}"#, KeyChange::Keep, None)
+        .await
+        .unwrap();
+    assert_eq!(first.settings, r#"{"enabled":false}"#);
+    assert_eq!(first.sealed_api_key, None);
+
+    let set = store
+        .save_llm_settings(
+            r#"{"enabled":true}"#,
+            KeyChange::Set("sealed:one"),
+            Some(admin.id),
+        )
+        .await
+        .unwrap();
+    assert_eq!(set.sealed_api_key.as_deref(), Some("sealed:one"));
+    assert_eq!(set.updated_by, Some(admin.id));
+
+    let kept = store
+        .save_llm_settings(r#"{"enabled":true,"x":1}"#, KeyChange::Keep, None)
+        .await
+        .unwrap();
+    assert_eq!(kept.sealed_api_key.as_deref(), Some("sealed:one"), "kept");
+    assert_eq!(kept.settings, r#"{"enabled":true,"x":1}"#);
+    assert_eq!(store.llm_settings().await.unwrap(), Some(kept));
+
+    let cleared = store
+        .save_llm_settings("{}", KeyChange::Clear, None)
+        .await
+        .unwrap();
+    assert_eq!(cleared.sealed_api_key, None);
+
+    let err = store
+        .save_llm_settings("{}", KeyChange::Keep, Some(OperatorId(999_999)))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound("operator")), "{err:?}");
+}

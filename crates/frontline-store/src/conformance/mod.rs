@@ -108,6 +108,7 @@ macro_rules! conformance_suite {
             bot_config_draft_saves_check_the_revision,
             bot_config_publish_numbers_versions_and_clears_the_draft,
             concurrent_bot_config_publishes_get_distinct_versions,
+            llm_settings_keep_replace_and_clear_the_sealed_key,
         );
     };
     (@tests $fresh:expr; $($name:ident),+ $(,)?) => {

@@ -15,6 +15,7 @@ mod errors;
 mod helpers;
 mod inbox;
 mod knowledge;
+mod llm_settings;
 mod stream;
 mod voice;
 mod web;

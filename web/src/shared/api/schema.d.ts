@@ -339,6 +339,43 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/bot/llm": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["get_llm_settings"];
+        /** Save the settings and put them in service: the next message the bot handles uses them. */
+        put: operations["save_llm_settings"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/bot/llm/check": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * «Проверить соединение»: one short request to the router model with these settings (saved or
+         *     not) and the given key, else the key in force. 200 whatever the outcome; `ok` says it.
+         */
+        post: operations["check_llm_settings"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/conversations": {
         parameters: {
             query?: never;
@@ -1991,6 +2028,68 @@ export interface components {
             url?: string | null;
             image_url?: string | null;
         };
+        /** @description What «Проверить соединение» found: one short request to the router model. */
+        LlmCheckResult: {
+            ok: boolean;
+            /** @description The model that answered. */
+            model?: string | null;
+            /** Format: int64 */
+            latency_ms?: number | null;
+            /**
+             * @description `auth`, `payment`, `rate_limited`, `timeout`, `unavailable`, `bad_request`, `provider`,
+             *     `malformed`, `network`, `invalid_settings`.
+             */
+            error_kind?: string | null;
+            /** @description What the server said (keys masked). */
+            error?: string | null;
+        };
+        /** @description The language model's settings (the key apart: it is never returned). */
+        LlmOptions: {
+            enabled: boolean;
+            /** @description An OpenAI-compatible API root (OpenRouter: `https://openrouter.ai/api/v1`). */
+            base_url: string;
+            router_model: string;
+            answer_model: string;
+            summary_model: string;
+            /**
+             * Format: int64
+             * @description Per HTTP request, 1–300 s.
+             */
+            request_timeout_secs: number;
+            /**
+             * Format: int64
+             * @description Per task (router, answer, summary), retries included, 1–600 s.
+             */
+            task_timeout_secs: number;
+            /** Format: int32 */
+            max_retries: number;
+            /**
+             * Format: float
+             * @description The router's confidence is multiplied by this (0–1) before thresholds apply.
+             */
+            router_trust: number;
+            /** @description OpenRouter's `provider.require_parameters` with structured outputs. */
+            require_parameters: boolean;
+        };
+        /**
+         * @description Settings to save or check. `api_key`: a new key (kept sealed); absent: keep the current one;
+         *     `clear_api_key`: remove it.
+         */
+        LlmSettingsRequest: {
+            settings: components["schemas"]["LlmOptions"];
+            api_key?: string | null;
+            clear_api_key?: boolean;
+        };
+        LlmSettingsView: {
+            settings: components["schemas"]["LlmOptions"];
+            /** @description `file` (the configuration's `[llm]`, until an admin saves) or `console`. */
+            source: string;
+            /** @description Whether a key is set. The key itself is never returned. */
+            has_api_key: boolean;
+            updated_at?: string | null;
+            /** Format: int64 */
+            updated_by?: number | null;
+        };
         LoginRequest: {
             login: string;
             password: string;
@@ -3199,6 +3298,123 @@ export interface operations {
             };
             /** @description `conflict`: the bot is disabled */
             409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    get_llm_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmSettingsView"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `conflict`: the bot is disabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    save_llm_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LlmSettingsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmSettingsView"];
+                };
+            };
+            /** @description `conflict`: the bot is disabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `validation_failed` at the field (`settings.base_url`, `api_key`…) */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    check_llm_settings: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["LlmSettingsRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["LlmCheckResult"];
+                };
+            };
+            /** @description `conflict`: the bot is disabled */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
                 headers: {
                     [name: string]: unknown;
                 };
