@@ -62,6 +62,8 @@ pub enum ApiError {
         status: StatusCode,
         code: &'static str,
         message: String,
+        /// The request field the remote refused, when one is to blame (the client secret).
+        field: Option<String>,
     },
     /// A workflow that cannot run: every problem with its node or edge.
     #[error("the workflow has {} problem(s)", .0.len())]
@@ -148,9 +150,9 @@ impl IntoResponse for ApiError {
             tracing::error!(error = %chain, "request failed");
         }
         let field = match &self {
-            ApiError::BadRequest { field, .. } | ApiError::Validation { field, .. } => {
-                field.clone()
-            }
+            ApiError::BadRequest { field, .. }
+            | ApiError::Validation { field, .. }
+            | ApiError::Upstream { field, .. } => field.clone(),
             ApiError::InvalidBotConfig(p) => p.first().map(|p| p.field.clone()),
             _ => None,
         };

@@ -41,11 +41,15 @@ impl From<ServiceError> for ApiError {
                 status: StatusCode::UNPROCESSABLE_ENTITY,
                 code: "avito_credentials_rejected",
                 message: format!("Avito rejected the client id and secret: {why}"),
+                // Avito does not say which of the two; a wrong secret is by far the usual case,
+                // and the form shows the error there.
+                field: Some("client_secret".into()),
             },
             ServiceError::Avito(other) => ApiError::Upstream {
                 status: StatusCode::BAD_GATEWAY,
                 code: "avito_unavailable",
                 message: other.to_string(),
+                field: None,
             },
             ServiceError::Sealed(why) => ApiError::Unavailable(format!(
                 "the account's stored secrets cannot be opened with this server's key ({why})"

@@ -1005,6 +1005,7 @@ async fn connecting_with_wrong_credentials_is_refused_and_disconnect_unsubscribe
         .await;
     assert_eq!(status, 422, "{body}");
     assert_eq!(body["error"]["code"], "avito_credentials_rejected");
+    assert_eq!(body["error"]["field"], "client_secret", "{body}");
     let (_, accounts) = app.get(&app.admin_token, "/api/v1/accounts").await;
     assert!(accounts.as_array().unwrap().is_empty());
     let (status, body) = app

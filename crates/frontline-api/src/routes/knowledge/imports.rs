@@ -299,6 +299,7 @@ fn opencart_error(e: opencart::OpencartError) -> ApiError {
             status: StatusCode::BAD_GATEWAY,
             code: "opencart_unavailable",
             message: e.to_string(),
+            field: None,
         },
         E::MissingTable(_) => ApiError::validation("prefix", e.to_string()),
         E::Invalid(_) | E::Dump { .. } | E::MissingColumn { .. } | E::NotANumber { .. } => {
