@@ -176,17 +176,8 @@ pub async fn publish(
     Admin(me): Admin,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    let req: dto::BotConfigPublishRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        dto::BotConfigPublishRequest::default()
-    } else {
-        serde_json::from_slice::<Option<dto::BotConfigPublishRequest>>(&body)
-            .map_err(|e| ApiError::BadRequest {
-                code: "invalid_json",
-                message: format!("the body is not a publish request: {e}"),
-                field: None,
-            })?
-            .unwrap_or_default()
-    };
+    let req: dto::BotConfigPublishRequest =
+        crate::routes::optional_body(&body, "a publish request")?;
     let note = req.note.as_deref().map(str::trim).filter(|n| !n.is_empty());
     if note.is_some_and(|n| n.chars().count() > MAX_NOTE_CHARS) {
         return Err(ApiError::validation(

@@ -132,8 +132,8 @@ pub async fn save(
 ) -> Result<ApiJson<dto::LlmSettingsView>, ApiError> {
     let setup = setup(&state)?;
     let options = validated(&req)?;
-    let (_, current_key) = current(&state, setup).await?;
-    let saved_before = state.store().llm_settings().await?.is_some();
+    let (view, current_key) = current(&state, setup).await?;
+    let saved_before = view.source == "console";
     // Until the first save the file's key is in force; keeping it means sealing it now.
     let sealed;
     let change = match (&req.api_key, req.clear_api_key) {

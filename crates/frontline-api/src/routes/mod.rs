@@ -42,3 +42,21 @@ pub(crate) fn required_text(value: &str, field: &str, max: usize) -> Result<Stri
     }
     Ok(v.to_owned())
 }
+
+/// An optional JSON body: none, whitespace, `null` and `{}` all mean the defaults (curl, scripts
+/// and older clients send nothing).
+pub(crate) fn optional_body<T: Default + serde::de::DeserializeOwned>(
+    body: &[u8],
+    what: &str,
+) -> Result<T, ApiError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Ok(T::default());
+    }
+    serde_json::from_slice::<Option<T>>(body)
+        .map(Option::unwrap_or_default)
+        .map_err(|e| ApiError::BadRequest {
+            code: "invalid_json",
+            message: format!("the body is not {what}: {e}"),
+            field: None,
+        })
+}

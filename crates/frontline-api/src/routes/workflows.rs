@@ -249,18 +249,7 @@ pub async fn publish(
     ApiPath(id): ApiPath<i64>,
     body: Bytes,
 ) -> Result<impl IntoResponse, ApiError> {
-    // No body, `null` and `{}` all mean "no note" (curl, scripts and older clients send nothing).
-    let req: dto::PublishRequest = if body.iter().all(u8::is_ascii_whitespace) {
-        dto::PublishRequest::default()
-    } else {
-        serde_json::from_slice::<Option<dto::PublishRequest>>(&body)
-            .map_err(|e| ApiError::BadRequest {
-                code: "invalid_json",
-                message: format!("the body is not a publish request: {e}"),
-                field: None,
-            })?
-            .unwrap_or_default()
-    };
+    let req: dto::PublishRequest = crate::routes::optional_body(&body, "a publish request")?;
     let note = frontline_domain::publish_note(req.note.as_deref())?;
     let w = load(&state, id).await?;
     let problems = check(&state, &w.draft)?;
