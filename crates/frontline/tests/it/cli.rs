@@ -423,11 +423,11 @@ fn bot_check_summarises_a_configuration_or_lists_its_problems() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
-        err.contains("intents[0] (order_status): unknown request_type `nonsense`"),
+        err.contains("intents[0].request_type: unknown request_type `nonsense`"),
         "{err}"
     );
     assert!(
-        err.contains("intents[1] (balance): unknown slot `passport`"),
+        err.contains("intents[1].slots: unknown slot `passport`"),
         "{err}"
     );
 }
