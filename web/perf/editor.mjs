@@ -62,24 +62,59 @@ export function bigWorkflow(nodes, edges) {
   return { version: 1, nodes: list.map(({ outs, ...n }) => n), edges: out };
 }
 
-async function frames(page, action) {
-  await page.evaluate(() => {
-    window.__frames = [];
-    window.__last = performance.now();
-    window.__on = true;
+/**
+ * Frame intervals while `action` runs. `moved` is a selector whose element must move (its style
+ * changes) during the action, or the gesture did not do what it is measured for, and the run fails;
+ * so does an error thrown in the page. The page's state lives under one name of its own: d3 (inside
+ * React Flow) keeps its listeners in `element.__on`, `window` included, so a `window.__on` flag made
+ * every pan and drag throw (`on.push is not a function`) and measured an idle canvas.
+ */
+async function frames(page, action, moved) {
+  const errors = [];
+  const onError = (e) => errors.push(String(e));
+  page.on('pageerror', onError);
+  await page.evaluate((sel) => {
+    const st = { on: true, last: performance.now(), list: [], moves: 0 };
+    window.__frontlinePerf = st;
+    const el = document.querySelector(sel);
+    st.observer = new MutationObserver(() => st.moves++);
+    if (el) st.observer.observe(el, { attributes: true, attributeFilter: ['style'] });
     const tick = (t) => {
-      if (!window.__on) return;
-      window.__frames.push(t - window.__last);
-      window.__last = t;
+      if (!st.on) return;
+      st.list.push(t - st.last);
+      st.last = t;
       requestAnimationFrame(tick);
     };
     requestAnimationFrame(tick);
-  });
+  }, moved);
   await action();
-  return page.evaluate(() => {
-    window.__on = false;
-    return window.__frames.slice(1);
+  const { list, moves } = await page.evaluate(() => {
+    const st = window.__frontlinePerf;
+    st.on = false;
+    st.observer.disconnect();
+    return { list: st.list.slice(1), moves: st.moves };
   });
+  page.off('pageerror', onError);
+  if (errors.length) throw new Error(`the page threw during the gesture: ${errors[0]}`);
+  if (!moves) throw new Error(`the gesture did not move ${moved}`);
+  return list;
+}
+
+/**
+ * The first point of the pane (the canvas's background) at (x, y) or to its right: a pan must start
+ * on it, not on a node or on the zoom buttons (the bottom-left corner, where a press clicked «fit
+ * view» and the pan measured an idle canvas).
+ */
+async function onPane(page, x, y) {
+  const px = await page.evaluate(
+    ([x, y]) => {
+      for (let dx = 0; dx < 400; dx += 4) if (document.elementFromPoint(x + dx, y)?.classList.contains('react-flow__pane')) return x + dx;
+      return null;
+    },
+    [x, y],
+  );
+  if (px === null) throw new Error(`no pane to the right of (${x}, ${y})`);
+  return { x: px, y };
 }
 
 /** Mouse drag from (x, y) along a circle of radius r for `ms`, one step per frame. */
@@ -182,16 +217,21 @@ async function main() {
   const cx = canvas.x + canvas.width / 2;
   const cy = canvas.y + canvas.height / 2;
   // (b) pan on the background (between rows of nodes, on the pane).
-  const pan = frameStats(await frames(page, () => circle(page, canvas.x + 40, canvas.y + canvas.height - 40, 120, 4000)), 20);
-  // (c) drag one node.
+  const panAt = await onPane(page, canvas.x + 40, canvas.y + canvas.height - 40);
+  const pan = frameStats(await frames(page, () => circle(page, panAt.x, panAt.y, 120, 4000), '.react-flow__viewport'), 20);
+  // (c) drag one node, pressed 40 px into its head, or at its middle when the view is zoomed out so
+  // far that 40 px would be past it (on the pane, which would pan instead).
   const target = page.locator('.react-flow__node').nth(3);
+  const targetId = await target.getAttribute('data-id');
   const box = await target.boundingBox();
-  const drag = frameStats(await frames(page, () => circle(page, box.x + 40, box.y + 12, 100, 4000)), 20);
+  const grip = { x: box.x + Math.min(40, box.width / 2), y: box.y + Math.min(12, box.height / 2) };
+  const drag = frameStats(await frames(page, () => circle(page, grip.x, grip.y, 100, 4000), `.react-flow__node[data-id="${targetId}"]`), 20);
   // (d) everything in view.
   await page.locator('.react-flow__controls-fitview').click();
   await sleep(800);
   const drawnAll = await page.locator('.react-flow__node').count();
-  const panAll = frameStats(await frames(page, () => circle(page, cx, canvas.y + 20, 80, 4000)), 20);
+  const panAllAt = await onPane(page, cx, canvas.y + 20);
+  const panAll = frameStats(await frames(page, () => circle(page, panAllAt.x, panAllAt.y, 80, 4000), '.react-flow__viewport'), 20);
   await browser.close();
 
   const fmt = (s) => `p50 ${s.p50.toFixed(1)} ms, p95 ${s.p95.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms, max ${s.max.toFixed(1)} ms, ${s.slow}/${s.frames} frames over 20 ms`;

@@ -3,7 +3,6 @@
 // one of hundreds of nodes touches nothing else. Everything else — connect, delete, select — goes
 // straight to the studio's store.
 import {
-  Background,
   Controls,
   MiniMap,
   ReactFlow,
@@ -16,8 +15,9 @@ import {
   type Connection as RfConnection,
 } from '@xyflow/react';
 import '@xyflow/react/dist/style.css';
-import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { useTranslation } from 'react-i18next';
+import { CanvasDots } from './CanvasDots';
 import { FlowNode, type FlowNodeData, type FlowNodeType } from './FlowNode';
 import { outputsOf, isRequiredOutput, type Catalogue } from './logic/catalogue';
 import { connectionProblem, edgesByHandle } from './logic/graph';
@@ -46,11 +46,27 @@ export interface CanvasProps {
   focus: { id: string; at: number } | null;
 }
 
+// Everything handed to React Flow keeps its identity from one render to the next: the canvas renders
+// again on every step of a drag (positions are its state), and React Flow copies each changed prop
+// into its store (every subscriber, one per node and edge and minimap node, runs again) or renders
+// every node again (a new `onNodeClick`).
 const nodeTypes = { wf: FlowNode };
+const fitViewOptions = { padding: 0.15, maxZoom: 1.1 };
+const proOptions = { hideAttribution: true };
+const deleteKeys = ['Delete', 'Backspace'];
+const multiSelectionKeys = ['Meta', 'Control', 'Shift'];
+const miniMapStyle = { width: 150, height: 96 };
+const miniNodeClass = (n: FlowNodeType) => `wf-mini wf-mini--${n.data.node.type}`;
+const onDragOver = (e: DragEvent) => (e.dataTransfer.types.includes(NODE_DRAG_TYPE) ? e.preventDefault() : undefined);
 
 export function Canvas(p: CanvasProps) {
   const { t } = useTranslation();
   const rf = useReactFlow();
+  // The handlers read the latest props through this, so they stay the same functions.
+  const latest = useRef(p);
+  useLayoutEffect(() => {
+    latest.current = p;
+  });
   const intentLabels = useMemo(() => Object.fromEntries(p.catalogue.intents.map((i) => [i.name, i.label || i.name])), [p.catalogue]);
   const selectedNodes = useMemo(() => new Set(p.selected.nodes), [p.selected.nodes]);
   const selectedEdges = useMemo(() => new Set(p.selected.edges), [p.selected.edges]);
@@ -134,19 +150,17 @@ export function Canvas(p: CanvasProps) {
   }, [p.doc, p.catalogue, p.highlight, p.problemEdges, p.diff, selectedEdges, p.readOnly]);
 
   /** Selection changes from React Flow (clicks, the selection box) applied to the store's selection. */
-  const select = useCallback(
-    (changes: { id: string; selected: boolean }[], which: 'nodes' | 'edges') => {
-      if (!changes.length) return;
-      const current = new Set(p.selected[which]);
-      for (const c of changes) {
-        if (c.selected) current.add(c.id);
-        else current.delete(c.id);
-      }
-      const next = [...current];
-      if (next.join() !== p.selected[which].join()) p.onSelect({ ...p.selected, [which]: next });
-    },
-    [p],
-  );
+  const select = useCallback((changes: { id: string; selected: boolean }[], which: 'nodes' | 'edges') => {
+    if (!changes.length) return;
+    const p = latest.current;
+    const current = new Set(p.selected[which]);
+    for (const c of changes) {
+      if (c.selected) current.add(c.id);
+      else current.delete(c.id);
+    }
+    const next = [...current];
+    if (next.join() !== p.selected[which].join()) p.onSelect({ ...p.selected, [which]: next });
+  }, []);
 
   const onNodesChange = useCallback(
     (changes: NodeChange<FlowNodeType>[]) => {
@@ -154,12 +168,13 @@ export function Canvas(p: CanvasProps) {
       const local = changes.filter((c) => c.type === 'position' || c.type === 'dimensions');
       if (local.length) setNodes((ns) => applyNodeChanges(local, ns));
       const ended = changes.filter((c) => c.type === 'position' && c.dragging === false && c.position);
-      if (ended.length && p.onMove) {
-        p.onMove(new Map(ended.map((c) => [(c as { id: string }).id, (c as { position: { x: number; y: number } }).position])));
+      const onMove = latest.current.onMove;
+      if (ended.length && onMove) {
+        onMove(new Map(ended.map((c) => [(c as { id: string }).id, (c as { position: { x: number; y: number } }).position])));
       }
       select(changes.flatMap((c) => (c.type === 'select' ? [{ id: c.id, selected: c.selected }] : [])), 'nodes');
     },
-    [p, select],
+    [select],
   );
 
   const onEdgesChange = useCallback(
@@ -168,8 +183,8 @@ export function Canvas(p: CanvasProps) {
   );
 
   const onConnect = useCallback<OnConnect>(
-    (c: RfConnection) => p.onConnect?.({ source: c.source, sourceHandle: c.sourceHandle ?? null, target: c.target }),
-    [p],
+    (c: RfConnection) => latest.current.onConnect?.({ source: c.source, sourceHandle: c.sourceHandle ?? null, target: c.target }),
+    [],
   );
 
   const isValidConnection = useCallback(
@@ -177,16 +192,27 @@ export function Canvas(p: CanvasProps) {
     [p.doc, p.catalogue],
   );
 
+  const onDelete = useCallback(
+    ({ nodes: ns, edges: es }: { nodes: FlowNodeType[]; edges: Edge[] }) =>
+      latest.current.onDelete?.(ns.map((n) => n.id), es.filter((e) => !e.id.startsWith('removed:')).map((e) => e.id)),
+    [],
+  );
+
+  const onNodeClick = useCallback((_: unknown, n: FlowNodeType) => latest.current.onNodeClick?.(n.id), []);
+
   const onDrop = useCallback(
     (e: DragEvent) => {
+      const p = latest.current;
       const type = e.dataTransfer.getData(NODE_DRAG_TYPE);
       if (!type || p.readOnly) return;
       e.preventDefault();
       const at = rf.screenToFlowPosition({ x: e.clientX, y: e.clientY });
       p.onDropNode?.(type, { x: at.x - 110, y: at.y - 30 });
     },
-    [p, rf],
+    [rf],
   );
+
+  const ariaLabelConfig = useMemo(() => ({ 'controls.ariaLabel': t('wf.canvas.controls') }), [t]);
 
   useEffect(() => {
     if (!p.focus) return;
@@ -198,7 +224,7 @@ export function Canvas(p: CanvasProps) {
   }, [p.focus, rf]);
 
   return (
-    <div className="wf-canvas" data-testid="wf-canvas" onDragOver={(e) => (e.dataTransfer.types.includes(NODE_DRAG_TYPE) ? e.preventDefault() : undefined)} onDrop={onDrop}>
+    <div className="wf-canvas" data-testid="wf-canvas" onDragOver={onDragOver} onDrop={onDrop}>
       <ReactFlow<FlowNodeType, Edge>
         nodes={nodes}
         edges={edges}
@@ -207,22 +233,22 @@ export function Canvas(p: CanvasProps) {
         onEdgesChange={onEdgesChange}
         onConnect={onConnect}
         isValidConnection={isValidConnection}
-        onDelete={({ nodes: ns, edges: es }) => p.onDelete?.(ns.map((n) => n.id), es.filter((e) => !e.id.startsWith('removed:')).map((e) => e.id))}
-        onNodeClick={(_, n) => p.onNodeClick?.(n.id)}
+        onDelete={onDelete}
+        onNodeClick={onNodeClick}
         nodesDraggable={!p.readOnly}
         nodesConnectable={!p.readOnly}
-        deleteKeyCode={p.readOnly ? null : ['Delete', 'Backspace']}
-        multiSelectionKeyCode={['Meta', 'Control', 'Shift']}
+        deleteKeyCode={p.readOnly ? null : deleteKeys}
+        multiSelectionKeyCode={multiSelectionKeys}
         selectionKeyCode="Shift"
         onlyRenderVisibleElements
         minZoom={0.1}
         fitView={fitOnOpen}
-        fitViewOptions={{ padding: 0.15, maxZoom: 1.1 }}
-        proOptions={{ hideAttribution: true }}
-        ariaLabelConfig={{ 'controls.ariaLabel': t('wf.canvas.controls') }}
+        fitViewOptions={fitViewOptions}
+        proOptions={proOptions}
+        ariaLabelConfig={ariaLabelConfig}
       >
-        <Background gap={20} size={1} />
-        <MiniMap pannable zoomable className="wf-minimap" style={{ width: 150, height: 96 }} nodeClassName={(n) => `wf-mini wf-mini--${(n.data as FlowNodeData).node.type}`} />
+        <CanvasDots gap={20} size={1} />
+        <MiniMap pannable zoomable className="wf-minimap" style={miniMapStyle} nodeClassName={miniNodeClass} />
         <Controls showInteractive={false} />
       </ReactFlow>
     </div>

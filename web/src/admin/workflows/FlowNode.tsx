@@ -76,4 +76,6 @@ export function outputLabel(t: (k: string, o?: Record<string, unknown>) => strin
   return t(`wf.outputs.${handle}`, { defaultValue: handle });
 }
 
-export const FlowNode = memo(FlowNodeView);
+// It shows only its data and whether it is selected: the props React Flow changes on every step of a
+// drag (positions, `dragging`, z-index) leave it as it is.
+export const FlowNode = memo(FlowNodeView, (a, b) => a.data === b.data && a.selected === b.selected);
