@@ -55,16 +55,16 @@ describe('the administration area', () => {
     expect(screen.getByTestId('where').textContent).toBe('/admin/workflows');
     expect(screen.getByRole('heading').textContent).toBe('Сценарии');
     const items = screen.getAllByTestId('admin-nav-item');
-    expect(items.map((a) => a.textContent)).toEqual(['Сценарии', 'База знаний', 'Каналы', 'Операторы', 'Быстрые ответы', 'Аналитика']);
+    expect(items.map((a) => a.textContent)).toEqual(['Сценарии', 'Бот', 'База знаний', 'Каналы', 'Операторы', 'Быстрые ответы', 'Аналитика']);
     expect(items.map((a) => a.getAttribute('href'))).toEqual(ADMIN_SECTIONS.map((s) => `/admin/${s.path}`));
     expect(items[0]!.getAttribute('aria-current')).toBe('page');
 
-    fireEvent.click(items[5]!);
+    fireEvent.click(items[6]!);
     expect(screen.getByTestId('where').textContent).toBe('/admin/analytics');
     expect(screen.getByRole('heading').textContent).toBe('Аналитика');
     expect(screen.getByTestId('admin-section').textContent).toContain('решения бота');
 
-    fireEvent.click(items[3]!);
+    fireEvent.click(items[4]!);
     expect(screen.getByTestId('where').textContent).toBe('/admin/operators');
     expect((await screen.findByTestId('admin-section')).dataset.section).toBe('operators');
     expect(screen.getByRole('heading', { level: 1 }).textContent).toBe('Операторы');

@@ -2,13 +2,14 @@
 // /admin/{path}; the next issues replace a section's placeholder with its screens (admin/workflows/…),
 // without touching the shell or the messenger.
 export interface AdminSection {
-  id: 'workflows' | 'knowledge' | 'channels' | 'operators' | 'quickReplies' | 'analytics';
+  id: 'workflows' | 'bot' | 'knowledge' | 'channels' | 'operators' | 'quickReplies' | 'analytics';
   /** The route under /admin. */
   path: string;
 }
 
 export const ADMIN_SECTIONS: readonly AdminSection[] = [
   { id: 'workflows', path: 'workflows' },
+  { id: 'bot', path: 'bot' },
   { id: 'knowledge', path: 'knowledge' },
   { id: 'channels', path: 'channels' },
   { id: 'operators', path: 'operators' },
