@@ -93,6 +93,18 @@ impl KbArticle {
             && self.tags == draft.tags
             && self.published == draft.published
     }
+
+    /// The article's content as a draft, to write it again with a change.
+    pub fn to_draft(&self) -> KbArticleDraft {
+        KbArticleDraft {
+            key: self.key.clone(),
+            category: self.category.clone(),
+            title: self.title.clone(),
+            body: self.body.clone(),
+            tags: self.tags.clone(),
+            published: self.published,
+        }
+    }
 }
 
 /// An article as written by an editor or an import.

@@ -14,7 +14,7 @@ use frontline_domain::{
     KbRevisionSource, KbWrite, OperatorId, Timestamp,
 };
 use frontline_store::rows::{self, KB_ARTICLE_COLS, KB_CATEGORY_COLS, KB_REVISION_SELECT};
-use frontline_store::{KnowledgeStore, Result, StoreError, stored};
+use frontline_store::{KnowledgeStore, Result, StoreError, kb_base_matches, stored};
 
 async fn load_category(tx: &mut Tx, key: &str) -> Result<Option<KbCategory>> {
     let sql = format!("SELECT {KB_CATEGORY_COLS} FROM kb_categories WHERE key = ?");
@@ -258,10 +258,11 @@ impl KnowledgeStore for SqliteStore {
         row.as_ref().map(rows::kb_article).transpose()
     }
 
-    async fn upsert_kb_article(
+    async fn upsert_kb_article_from(
         &self,
         draft: KbArticleDraft,
         author: Option<OperatorId>,
+        base: Option<i64>,
     ) -> Result<(KbArticle, KbWrite)> {
         let by = Authorship {
             source: KbRevisionSource::Editor,
@@ -269,6 +270,12 @@ impl KnowledgeStore for SqliteStore {
             author,
         };
         let mut tx = self.begin().await?;
+        if base.is_some() {
+            let current = load_article(&mut tx, &draft.key)
+                .await?
+                .map_or(0, |a| a.version);
+            kb_base_matches(base, current)?;
+        }
         let written = put_article(&mut tx, &draft, Timestamp::now(), by).await?;
         tx.commit().await.map_err(db)?;
         Ok(written)
@@ -303,6 +310,37 @@ impl KnowledgeStore for SqliteStore {
         let written = put_article(&mut tx, &revision.draft(), Timestamp::now(), by).await?;
         tx.commit().await.map_err(db)?;
         Ok(written)
+    }
+
+    async fn move_kb_articles(
+        &self,
+        keys: &[String],
+        category: &str,
+        author: Option<OperatorId>,
+    ) -> Result<Vec<(KbArticle, KbWrite)>> {
+        let by = Authorship {
+            source: KbRevisionSource::Editor,
+            restored_from: None,
+            author,
+        };
+        let now = Timestamp::now();
+        let mut tx = self.begin().await?;
+        let mut moved = Vec::with_capacity(keys.len());
+        let mut seen = std::collections::HashSet::new();
+        for key in keys {
+            if !seen.insert(key.as_str()) {
+                continue;
+            }
+            let mut draft = load_article(&mut tx, key)
+                .await?
+                .ok_or(StoreError::NotFound("article"))?
+                .to_draft();
+            draft.category = category.to_owned();
+            // Any error returns before the commit: nothing moves.
+            moved.push(put_article(&mut tx, &draft, now, by).await?);
+        }
+        tx.commit().await.map_err(db)?;
+        Ok(moved)
     }
 
     async fn kb_article_history(&self, key: &str) -> Result<Vec<KbRevision>> {

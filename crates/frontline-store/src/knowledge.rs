@@ -47,6 +47,20 @@ pub trait KnowledgeStore: Send + Sync {
         &self,
         draft: KbArticleDraft,
         author: Option<OperatorId>,
+    ) -> Result<(KbArticle, KbWrite)> {
+        self.upsert_kb_article_from(draft, author, None).await
+    }
+
+    /// [`upsert_kb_article`](Self::upsert_kb_article) for an editor who started from the article's
+    /// version `base` (`Some(0)`: from nothing, a new article): when the stored version is another
+    /// one (or the article exists, for `Some(0)`), `Conflict` ([`kb_version_conflict`]) and nothing
+    /// is written — checked and written in one transaction, so of two saves from the same version
+    /// exactly one lands. `None` checks nothing.
+    async fn upsert_kb_article_from(
+        &self,
+        draft: KbArticleDraft,
+        author: Option<OperatorId>,
+        base: Option<i64>,
     ) -> Result<(KbArticle, KbWrite)>;
 
     /// Write the content of the article's revision `version` as a new version (a restore revision
@@ -62,6 +76,18 @@ pub trait KnowledgeStore: Send + Sync {
 
     /// The article's revisions, newest first, with their authors' names. `NotFound("article")`.
     async fn kb_article_history(&self, key: &str) -> Result<Vec<KbRevision>>;
+
+    /// Move the articles named by `keys` into `category`, in ONE transaction, as editor `author`:
+    /// each one not already there gets a new version and revision, like
+    /// [`upsert_kb_article`](Self::upsert_kb_article) with only the category changed. Returns the
+    /// articles in the order of `keys` (repeated keys once). `NotFound("category")`,
+    /// `NotFound("article")` for a key that names none — and then nothing moves.
+    async fn move_kb_articles(
+        &self,
+        keys: &[String],
+        category: &str,
+        author: Option<OperatorId>,
+    ) -> Result<Vec<(KbArticle, KbWrite)>>;
 
     /// Delete and return the article; its history goes with it. `NotFound("article")`.
     async fn delete_kb_article(&self, key: &str) -> Result<KbArticle>;
@@ -91,4 +117,24 @@ pub fn check_category_order(stored: &[String], keys: &[String]) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The `Conflict` of an article save whose base version is not the stored one (`current`: 0 when
+/// the article does not exist); both backends say it the same way.
+pub fn kb_version_conflict(base: i64, current: i64) -> StoreError {
+    StoreError::Conflict(if current == 0 {
+        format!("the article was deleted meanwhile (the edit started from version {base})")
+    } else if base == 0 {
+        format!("an article with this key was created meanwhile: version {current}")
+    } else {
+        format!("the article was changed meanwhile: version {current}, not {base}")
+    })
+}
+
+/// Whether a save from `base` may write over the stored version (`current`, 0 when none).
+pub fn kb_base_matches(base: Option<i64>, current: i64) -> Result<()> {
+    match base {
+        Some(b) if b != current => Err(kb_version_conflict(b, current)),
+        _ => Ok(()),
+    }
 }

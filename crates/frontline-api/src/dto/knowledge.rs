@@ -81,6 +81,37 @@ pub struct KbArticleRequest {
     pub tags: Vec<String>,
     #[serde(default = "yes")]
     pub published: bool,
+    /// The article's `version` the edit started from (`0` for a new article). When somebody saved
+    /// (or created, or deleted) it since, nothing is written: `409 kb_article_conflict` with the
+    /// article as it is now. Absent: the save overwrites whatever is stored.
+    #[serde(default)]
+    pub version: Option<i64>,
+}
+
+/// Articles to move into another category together.
+#[derive(Debug, Clone, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KbMoveRequest {
+    /// 1–500 article keys.
+    pub keys: Vec<String>,
+    /// The category they move into.
+    pub category: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct KbMoved {
+    /// The articles as they are now, in the order of `keys` (a repeated key once).
+    pub articles: Vec<KbArticle>,
+    /// How many were not in `category` before (each got a new version).
+    pub moved: u64,
+}
+
+/// A save refused because the article changed since the edit's `version`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KbArticleConflict {
+    pub error: crate::error::ErrorDetail,
+    /// The article as it is stored now; `null` when it was deleted.
+    pub current: Option<KbArticle>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]

@@ -45,14 +45,19 @@ impl Admin {
         Ok(self.store.delete_kb_category(key).await?)
     }
 
-    /// Create or replace an article as `actor`; the index follows at once (rebuilt whole if the
-    /// incremental update fails).
+    /// Create or replace an article as `actor`, who started from version `base` (see
+    /// `KnowledgeStore::upsert_kb_article_from`: a stale base is a `Conflict`); the index follows
+    /// at once (rebuilt whole if the incremental update fails).
     pub async fn put_article(
         &self,
         draft: KbArticleDraft,
         actor: OperatorId,
+        base: Option<i64>,
     ) -> Result<(KbArticle, KbWrite)> {
-        let written = self.store.upsert_kb_article(draft, Some(actor)).await?;
+        let written = self
+            .store
+            .upsert_kb_article_from(draft, Some(actor), base)
+            .await?;
         self.article_written(written).await
     }
 
@@ -81,6 +86,25 @@ impl Admin {
             self.reload_knowledge().await?;
         }
         Ok((article, write))
+    }
+
+    /// Move articles into another category together (one transaction) as `actor`; the index
+    /// follows each moved one.
+    pub async fn move_articles(
+        &self,
+        keys: &[String],
+        category: &str,
+        actor: OperatorId,
+    ) -> Result<Vec<(KbArticle, KbWrite)>> {
+        let moved = self
+            .store
+            .move_kb_articles(keys, category, Some(actor))
+            .await?;
+        let mut out = Vec::with_capacity(moved.len());
+        for written in moved {
+            out.push(self.article_written(written).await?);
+        }
+        Ok(out)
     }
 
     pub async fn delete_article(&self, key: &str) -> Result<KbArticle> {

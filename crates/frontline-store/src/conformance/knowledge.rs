@@ -720,3 +720,132 @@ pub async fn kb_article_restore_writes_a_new_version(store: Arc<dyn Store>) {
     assert_eq!(store.kb_article("terms").await.unwrap(), Some(current));
     assert_eq!(store.kb_article_history("terms").await.unwrap().len(), 5);
 }
+
+pub async fn kb_article_save_from_a_stale_version_conflicts(store: Arc<dyn Store>) {
+    store
+        .upsert_kb_category(kb_category_draft("delivery", "Доставка"))
+        .await
+        .unwrap();
+    let mut draft = kb_article_draft("terms", "delivery", "Сроки", &[]);
+    let (v1, write) = store
+        .upsert_kb_article_from(draft.clone(), None, Some(0))
+        .await
+        .unwrap();
+    assert_eq!((v1.version, write), (1, KbWrite::Created));
+
+    // Created from nothing again: someone else made it meanwhile.
+    let err = store
+        .upsert_kb_article_from(draft.clone(), None, Some(0))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+
+    // Two editors opened version 1: the first save lands, the second is refused and writes nothing.
+    draft.body = "Доставка за 2 дня".into();
+    let (v2, write) = store
+        .upsert_kb_article_from(draft.clone(), None, Some(1))
+        .await
+        .unwrap();
+    assert_eq!((v2.version, write), (2, KbWrite::Updated));
+    let mut theirs = draft.clone();
+    theirs.body = "Доставка за 5 дней".into();
+    let err = store
+        .upsert_kb_article_from(theirs.clone(), None, Some(1))
+        .await
+        .unwrap_err();
+    match err {
+        StoreError::Conflict(why) => assert!(why.contains("version 2"), "{why}"),
+        other => panic!("expected a conflict, got {other:?}"),
+    }
+    let stored = store.kb_article("terms").await.unwrap().unwrap();
+    assert_eq!(
+        (stored.version, stored.body.as_str()),
+        (2, "Доставка за 2 дня")
+    );
+    assert_eq!(store.kb_article_history("terms").await.unwrap().len(), 2);
+
+    // From the current version it lands; without a base nothing is checked.
+    let (v3, _) = store
+        .upsert_kb_article_from(theirs, None, Some(2))
+        .await
+        .unwrap();
+    assert_eq!(v3.version, 3);
+    draft.body = "Без проверки".into();
+    let (v4, _) = store.upsert_kb_article(draft.clone(), None).await.unwrap();
+    assert_eq!(v4.version, 4);
+
+    // Deleted meanwhile: a save from its version does not bring it back.
+    store.delete_kb_article("terms").await.unwrap();
+    let err = store
+        .upsert_kb_article_from(draft, None, Some(4))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict(_)), "{err:?}");
+    assert!(store.kb_article("terms").await.unwrap().is_none());
+}
+
+pub async fn kb_articles_move_together_or_not_at_all(store: Arc<dyn Store>) {
+    for (key, title) in [("delivery", "Доставка"), ("payment", "Оплата")] {
+        store
+            .upsert_kb_category(kb_category_draft(key, title))
+            .await
+            .unwrap();
+    }
+    for key in ["a", "b", "c"] {
+        store
+            .upsert_kb_article(kb_article_draft(key, "delivery", key, &["x"]), None)
+            .await
+            .unwrap();
+    }
+    store
+        .upsert_kb_article(kb_article_draft("p", "payment", "p", &[]), None)
+        .await
+        .unwrap();
+
+    // An unknown key among them: nothing moves.
+    let keys = |ks: &[&str]| ks.iter().map(|k| k.to_string()).collect::<Vec<_>>();
+    let err = store
+        .move_kb_articles(&keys(&["a", "nope"]), "payment", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound("article")), "{err:?}");
+    let err = store
+        .move_kb_articles(&keys(&["a"]), "nowhere", None)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::NotFound("category")), "{err:?}");
+    assert_eq!(
+        store.kb_article("a").await.unwrap().unwrap().category,
+        "delivery"
+    );
+
+    // Moved in the order given, repeated keys once; one already there is unchanged.
+    let moved = store
+        .move_kb_articles(&keys(&["b", "a", "b", "p"]), "payment", None)
+        .await
+        .unwrap();
+    let summary: Vec<(&str, i64, KbWrite)> = moved
+        .iter()
+        .map(|(a, w)| (a.key.as_str(), a.version, *w))
+        .collect();
+    assert_eq!(
+        summary,
+        vec![
+            ("b", 2, KbWrite::Updated),
+            ("a", 2, KbWrite::Updated),
+            ("p", 1, KbWrite::Unchanged)
+        ]
+    );
+    let a = store.kb_article("a").await.unwrap().unwrap();
+    assert_eq!(
+        (a.category.as_str(), a.tags.clone()),
+        ("payment", vec!["x".to_owned()])
+    );
+    assert_eq!(
+        keys_of(&store.list_kb_articles(Some("delivery")).await.unwrap()),
+        vec!["c"]
+    );
+    // Each move is a revision of its article.
+    assert_eq!(store.kb_article_history("a").await.unwrap().len(), 2);
+    assert_eq!(store.kb_article_history("p").await.unwrap().len(), 1);
+}

@@ -86,6 +86,8 @@ macro_rules! conformance_suite {
             kb_categories_reorder,
             kb_article_history_records_every_write,
             kb_article_restore_writes_a_new_version,
+            kb_article_save_from_a_stale_version_conflicts,
+            kb_articles_move_together_or_not_at_all,
             decisions_round_trip_and_list,
             decision_counts_group_order_and_since,
             bot_turn_applies_everything_in_order,

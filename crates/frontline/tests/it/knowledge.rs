@@ -770,3 +770,143 @@ async fn an_opencart_dump_is_previewed_with_its_lines_and_imported() {
         "{body}"
     );
 }
+
+#[tokio::test]
+async fn two_editors_of_one_version_the_second_save_is_refused_with_theirs() {
+    let app = spawn_app_with(|c| c.bot.seed_demo_knowledge = false).await;
+    let admin = &app.admin_token;
+    put(
+        &app,
+        admin,
+        "/api/v1/kb/categories/delivery",
+        json!({ "title": "Доставка" }),
+    )
+    .await;
+    let edit = |body: &str, version: i64| json!({"category": "delivery", "title": "Сроки", "body": body, "version": version});
+    let (status, created) = put(
+        &app,
+        admin,
+        "/api/v1/kb/articles/terms",
+        edit("За 2 дня.", 0),
+    )
+    .await;
+    assert_eq!(status, 201, "{created}");
+    assert_eq!(created["version"], 1);
+
+    // Both opened version 1; the first save lands.
+    let (status, mine) = put(
+        &app,
+        admin,
+        "/api/v1/kb/articles/terms",
+        edit("За 3 дня.", 1),
+    )
+    .await;
+    assert_eq!((status, mine["version"].as_i64()), (200, Some(2)), "{mine}");
+    let (status, refused) = put(
+        &app,
+        admin,
+        "/api/v1/kb/articles/terms",
+        edit("За 5 дней.", 1),
+    )
+    .await;
+    assert_eq!(status, 409, "{refused}");
+    assert_eq!(refused["error"]["code"], "kb_article_conflict");
+    assert_eq!(refused["error"]["field"], "version");
+    assert_eq!(refused["current"]["version"], 2);
+    assert_eq!(refused["current"]["body"], "За 3 дня.");
+    let (_, stored) = app.get(admin, "/api/v1/kb/articles/terms").await;
+    assert_eq!(stored["body"], "За 3 дня.");
+
+    // A new article over an existing key is refused too; so is an edit of a deleted one.
+    let (status, refused) = put(&app, admin, "/api/v1/kb/articles/terms", edit("Новая.", 0)).await;
+    assert_eq!(status, 409, "{refused}");
+    let (status, _) = app
+        .send(
+            Method::DELETE,
+            admin,
+            "/api/v1/kb/articles/terms",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 204);
+    let (status, refused) = put(&app, admin, "/api/v1/kb/articles/terms", edit("Снова.", 2)).await;
+    assert_eq!(status, 409, "{refused}");
+    assert!(refused["current"].is_null(), "{refused}");
+}
+
+#[tokio::test]
+async fn articles_move_to_another_category_together_or_not_at_all() {
+    let app = spawn_app_with(|c| c.bot.seed_demo_knowledge = false).await;
+    let admin = &app.admin_token;
+    for (key, title) in [("old", "Старое"), ("new", "Новое")] {
+        put(
+            &app,
+            admin,
+            &format!("/api/v1/kb/categories/{key}"),
+            json!({ "title": title }),
+        )
+        .await;
+    }
+    for key in ["one", "two"] {
+        article(&app, admin, key, "old", key, "Текст.").await;
+    }
+    let (status, body) = app
+        .post(
+            admin,
+            "/api/v1/kb/article-moves",
+            json!({"keys": ["one", "ghost"], "category": "new"}),
+        )
+        .await;
+    assert_eq!(status, 404, "{body}");
+    let (_, one) = app.get(admin, "/api/v1/kb/articles/one").await;
+    assert_eq!(one["category"], "old");
+    let (status, body) = app
+        .post(
+            admin,
+            "/api/v1/kb/article-moves",
+            json!({"keys": [], "category": "new"}),
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["field"].as_str()),
+        (422, Some("keys")),
+        "{body}"
+    );
+
+    let (status, body) = app
+        .post(
+            admin,
+            "/api/v1/kb/article-moves",
+            json!({"keys": ["one", "two"], "category": "new"}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["moved"], 2);
+    assert!(
+        body["articles"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|a| a["category"] == "new")
+    );
+    // The old category is empty now and can go.
+    let (status, _) = app
+        .send(
+            Method::DELETE,
+            admin,
+            "/api/v1/kb/categories/old",
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 204);
+    // Operators may not.
+    let op = app.create_operator("olga", "operator").await;
+    let (status, _) = app
+        .post(
+            &op,
+            "/api/v1/kb/article-moves",
+            json!({"keys": ["one"], "category": "new"}),
+        )
+        .await;
+    assert_eq!(status, 403);
+}

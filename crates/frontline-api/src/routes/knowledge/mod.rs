@@ -282,6 +282,7 @@ pub async fn get_article(
         (status = 200, body = dto::KbArticle),
         (status = 403, body = crate::error::ErrorBody),
         (status = 404, description = "Unknown category", body = crate::error::ErrorBody),
+        (status = 409, description = "`kb_article_conflict`: changed by someone else since `version`", body = dto::KbArticleConflict),
         (status = 422, body = crate::error::ErrorBody),
     ),
     security(("bearer" = []))
@@ -301,9 +302,73 @@ pub async fn put_article(
         published: req.published,
     }
     .cleaned()?;
-    let (a, write) = state.admin().put_article(draft, admin.id).await?;
-    Ok((created_or_ok(write), ApiJson(dto::KbArticle::from(&a))).into_response())
+    let key = draft.key.clone();
+    match state
+        .admin()
+        .put_article(draft, admin.id, req.version)
+        .await
+    {
+        Ok((a, write)) => {
+            Ok((created_or_ok(write), ApiJson(dto::KbArticle::from(&a))).into_response())
+        }
+        Err(frontline_lifecycle::LifecycleError::Conflict(why)) => {
+            // Theirs as it is now, for the editor to show beside the unsaved edit.
+            let current = state.store().kb_article(&key).await?;
+            let body = dto::KbArticleConflict {
+                error: crate::error::ErrorDetail {
+                    code: "kb_article_conflict".into(),
+                    message: why,
+                    field: Some("version".into()),
+                    problems: None,
+                    fields: None,
+                },
+                current: current.as_ref().map(dto::KbArticle::from),
+            };
+            Ok((StatusCode::CONFLICT, ApiJson(body)).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
+
+/// Move several articles into another category at once: all of them or, when a key or the
+/// category is unknown, none.
+#[utoipa::path(
+    post, path = "/api/v1/kb/article-moves", tag = "knowledge",
+    request_body = dto::KbMoveRequest,
+    responses(
+        (status = 200, body = dto::KbMoved),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, description = "An unknown article or category: nothing moved", body = crate::error::ErrorBody),
+        (status = 422, body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn move_articles(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    ApiJson(req): ApiJson<dto::KbMoveRequest>,
+) -> Result<ApiJson<dto::KbMoved>, ApiError> {
+    if req.keys.is_empty() || req.keys.len() > MAX_MOVED {
+        return Err(ApiError::validation(
+            "keys",
+            format!("name 1 to {MAX_MOVED} articles"),
+        ));
+    }
+    let moved = state
+        .admin()
+        .move_articles(&req.keys, req.category.trim(), admin.id)
+        .await?;
+    Ok(ApiJson(dto::KbMoved {
+        moved: moved
+            .iter()
+            .filter(|(_, w)| *w != frontline_domain::KbWrite::Unchanged)
+            .count() as u64,
+        articles: moved.iter().map(|(a, _)| dto::KbArticle::from(a)).collect(),
+    }))
+}
+
+/// The most articles one move names.
+const MAX_MOVED: usize = 500;
 
 #[utoipa::path(
     delete, path = "/api/v1/kb/articles/{key}", tag = "knowledge",
