@@ -17,6 +17,12 @@ pub struct Account {
     /// Whether an inbound token is set (the token itself is shown once, at creation or rotation).
     pub has_inbound_token: bool,
     pub created_at: String,
+    /// A `voice` line's settings, to admins only: every field with its default filled in, and
+    /// `transfer` without its credentials (`auth_token_set`, `secret_set` say whether they are
+    /// set; URLs without their query), or `null`. Absent for other accounts and for operators.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
+    pub settings: Option<serde_json::Value>,
 }
 
 impl Account {
@@ -29,6 +35,7 @@ impl Account {
             callback_url: if admin { a.callback_url.clone() } else { None },
             has_inbound_token: a.inbound_token_hash.is_some(),
             created_at: rfc3339(a.created_at),
+            settings: None,
         }
     }
 }
@@ -75,7 +82,9 @@ pub struct UpdateAccountRequest {
     /// A new callback URL; an empty string removes it.
     #[serde(default)]
     pub callback_url: Option<String>,
-    /// New settings of a `voice` line (replacing the old ones; see `CreateAccountRequest`).
+    /// New settings of a `voice` line (replacing the old ones; see `CreateAccountRequest`), except
+    /// `transfer`: absent keeps the line's transfer (its credentials are never returned, so a form
+    /// cannot send them back), `null` removes it, an object replaces it whole.
     #[serde(default)]
     #[schema(value_type = Option<Object>)]
     pub settings: Option<serde_json::Value>,

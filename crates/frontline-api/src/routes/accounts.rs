@@ -2,7 +2,7 @@
 //! connecting, changing and removing needs the admin role.
 
 use axum::{extract::State, http::StatusCode, response::IntoResponse};
-use frontline_domain::{AccountId, AccountKind, AccountPatch, NewAccount, Role};
+use frontline_domain::{Account, AccountId, AccountKind, AccountPatch, NewAccount, Role};
 
 use crate::{
     AppState,
@@ -29,6 +29,15 @@ fn check_url(url: &str) -> Result<(), ApiError> {
     Ok(())
 }
 
+/// An account as its reader may see it: with a voice line's settings for admins.
+fn account_view(state: &AppState, a: &Account, admin: bool) -> dto::Account {
+    let mut view = dto::Account::from_domain(a, admin);
+    if admin && a.kind == AccountKind::Voice {
+        view.settings = state.voice().map(|voice| voice.line_view(a));
+    }
+    view
+}
+
 /// Every connected account (the «Аккаунты (N)» panel).
 #[utoipa::path(
     get, path = "/api/v1/accounts", tag = "accounts",
@@ -44,7 +53,7 @@ pub async fn list_accounts(
     Ok(ApiJson(
         accounts
             .iter()
-            .map(|a| dto::Account::from_domain(a, admin))
+            .map(|a| account_view(&state, a, admin))
             .collect(),
     ))
 }
@@ -122,7 +131,7 @@ pub async fn create_account(
     Ok((
         StatusCode::CREATED,
         ApiJson(dto::AccountWithToken {
-            account: dto::Account::from_domain(&account, true),
+            account: account_view(&state, &account, true),
             inbound_token: token,
         }),
     ))
@@ -144,10 +153,7 @@ pub async fn get_account(
         .account(AccountId(id))
         .await?
         .ok_or(ApiError::NotFound("account"))?;
-    Ok(ApiJson(dto::Account::from_domain(
-        &a,
-        me.role == Role::Admin,
-    )))
+    Ok(ApiJson(account_view(&state, &a, me.role == Role::Admin)))
 }
 
 #[utoipa::path(
@@ -214,7 +220,7 @@ pub async fn update_account(
             },
         )
         .await?;
-    Ok(ApiJson(dto::Account::from_domain(&a, true)))
+    Ok(ApiJson(account_view(&state, &a, true)))
 }
 
 /// Issue a new inbound token for an `api` account; the old one stops working at once.
@@ -256,7 +262,7 @@ pub async fn rotate_token(
         )
         .await?;
     Ok(ApiJson(dto::AccountWithToken {
-        account: dto::Account::from_domain(&a, true),
+        account: account_view(&state, &a, true),
         inbound_token: Some(token),
     }))
 }

@@ -13,7 +13,7 @@ use std::{
 };
 
 use async_trait::async_trait;
-use frontline_domain::{AccountId, AccountKind, AccountPatch, EventKind};
+use frontline_domain::{Account, AccountId, AccountKind, AccountPatch, EventKind};
 use frontline_lifecycle::{ChannelSender, Delivery, Lifecycle, SendError, Sent};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
@@ -88,22 +88,25 @@ impl VoiceChannel {
     }
 
     /// Check and store a line's settings: the transfer part, which holds credentials, sealed with
-    /// the server key; the rest as plain JSON.
+    /// the server key (absent: the line keeps its transfer; `null`: removed); the rest as plain
+    /// JSON.
     pub async fn configure_line(
         &self,
         line: AccountId,
         settings: &serde_json::Value,
     ) -> Result<(), LineError> {
         let mut plain = settings.clone();
+        // Absent: the line keeps the transfer it has (its credentials are never shown, so a form
+        // cannot send them back); `null`: it has none; an object: this one, sealed.
         let transfer = plain
             .as_object_mut()
             .ok_or_else(|| LineError::Invalid("settings must be a JSON object".into()))?
-            .remove("transfer")
-            .filter(|t| !t.is_null());
+            .remove("transfer");
         let text = plain.to_string();
         LineSettings::parse(Some(&text)).map_err(|e| LineError::Invalid(e.to_string()))?;
         let sealed = match &transfer {
             None => None,
+            Some(serde_json::Value::Null) => Some(None),
             Some(t) => {
                 TransferSettings::deserialize(t)
                     .map_err(|e| LineError::Invalid(format!("transfer: {e}")))?
@@ -112,7 +115,9 @@ impl VoiceChannel {
                 let sealer = self.sealer.as_ref().ok_or_else(|| {
                     LineError::Invalid("no server key to seal the transfer credentials".into())
                 })?;
-                Some(sealer.seal(&transfer_context(line), t.to_string().as_bytes()))
+                Some(Some(
+                    sealer.seal(&transfer_context(line), t.to_string().as_bytes()),
+                ))
             }
         };
         self.deps
@@ -122,12 +127,31 @@ impl VoiceChannel {
                 line,
                 AccountPatch {
                     settings: Some(Some(text)),
-                    sealed_secrets: Some(sealed),
+                    sealed_secrets: sealed,
                     ..AccountPatch::default()
                 },
             )
             .await?;
         Ok(())
+    }
+
+    /// A line's settings as an admin sees them: every field with its default filled in, and the
+    /// transfer as [`TransferSettings::public_view`] shows it (credentials only said to be set), or
+    /// `null`. What cannot be read (settings written by hand wrongly, a transfer sealed with
+    /// another key) is shown as `{"error": …}` in its place rather than failing the account list.
+    pub fn line_view(&self, account: &Account) -> serde_json::Value {
+        let settings = match LineSettings::parse(account.settings.as_deref()) {
+            Ok(s) => s,
+            Err(e) => return serde_json::json!({ "error": format!("line settings: {e}") }),
+        };
+        let transfer = match stored_transfer(account, self.sealer.as_deref(), &settings) {
+            Ok(Some(t)) => t.public_view(),
+            Ok(None) => serde_json::Value::Null,
+            Err(e) => serde_json::json!({ "error": e }),
+        };
+        let mut view = serde_json::to_value(&settings).unwrap_or_default();
+        view["transfer"] = transfer;
+        view
     }
 
     /// Where adapters hand their calls.
@@ -215,6 +239,36 @@ async fn accept_calls(
     while calls.join_next().await.is_some() {}
 }
 
+/// The line's transfer. Its settings hold credentials: sealed when the line was configured through
+/// the API; a plain `transfer` in the settings is accepted for lines written by hand.
+fn stored_transfer(
+    account: &Account,
+    sealer: Option<&Sealer>,
+    settings: &LineSettings,
+) -> Result<Option<TransferSettings>, String> {
+    let json = match (&account.sealed_secrets, sealer) {
+        (Some(sealed), Some(sealer)) => {
+            let bytes = sealer
+                .open(&transfer_context(account.id), sealed)
+                .map_err(|e| format!("opening the line's transfer settings: {e}"))?;
+            serde_json::from_slice::<serde_json::Value>(&bytes)
+                .map_err(|e| format!("line transfer settings: {e}"))?
+        }
+        (Some(_), None) => {
+            return Err(
+                "the line's transfer settings are sealed and no server key is loaded".into(),
+            );
+        }
+        (None, _) => match &settings.transfer {
+            None => return Ok(None),
+            Some(json) => json.clone(),
+        },
+    };
+    serde_json::from_value::<TransferSettings>(json)
+        .map(Some)
+        .map_err(|e| format!("line transfer settings: {e}"))
+}
+
 async fn line_for(
     deps: &CallDeps,
     sealer: Option<&Sealer>,
@@ -257,32 +311,7 @@ async fn line_for(
     }
     let settings = LineSettings::parse(account.settings.as_deref())
         .map_err(|e| format!("line settings: {e}"))?;
-    // Transfer settings hold credentials: sealed when the line was configured through the API;
-    // plain `transfer` in the settings is accepted for lines written by hand.
-    let transfer_json = match (&account.sealed_secrets, sealer) {
-        (Some(sealed), Some(sealer)) => {
-            let bytes = sealer
-                .open(&transfer_context(account.id), sealed)
-                .map_err(|e| format!("opening the line's transfer settings: {e}"))?;
-            Some(
-                serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .map_err(|e| format!("line transfer settings: {e}"))?,
-            )
-        }
-        (Some(_), None) => {
-            return Err(
-                "the line's transfer settings are sealed and no server key is loaded".into(),
-            );
-        }
-        (None, _) => settings.transfer.clone(),
-    };
-    let transfer = match transfer_json {
-        None => None,
-        Some(json) => Some(
-            serde_json::from_value::<TransferSettings>(json)
-                .map_err(|e| format!("line transfer settings: {e}"))?,
-        ),
-    };
+    let transfer = stored_transfer(&account, sealer, &settings)?;
     // AudioSocket does not carry the caller's number; a line with AMI asks Asterisk for it.
     if let (Some(TransferSettings::AsteriskAmi(ami)), Telephony::AudioSocket { uuid }, None) =
         (&transfer, &leg.start.telephony, &leg.start.from)

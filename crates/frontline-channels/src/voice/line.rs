@@ -1,11 +1,11 @@
 //! A phone line's settings: a voice account's `settings` JSON, owned and parsed here.
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::vad::VadSettings;
 
 /// What a voice line says and how it listens. Every field has a default, so `{}` is a working line.
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct LineSettings {
     /// `ru` or `en`, fixed for the line; `auto` lets the recogniser detect it once, on the caller's
@@ -34,7 +34,7 @@ pub struct LineSettings {
     pub transfer: Option<serde_json::Value>,
 }
 
-#[derive(Debug, Clone, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(default, deny_unknown_fields)]
 pub struct VadConfig {
     pub silence_ms: u64,

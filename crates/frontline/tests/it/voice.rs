@@ -15,6 +15,7 @@ use frontline_channels::{
     speech::scripted::ScriptedRecognizer,
     voice::caller::{Caller, CallerOptions, EndedBy, Transport},
 };
+use reqwest::Method;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
 
@@ -571,4 +572,69 @@ async fn frontline_call_prints_one_json_line_per_turn() {
     );
     assert_eq!(lines[2]["input"], "dtmf:123456#");
     assert_eq!(lines[2]["recognised"], "123456", "{stdout}");
+}
+
+/// An admin reads a line's settings back (defaults filled in, the transfer without its
+/// credentials), edits the greeting without resending the transfer, and removes the transfer.
+#[tokio::test]
+async fn a_lines_settings_read_back_without_credentials_and_edits_keep_the_transfer() {
+    let v = voice_app(
+        None,
+        json!({
+            "greeting": "Алло!",
+            "transfer": {"kind": "webhook", "url": "http://127.0.0.1:9/transfer?token=q-secret", "secret": "s3cr3t-word"}
+        }),
+    )
+    .await;
+    let admin = v.app.admin_token.clone();
+    let path = format!("/api/v1/accounts/{}", v.line);
+    let (status, account) = v.app.get(&admin, &path).await;
+    assert_eq!(status, 200, "{account}");
+    let settings = &account["settings"];
+    assert_eq!(settings["greeting"], "Алло!");
+    assert_eq!(settings["language"], "ru", "defaults filled in: {settings}");
+    assert!(settings["max_reprompts"].is_u64(), "{settings}");
+    assert_eq!(settings["transfer"]["kind"], "webhook");
+    assert_eq!(settings["transfer"]["url"], "http://127.0.0.1:9/transfer");
+    assert_eq!(settings["transfer"]["secret_set"], true);
+    let (_, list) = v.app.get(&admin, "/api/v1/accounts").await;
+    for text in [account.to_string(), list.to_string()] {
+        assert!(
+            !text.contains("s3cr3t-word") && !text.contains("q-secret"),
+            "{text}"
+        );
+    }
+
+    // Operators see the line, not its settings.
+    let op = v.app.create_operator("olga", "operator").await;
+    let (_, seen) = v.app.get(&op, &path).await;
+    assert!(seen.get("settings").is_none(), "{seen}");
+
+    // A new greeting without `transfer`: the transfer stays.
+    let (status, body) = v
+        .app
+        .send(
+            Method::PATCH,
+            &admin,
+            &path,
+            json!({"settings": {"greeting": "Добрый день!"}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["settings"]["greeting"], "Добрый день!");
+    assert_eq!(body["settings"]["transfer"]["kind"], "webhook", "{body}");
+    assert_eq!(body["settings"]["transfer"]["secret_set"], true);
+
+    // `transfer: null` removes it.
+    let (status, body) = v
+        .app
+        .send(
+            Method::PATCH,
+            &admin,
+            &path,
+            json!({"settings": {"greeting": "Добрый день!", "transfer": null}}),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body["settings"]["transfer"].is_null(), "{body}");
 }

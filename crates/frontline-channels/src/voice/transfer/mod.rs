@@ -113,6 +113,45 @@ impl TransferSettings {
     }
 }
 
+impl TransferSettings {
+    /// What an admin may see of these settings: every field but the credentials, each of which is
+    /// only said to be set (`…_set`), and URLs without their query or user info (either may hold a
+    /// token). Changing a transfer means sending it whole again, credentials included.
+    pub fn public_view(&self) -> serde_json::Value {
+        let url = |u: &Option<String>| u.as_deref().map(webhook::without_query);
+        match self {
+            TransferSettings::Twilio(t) => serde_json::json!({
+                "kind": "twilio",
+                "api_base": webhook::without_query(&t.api_base),
+                "account_sid": t.account_sid,
+                "auth_token_set": !t.auth_token.is_empty(),
+                "twiml": t.twiml,
+                "url": url(&t.url),
+                "timeout_ms": t.timeout_ms,
+            }),
+            TransferSettings::Webhook(w) => serde_json::json!({
+                "kind": "webhook",
+                "url": webhook::without_query(&w.url),
+                "secret_set": w.secret.as_deref().is_some_and(|s| !s.is_empty()),
+                "timeout_ms": w.timeout_ms,
+            }),
+            TransferSettings::AsteriskAmi(a) => serde_json::json!({
+                "kind": "asterisk_ami",
+                "address": a.address,
+                "username": a.username,
+                "secret_set": !a.secret.is_empty(),
+                "context": a.context,
+                "exten": a.exten,
+                "priority": a.priority,
+                "uuid_variable": a.uuid_variable,
+                "briefing_variable": a.briefing_variable,
+                "conversation_variable": a.conversation_variable,
+                "timeout_ms": a.timeout_ms,
+            }),
+        }
+    }
+}
+
 /// Parses and builds in one step, for settings stored as JSON.
 pub fn transferer_from_settings(
     json: &serde_json::Value,

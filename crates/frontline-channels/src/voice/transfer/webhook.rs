@@ -41,7 +41,7 @@ impl fmt::Debug for WebhookTransferSettings {
 }
 
 /// A URL as safe to show: no query (it may hold a token) and no user info.
-fn without_query(raw: &str) -> String {
+pub(super) fn without_query(raw: &str) -> String {
     match reqwest::Url::parse(raw) {
         Ok(mut u) => {
             u.set_query(None);
