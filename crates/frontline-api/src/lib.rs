@@ -282,6 +282,7 @@ pub fn router(state: AppState) -> Router {
             put(knowledge::put_category).delete(knowledge::delete_category),
         )
         .route("/kb/articles", get(knowledge::list_articles))
+        .route("/kb/article-moves", post(knowledge::move_articles))
         .route(
             "/kb/articles/{key}",
             get(knowledge::get_article)
@@ -386,6 +387,7 @@ pub fn router(state: AppState) -> Router {
             "/avito/accounts/{id}/webhook",
             get(avito::webhook_health).post(avito::resubscribe),
         )
+        .route("/avito/accounts/{id}/status", get(avito::status))
         .route("/avito/accounts/{id}/sync", post(avito::sync))
         .route("/avito/accounts/{id}/poll", post(avito::poll))
         .route(

@@ -177,6 +177,138 @@ pub async fn resubscribe(
     Ok(ApiJson(channel(&state)?.resubscribe(AccountId(id)).await?))
 }
 
+/// The last history sync: when, and what it imported or why it failed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SyncOutcome {
+    pub at: String,
+    pub ok: bool,
+    pub stats: Option<SyncStats>,
+    pub error: Option<String>,
+}
+
+/// The poller's last look at the account: when, and how many messages it found that no webhook
+/// had brought, or why it failed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PollOutcome {
+    pub at: String,
+    pub ok: bool,
+    pub recovered: Option<u64>,
+    pub error: Option<String>,
+}
+
+/// The account's access token as this server holds it (the token itself is never shown).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AvitoTokenStatus {
+    /// `valid` (a token is held and not expired), `expired`, `failing` (the last `/token` request
+    /// failed and no valid token is held) or `none` (not asked for yet on this server).
+    pub state: String,
+    pub issued_at: Option<String>,
+    pub expires_at: Option<String>,
+    /// The last failed `/token` request, unless one succeeded after it.
+    pub last_error: Option<String>,
+    pub last_error_at: Option<String>,
+    /// `/token` requests made for the account since this server started.
+    pub requests: u64,
+}
+
+/// The newest error of the account's background work.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AvitoWorkError {
+    pub at: String,
+    /// `sync`, `poll`, `delivery` (processing a webhook delivery) or `send`.
+    pub during: String,
+    pub message: String,
+}
+
+/// An Avito account's status for the admin: its ids, its token, and what its background work
+/// last did — as this server saw it since `since` (kept in memory; a restart starts afresh).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AvitoAccountStatus {
+    pub user_id: i64,
+    pub client_id: String,
+    pub connected_at: String,
+    /// Connected through the authorization-code flow (its refresh token is stored sealed).
+    pub has_refresh_token: bool,
+    pub token: AvitoTokenStatus,
+    pub last_webhook_at: Option<String>,
+    pub last_sync: Option<SyncOutcome>,
+    pub last_poll: Option<PollOutcome>,
+    pub last_error: Option<AvitoWorkError>,
+    pub since: String,
+}
+
+impl From<frontline_channels::avito::AccountStatus> for AvitoAccountStatus {
+    fn from(s: frontline_channels::avito::AccountStatus) -> Self {
+        let now = frontline_domain::Timestamp::now();
+        let t = &s.token;
+        let state = match (t.expires_at, &t.last_error) {
+            (Some(exp), _) if exp > now => "valid",
+            (_, Some(_)) => "failing",
+            (Some(_), None) => "expired",
+            (None, None) => "none",
+        };
+        AvitoAccountStatus {
+            user_id: s.user_id,
+            client_id: s.client_id,
+            connected_at: dto::rfc3339(s.connected_at),
+            has_refresh_token: s.has_refresh_token,
+            token: AvitoTokenStatus {
+                state: state.into(),
+                issued_at: t.issued_at.map(dto::rfc3339),
+                expires_at: t.expires_at.map(dto::rfc3339),
+                last_error: t.last_error.as_ref().map(|(_, e)| e.clone()),
+                last_error_at: t.last_error.as_ref().map(|(at, _)| dto::rfc3339(*at)),
+                requests: t.requests,
+            },
+            last_webhook_at: s.activity.last_webhook_at.map(dto::rfc3339),
+            last_sync: s.activity.last_sync.as_ref().map(|o| SyncOutcome {
+                at: dto::rfc3339(o.at),
+                ok: o.result.is_ok(),
+                stats: o.result.as_ref().ok().copied(),
+                error: o.result.as_ref().err().cloned(),
+            }),
+            last_poll: s.activity.last_poll.as_ref().map(|o| PollOutcome {
+                at: dto::rfc3339(o.at),
+                ok: o.result.is_ok(),
+                recovered: o.result.as_ref().ok().copied(),
+                error: o.result.as_ref().err().cloned(),
+            }),
+            last_error: s
+                .activity
+                .last_error
+                .as_ref()
+                .map(|(at, work, message)| AvitoWorkError {
+                    at: dto::rfc3339(*at),
+                    during: work.as_str().into(),
+                    message: message.clone(),
+                }),
+            since: dto::rfc3339(s.since),
+        }
+    }
+}
+
+/// The account's status: ids, token, last webhook, sync and poll, and the newest error.
+#[utoipa::path(
+    get, path = "/api/v1/avito/accounts/{id}/status", tag = "avito",
+    params(("id" = i64, Path)),
+    responses(
+        (status = 200, body = AvitoAccountStatus),
+        (status = 403, body = crate::error::ErrorBody),
+        (status = 404, body = crate::error::ErrorBody),
+        (status = 503, description = "The account's secrets cannot be opened with this server's key", body = crate::error::ErrorBody),
+    ),
+    security(("bearer" = []))
+)]
+pub async fn status(
+    State(state): State<AppState>,
+    _admin: Admin,
+    ApiPath(id): ApiPath<i64>,
+) -> Result<ApiJson<AvitoAccountStatus>, ApiError> {
+    Ok(ApiJson(
+        channel(&state)?.status(AccountId(id)).await?.into(),
+    ))
+}
+
 /// Import the chat history now (what Avito's paging can reach: about 1100 chats).
 #[utoipa::path(
     post, path = "/api/v1/avito/accounts/{id}/sync", tag = "avito",

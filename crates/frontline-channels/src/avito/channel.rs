@@ -22,6 +22,7 @@ use tracing::info;
 
 use super::{
     accounts::store_rotated_tokens,
+    activity::Activities,
     chats::ChatInfo,
     client::{AvitoClient, AvitoError},
     media::VoiceRecognition,
@@ -151,6 +152,7 @@ pub(super) struct Inner {
     /// Set by [`AvitoChannel::with_recognizer`]; without it voice messages stay audio only.
     pub(super) voice: RwLock<Option<Arc<VoiceRecognition>>>,
     pub(super) transcriptions: tokio::sync::Semaphore,
+    pub(super) activity: Activities,
 }
 
 impl std::fmt::Debug for AvitoChannel {
@@ -185,6 +187,7 @@ impl AvitoChannel {
             stats: AvitoStats::default(),
             voice: RwLock::new(None),
             transcriptions: tokio::sync::Semaphore::new(permits),
+            activity: Activities::default(),
         }));
         let weak = Arc::downgrade(&channel.0);
         tokio::spawn(store_rotated_tokens(weak, rotated_rx));

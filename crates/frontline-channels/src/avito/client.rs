@@ -15,7 +15,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use frontline_domain::AccountId;
+use frontline_domain::{AccountId, Timestamp};
 use reqwest::{RequestBuilder, StatusCode, header};
 use serde::de::DeserializeOwned;
 
@@ -129,6 +129,21 @@ impl AvitoError {
 struct Token {
     access: String,
     renew_at: Instant,
+    issued_at: Timestamp,
+    expires_at: Timestamp,
+}
+
+/// What this client knows of an account's access token, for the admin's status view. Nothing
+/// secret: the token itself stays inside the client.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TokenState {
+    /// When the access token in use was issued, and until when Avito said it is valid.
+    pub issued_at: Option<Timestamp>,
+    pub expires_at: Option<Timestamp>,
+    /// The last `/token` request that failed, unless one succeeded after it.
+    pub last_error: Option<(Timestamp, String)>,
+    /// `/token` requests made for the account.
+    pub requests: u64,
 }
 
 type TokenSlot = Arc<tokio::sync::Mutex<Option<Token>>>;
@@ -146,6 +161,7 @@ pub struct AvitoClient {
     refresh_tokens: Arc<Mutex<HashMap<AccountId, String>>>,
     on_refresh: Option<RefreshHook>,
     token_requests: Arc<std::sync::atomic::AtomicU64>,
+    token_states: Arc<Mutex<HashMap<AccountId, TokenState>>>,
 }
 
 impl std::fmt::Debug for AvitoClient {
@@ -179,6 +195,7 @@ impl AvitoClient {
             refresh_tokens: Arc::default(),
             on_refresh: None,
             token_requests: Arc::default(),
+            token_states: Arc::default(),
         }
     }
 
@@ -197,8 +214,33 @@ impl AvitoClient {
             .load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// What this client knows of the account's access token (all defaults before its first use).
+    pub fn token_state(&self, account: AccountId) -> TokenState {
+        self.token_states
+            .lock()
+            .expect("poisoned")
+            .get(&account)
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    fn note_token(&self, account: AccountId, fetched: &Result<Token, AvitoError>) {
+        let mut states = self.token_states.lock().expect("poisoned");
+        let state = states.entry(account).or_default();
+        state.requests += 1;
+        match fetched {
+            Ok(t) => {
+                state.issued_at = Some(t.issued_at);
+                state.expires_at = Some(t.expires_at);
+                state.last_error = None;
+            }
+            Err(e) => state.last_error = Some((Timestamp::now(), e.to_string())),
+        }
+    }
+
     /// Forget an account's token (on disconnect or new credentials).
     pub fn forget(&self, account: AccountId) {
+        self.token_states.lock().expect("poisoned").remove(&account);
         self.tokens.lock().expect("poisoned").remove(&account);
         self.refresh_tokens
             .lock()
@@ -228,7 +270,9 @@ impl AvitoClient {
         {
             return Ok(t.access.clone());
         }
-        let token = self.fetch_token(auth).await?;
+        let fetched = self.fetch_token(auth).await;
+        self.note_token(auth.account, &fetched);
+        let token = fetched?;
         let access = token.access.clone();
         *guard = Some(token);
         Ok(access)
@@ -321,9 +365,12 @@ impl AvitoClient {
         let renew_in = lifetime
             .checked_sub(self.settings.refresh_margin)
             .unwrap_or(lifetime / 2);
+        let issued_at = Timestamp::now();
         Ok(Token {
             access: token.access_token,
             renew_at: started + renew_in,
+            issued_at,
+            expires_at: issued_at.plus(lifetime),
         })
     }
 

@@ -17,6 +17,7 @@ use tracing::{debug, warn};
 
 use super::{
     accounts::ReadyAccount,
+    activity::Work,
     channel::{AvitoChannel, ServiceError, bump},
     chats::customer_profile,
     wire,
@@ -153,6 +154,7 @@ impl AvitoChannel {
             std::str::from_utf8(body).map_err(|e| ServiceError::MalformedWebhook(e.to_string()))?;
         let stored = self.store().save_channel_delivery(account, text).await?;
         bump(&self.0.stats.webhooks_stored);
+        self.0.activity.webhook(account);
         self.0.wake.notify_one();
         Ok(WebhookAck::Stored(stored.id))
     }
@@ -237,6 +239,9 @@ impl AvitoChannel {
                     avito_retry_after(&e),
                 );
                 warn!(delivery = d.id, attempt = d.attempts, error = %e, "avito delivery failed, will retry");
+                self.0
+                    .activity
+                    .error(d.account_id, Work::Delivery, &e.to_string());
                 store
                     .retry_channel_delivery(d.id, Timestamp::now().plus(delay), &e.to_string())
                     .await
@@ -244,6 +249,9 @@ impl AvitoChannel {
             Err(e) => {
                 // Kept in the log with the raw body: nothing retrying could fix.
                 warn!(delivery = d.id, attempt = d.attempts, error = %e, body = %d.body, "avito delivery dropped");
+                self.0
+                    .activity
+                    .error(d.account_id, Work::Delivery, &format!("dropped: {e}"));
                 store.finish_channel_delivery(d.id).await
             }
         };

@@ -23,8 +23,11 @@
 //! - `outbound.rs`: the outbox's sender (no message is ever sent twice: each part's Avito id is
 //!   recorded, and an uncertain earlier attempt is reconciled against the chat before sending
 //!   again) and read marks.
+//! - `activity.rs`: each account's status for the admin — token, last webhook, sync, poll and the
+//!   newest error, as this server saw them since it started.
 
 mod accounts;
+mod activity;
 mod channel;
 mod chats;
 pub mod client;
@@ -38,8 +41,9 @@ mod sync;
 pub mod wire;
 
 pub use accounts::{ConnectRequest, Connected, WebhookHealth};
+pub use activity::{AccountStatus, Activity, Outcome, Work};
 pub use channel::{AvitoChannel, AvitoSettings, AvitoStats, ServiceError};
-pub use client::{AccountAuth, AvitoClient, AvitoError, ClientSettings, Credentials};
+pub use client::{AccountAuth, AvitoClient, AvitoError, ClientSettings, Credentials, TokenState};
 pub use inbound::WebhookAck;
 pub use media::MEDIA_PATH;
 pub use sync::SyncStats;

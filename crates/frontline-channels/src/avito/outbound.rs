@@ -15,6 +15,7 @@ use tracing::{debug, info};
 
 use super::{
     accounts::ReadyAccount,
+    activity::Work,
     channel::{AvitoChannel, ServiceError, bump},
     client::AvitoError,
     media::{MEDIA_PATH, image_attachments},
@@ -211,7 +212,13 @@ impl AvitoChannel {
 #[async_trait]
 impl ChannelSender for AvitoChannel {
     async fn deliver(&self, delivery: &Delivery) -> Result<Sent, SendError> {
-        self.deliver(delivery).await
+        let sent = self.deliver(delivery).await;
+        if let Err(e) = &sent {
+            self.0
+                .activity
+                .error(delivery.account.id, Work::Send, &e.to_string());
+        }
+        sent
     }
 }
 

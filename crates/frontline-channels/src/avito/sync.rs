@@ -18,7 +18,7 @@ use super::{
     wire,
 };
 
-#[derive(Debug, Clone, Copy, Default, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct SyncStats {
     pub chats: u64,
     pub messages_created: u64,
@@ -30,6 +30,12 @@ impl AvitoChannel {
     /// Import every chat Avito still lists (at most ~1100 by its paging caps, A7.7) and their
     /// messages, without duplicates and without waking the bot.
     pub async fn sync(&self, id: AccountId) -> Result<SyncStats, ServiceError> {
+        let result = self.sync_all(id).await;
+        self.0.activity.sync(id, &result);
+        result
+    }
+
+    async fn sync_all(&self, id: AccountId) -> Result<SyncStats, ServiceError> {
         let acct = self.ready_account(id).await?;
         let mut stats = SyncStats::default();
         let mut offset = 0u32;
@@ -165,6 +171,12 @@ impl AvitoChannel {
     }
 
     async fn poll(&self, acct: &ReadyAccount) -> Result<u64, ServiceError> {
+        let result = self.poll_chats(acct).await;
+        self.0.activity.poll(acct.id(), &result);
+        result
+    }
+
+    async fn poll_chats(&self, acct: &ReadyAccount) -> Result<u64, ServiceError> {
         let started = Timestamp::now().millis() / 1000;
         let since = {
             let marks = self.0.watermarks.lock().expect("poisoned");

@@ -1081,3 +1081,94 @@ async fn a_complaint_reaches_an_operator_with_the_listing_in_the_briefing() {
     );
     assert!(briefing.contains("Роман"), "{briefing}");
 }
+
+/// «Каналы»: an account's status shows its ids, its token, the last webhook, sync and poll, and
+/// the newest error with the work it came from — and recovers when Avito does.
+#[tokio::test]
+async fn an_accounts_status_shows_its_token_last_work_and_newest_error() {
+    let sim = simulator().await;
+    let app = app_for(&sim, |_| {}).await;
+    let account = connect(&app).await;
+    let path = format!("/api/v1/avito/accounts/{account}/status");
+    let (status, s) = app.get(&app.admin_token, &path).await;
+    assert_eq!(status, 200, "{s}");
+    assert_eq!(s["user_id"], SELLER);
+    assert_eq!(s["client_id"], "client-1");
+    assert_eq!(s["has_refresh_token"], false);
+    assert!(s["last_sync"].is_null() && s["last_poll"].is_null(), "{s}");
+    // Connecting subscribed the webhook, which fetched a token.
+    assert_eq!(s["token"]["state"], "valid", "{s}");
+    assert!(s["token"]["expires_at"].as_str().unwrap() > s["token"]["issued_at"].as_str().unwrap());
+    assert!(!s.to_string().contains("secret-1"), "{s}");
+
+    // A webhook delivery, a sync and a poll are each recorded.
+    let posted = sim.customer_writes(SELLER, &customer(520, "Инна"), None, "Здравствуйте");
+    conversation_by_chat(&app, &posted.chat_id).await;
+    let (status, synced) = app
+        .post(
+            &app.admin_token,
+            &format!("/api/v1/avito/accounts/{account}/sync"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 200, "{synced}");
+    let (status, _) = app
+        .post(
+            &app.admin_token,
+            &format!("/api/v1/avito/accounts/{account}/poll"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, s) = app.get(&app.admin_token, &path).await;
+    assert!(s["last_webhook_at"].is_string(), "{s}");
+    assert_eq!(s["last_sync"]["ok"], true, "{s}");
+    assert_eq!(s["last_sync"]["stats"]["chats"], synced["chats"]);
+    assert_eq!(s["last_poll"]["ok"], true, "{s}");
+    assert_eq!(s["last_poll"]["recovered"], 0);
+    assert!(s["last_error"].is_null(), "{s}");
+
+    // Avito failing the poller's chat list: the poll and the newest error say so.
+    sim.inject(Fault {
+        op: Op::GetChats,
+        kind: FaultKind::ServerError(503),
+        times: 1,
+    });
+    let (status, body) = app
+        .post(
+            &app.admin_token,
+            &format!("/api/v1/avito/accounts/{account}/poll"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 502, "{body}");
+    let (_, s) = app.get(&app.admin_token, &path).await;
+    assert_eq!(s["last_poll"]["ok"], false, "{s}");
+    assert!(
+        s["last_poll"]["error"].as_str().unwrap().contains("503"),
+        "{s}"
+    );
+    assert_eq!(s["last_error"]["during"], "poll", "{s}");
+
+    // Once Avito answers again, the poll is fine; the error stays visible as the newest one.
+    let (status, _) = app
+        .post(
+            &app.admin_token,
+            &format!("/api/v1/avito/accounts/{account}/poll"),
+            Value::Null,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let (_, s) = app.get(&app.admin_token, &path).await;
+    assert_eq!(s["last_poll"]["ok"], true, "{s}");
+    assert_eq!(s["last_error"]["during"], "poll");
+
+    // Operators may not read it; an unknown account is a 404.
+    let op = app.create_operator("olga", "operator").await;
+    let (status, _) = app.get(&op, &path).await;
+    assert_eq!(status, 403);
+    let (status, body) = app
+        .get(&app.admin_token, "/api/v1/avito/accounts/999999/status")
+        .await;
+    assert_eq!(status, 404, "{body}");
+}

@@ -178,6 +178,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/avito/accounts/{id}/status": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The account's status: ids, token, last webhook, sync and poll, and the newest error. */
+        get: operations["status"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/avito/accounts/{id}/sync": {
         parameters: {
             query?: never;
@@ -584,6 +601,26 @@ export interface paths {
         put: operations["put_integration"];
         post?: never;
         delete: operations["delete_integration"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/kb/article-moves": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Move several articles into another category at once: all of them or, when a key or the
+         *     category is unknown, none.
+         */
+        post: operations["move_articles"];
+        delete?: never;
         options?: never;
         head?: never;
         patch?: never;
@@ -1265,6 +1302,12 @@ export interface components {
             /** @description Whether an inbound token is set (the token itself is shown once, at creation or rotation). */
             has_inbound_token: boolean;
             created_at: string;
+            /**
+             * @description A `voice` line's settings, to admins only: every field with its default filled in, and
+             *     `transfer` without its credentials (`auth_token_set`, `secret_set` say whether they are
+             *     set; URLs without their query), or `null`. Absent for other accounts and for operators.
+             */
+            settings?: Record<string, never> | null;
         };
         /** @enum {string} */
         AccountKind: "api" | "avito" | "voice";
@@ -1331,6 +1374,49 @@ export interface components {
         };
         /** @enum {string} */
         AuthorKind: "customer" | "bot" | "operator" | "system" | "external";
+        /**
+         * @description An Avito account's status for the admin: its ids, its token, and what its background work
+         *     last did — as this server saw it since `since` (kept in memory; a restart starts afresh).
+         */
+        AvitoAccountStatus: {
+            /** Format: int64 */
+            user_id: number;
+            client_id: string;
+            connected_at: string;
+            /** @description Connected through the authorization-code flow (its refresh token is stored sealed). */
+            has_refresh_token: boolean;
+            token: components["schemas"]["AvitoTokenStatus"];
+            last_webhook_at?: string | null;
+            last_sync?: null | components["schemas"]["SyncOutcome"];
+            last_poll?: null | components["schemas"]["PollOutcome"];
+            last_error?: null | components["schemas"]["AvitoWorkError"];
+            since: string;
+        };
+        /** @description The account's access token as this server holds it (the token itself is never shown). */
+        AvitoTokenStatus: {
+            /**
+             * @description `valid` (a token is held and not expired), `expired`, `failing` (the last `/token` request
+             *     failed and no valid token is held) or `none` (not asked for yet on this server).
+             */
+            state: string;
+            issued_at?: string | null;
+            expires_at?: string | null;
+            /** @description The last failed `/token` request, unless one succeeded after it. */
+            last_error?: string | null;
+            last_error_at?: string | null;
+            /**
+             * Format: int64
+             * @description `/token` requests made for the account since this server started.
+             */
+            requests: number;
+        };
+        /** @description The newest error of the account's background work. */
+        AvitoWorkError: {
+            at: string;
+            /** @description `sync`, `poll`, `delivery` (processing a webhook delivery) or `send`. */
+            during: string;
+            message: string;
+        };
         BotConfigDraft: {
             /**
              * Format: int64
@@ -1749,6 +1835,11 @@ export interface components {
             created_at: string;
             updated_at: string;
         };
+        /** @description A save refused because the article changed since the edit's `version`. */
+        KbArticleConflict: {
+            error: components["schemas"]["ErrorDetail"];
+            current?: null | components["schemas"]["KbArticle"];
+        };
         /** @description A page of articles. */
         KbArticlePage: {
             /**
@@ -1764,6 +1855,13 @@ export interface components {
             body: string;
             tags?: string[];
             published?: boolean;
+            /**
+             * Format: int64
+             * @description The article's `version` the edit started from (`0` for a new article). When somebody saved
+             *     (or created, or deleted) it since, nothing is written: `409 kb_article_conflict` with the
+             *     article as it is now. Absent: the save overwrites whatever is stored.
+             */
+            version?: number | null;
         };
         /** @description Who made a change. */
         KbAuthor: {
@@ -1945,6 +2043,22 @@ export interface components {
             key: string;
             title: string;
             action: components["schemas"]["KbImportAction"];
+        };
+        /** @description Articles to move into another category together. */
+        KbMoveRequest: {
+            /** @description 1–500 article keys. */
+            keys: string[];
+            /** @description The category they move into. */
+            category: string;
+        };
+        KbMoved: {
+            /** @description The articles as they are now, in the order of `keys` (a repeated key once). */
+            articles: components["schemas"]["KbArticle"][];
+            /**
+             * Format: int64
+             * @description How many were not in `category` before (each got a new version).
+             */
+            moved: number;
         };
         /** @description Import from an OpenCart / ocStore shop's database. */
         KbOpencartRequest: {
@@ -2161,6 +2275,17 @@ export interface components {
             expected?: string | null;
             actual?: string | null;
         };
+        /**
+         * @description The poller's last look at the account: when, and how many messages it found that no webhook
+         *     had brought, or why it failed.
+         */
+        PollOutcome: {
+            at: string;
+            ok: boolean;
+            /** Format: int64 */
+            recovered?: number | null;
+            error?: string | null;
+        };
         Polled: {
             /**
              * Format: int64
@@ -2253,6 +2378,13 @@ export interface components {
             failed: number;
             cases: components["schemas"]["CaseResult"][];
         };
+        /** @description The last history sync: when, and what it imported or why it failed. */
+        SyncOutcome: {
+            at: string;
+            ok: boolean;
+            stats?: null | components["schemas"]["SyncStats"];
+            error?: string | null;
+        };
         SyncStats: {
             /** Format: int64 */
             chats: number;
@@ -2272,7 +2404,11 @@ export interface components {
             enabled?: boolean | null;
             /** @description A new callback URL; an empty string removes it. */
             callback_url?: string | null;
-            /** @description New settings of a `voice` line (replacing the old ones; see `CreateAccountRequest`). */
+            /**
+             * @description New settings of a `voice` line (replacing the old ones; see `CreateAccountRequest`), except
+             *     `transfer`: absent keeps the line's transfer (its credentials are never returned, so a form
+             *     cannot send them back), `null` removes it, an object replaces it whole.
+             */
             settings?: Record<string, never> | null;
         };
         UpdateOperatorRequest: {
@@ -2929,6 +3065,52 @@ export interface operations {
                 };
             };
             502: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    status: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AvitoAccountStatus"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The account's secrets cannot be opened with this server's key */
+            503: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3951,6 +4133,54 @@ export interface operations {
             };
         };
     };
+    move_articles: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["KbMoveRequest"];
+            };
+        };
+        responses: {
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KbMoved"];
+                };
+            };
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unknown article or category: nothing moved */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     list_articles: {
         parameters: {
             query?: {
@@ -4080,6 +4310,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description `kb_article_conflict`: changed by someone else since `version` */
+            409: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["KbArticleConflict"];
                 };
             };
             422: {
