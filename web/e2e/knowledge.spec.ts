@@ -108,6 +108,36 @@ test('a category with articles is not deleted, and the screen says how many are 
   expect((await api.get<{ key: string }[]>('/kb/categories')).map((c) => c.key)).toContain('delivery');
 });
 
+test('two admins save one article: the second sees the first one\'s text and keeps or drops their own', async ({ page, state, api }) => {
+  const base = state.server.url;
+  // Unpublished: the bot never answers from it, so the other specs' customers are unaffected.
+  const key = `e2e-conflict-${Date.now().toString(36)}`;
+  const fields = { category: 'delivery', title: 'Конфликт правок', tags: [], published: false };
+  await api.put(`/kb/articles/${key}`, { ...fields, body: 'Первая версия.', version: 0 });
+  try {
+    await login(page, base, state.admin);
+    await page.goto(`${base}/admin/knowledge/articles/${key}`);
+    await expect(page.getByTestId('kb-editor-state')).toHaveText(/версия 1/);
+    await page.getByTestId('kb-body').fill('Мой текст из браузера.');
+    // Meanwhile another admin saves from the same version.
+    await api.put(`/kb/articles/${key}`, { ...fields, body: 'Их текст, сохранённый раньше.', version: 1 });
+    await page.getByTestId('kb-save').click();
+    const conflict = page.getByTestId('kb-conflict');
+    await expect(conflict).toContainText('версия 2');
+    await expect(conflict.locator('del').first()).toBeVisible();
+    await shot(page, 'desktop-32b-knowledge-conflict');
+    // Nothing of mine was written.
+    expect((await api.get<{ body: string; version: number }>(`/kb/articles/${key}`)).version).toBe(2);
+    await page.getByTestId('kb-conflict-keep').click();
+    await expect(page.getByTestId('kb-body')).toHaveValue('Мой текст из браузера.');
+    await page.getByTestId('kb-save').click();
+    await expect(page.getByTestId('kb-editor-state')).toHaveText(/версия 3/);
+    expect(await api.get<{ body: string; version: number }>(`/kb/articles/${key}`)).toMatchObject({ body: 'Мой текст из браузера.', version: 3 });
+  } finally {
+    await api.req('DELETE', `/kb/articles/${key}`);
+  }
+});
+
 // ---- imports, on a server of their own -------------------------------------------------------
 
 const DUMP = path.join(REPO_ROOT, 'crates', 'frontline-import-opencart', 'fixtures', 'ocstore.sql');

@@ -10,7 +10,10 @@ import { HistoryPanel } from './HistoryPanel';
 import { MarkdownEditor } from './MarkdownEditor';
 import { TagsInput } from './TagsInput';
 import { useKbCategories } from './categories';
-import { articleHistory, deleteArticle, getArticle, putArticle, restoreArticle, type KbArticle, type KbRevision } from './api';
+import { articleHistory, deleteArticle, getArticle, KbArticleConflictError, putArticle, restoreArticle, type KbArticle, type KbRevision } from './api';
+import { type Choice, type Conflict, resolveConflict, theirText } from './logic/conflict';
+import { diffText } from './logic/textDiff';
+import { TextDiff } from './TextDiff';
 import { checkDraftOf, draftOf, draftProblems, emptyDraft, fieldsOf, isDirty, type ArticleDraft, type DraftField } from './logic/draft';
 import { kbErrorText } from './logic/errors';
 import { keyFromTitle } from './logic/keys';
@@ -37,6 +40,9 @@ export function ArticleEditorPage() {
   const [history, setHistory] = useState<KbRevision[] | null>(null);
   const [historyError, setHistoryError] = useState<string | null>(null);
   const [side, setSide] = useState<Side>(isNew ? 'check' : 'history');
+  /** The stored version this edit started from: what a save names, so that nobody's save is overwritten unseen. */
+  const [base, setBase] = useState(0);
+  const [conflict, setConflict] = useState<Conflict | null>(null);
 
   const loadHistory = useCallback(async (key: string) => {
     try {
@@ -56,6 +62,8 @@ export function ArticleEditorPage() {
       .then((a) => {
         if (!live) return;
         setSaved(a);
+        setBase(a.version);
+        setConflict(null);
         setDraft(draftOf(a));
         setLoadError(null);
       })
@@ -96,26 +104,35 @@ export function ArticleEditorPage() {
     if (Object.keys(problems).length > 0) return;
     setBusy(true);
     try {
-      if (isNew) {
-        // PUT creates or replaces: a new article must not overwrite one with the same key.
-        const existing = await getArticle(draft.key).catch((e) => (e instanceof ApiError && e.status === 404 ? null : Promise.reject(e)));
-        if (existing) {
-          setSaveError({ text: t('kb.editor.keyTaken', { key: draft.key }), field: 'key' });
-          return;
-        }
-      }
-      const a = await putArticle(draft.key, fieldsOf(draft));
+      // A new article names version 0, so it never overwrites one that has the same key.
+      const a = await putArticle(draft.key, fieldsOf(draft), isNew ? 0 : base);
       setSaved(a);
+      setBase(a.version);
+      setConflict(null);
       setDraft(draftOf(a));
       setStatus(t('kb.editor.saved', { n: a.version }));
       void reloadCategories();
       if (isNew) navigate(`/admin/knowledge/articles/${encodeURIComponent(a.key)}`, { replace: true });
       else void loadHistory(a.key);
     } catch (e) {
-      setSaveError({ text: kbErrorText(e), field: e instanceof ApiError ? e.field : undefined });
+      if (e instanceof KbArticleConflictError && isNew) setSaveError({ text: t('kb.editor.keyTaken', { key: draft.key }), field: 'key' });
+      else if (e instanceof KbArticleConflictError) setConflict({ current: e.current, mine: draft });
+      else setSaveError({ text: kbErrorText(e), field: e instanceof ApiError ? e.field : undefined });
     } finally {
       setBusy(false);
     }
+  };
+
+  const settle = (choice: Choice) => {
+    if (!conflict) return;
+    const r = resolveConflict(conflict, choice);
+    setDraft(r.draft);
+    setBase(r.base);
+    // Deleted meanwhile: the page stays on the old one; the next save (from version 0) creates it again.
+    if (r.saved) setSaved(r.saved);
+    setConflict(null);
+    setStatus(choice === 'theirs' ? t('kb.editor.conflict.tookTheirs', { n: r.base }) : t('kb.editor.conflict.keptMine', { n: r.base }));
+    if (r.saved) void loadHistory(r.saved.key);
   };
 
   const remove = async () => {
@@ -137,6 +154,7 @@ export function ArticleEditorPage() {
     try {
       const a = await restoreArticle(saved.key, version);
       setSaved(a);
+      setBase(a.version);
       setDraft(draftOf(a));
       setStatus(t('kb.editor.restored', { from: version, n: a.version }));
       void reloadCategories();
@@ -234,6 +252,31 @@ export function ArticleEditorPage() {
         </div>
         <MarkdownEditor value={draft.body} onChange={(body) => edit({ body })} invalid={Boolean(shown('body'))} />
         {fieldError('body')}
+        {conflict && (
+          <div className="kb-conflict" role="alert" data-testid="kb-conflict">
+            <p>
+              {conflict.current
+                ? t('kb.editor.conflict.changed', { n: conflict.current.version, at: new Date(conflict.current.updated_at).toLocaleString() })
+                : t('kb.editor.conflict.deleted')}
+            </p>
+            {theirText(conflict).body !== null && (
+              <>
+                <span className="kb-label">{t('kb.editor.conflict.diff')}</span>
+                <TextDiff parts={diffText(theirText(conflict).body!, conflict.mine.body)} />
+              </>
+            )}
+            <div className="kb-editor-actions">
+              <button type="button" className="kb-primary" onClick={() => settle('keep')} data-testid="kb-conflict-keep">
+                {conflict.current ? t('kb.editor.conflict.keep') : t('kb.editor.conflict.recreate')}
+              </button>
+              {theirText(conflict).canTakeTheirs && (
+                <button type="button" className="text-btn" onClick={() => settle('theirs')} data-testid="kb-conflict-theirs">
+                  {t('kb.editor.conflict.theirs')}
+                </button>
+              )}
+            </div>
+          </div>
+        )}
         {saveError && !saveError.field && (
           <p className="kb-error" role="alert" data-testid="kb-save-error">
             {saveError.text}

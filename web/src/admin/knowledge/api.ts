@@ -41,6 +41,17 @@ export interface KbArticleFields {
   published: boolean;
 }
 
+/** 409 `kb_article_conflict`: saved, created or deleted by someone else since the edit's version. */
+export class KbArticleConflictError extends ApiError {
+  constructor(
+    message: string,
+    /** The article as it is stored now; `null` when it was deleted. */
+    readonly current: KbArticle | null,
+  ) {
+    super(409, 'kb_article_conflict', message, 'version');
+  }
+}
+
 export interface KbArticlePage {
   /** Matching articles before `limit`/`offset`. */
   total: number;
@@ -226,6 +237,9 @@ async function call<T>(method: string, url: string, opts: { json?: unknown; body
     const err = (data as { error?: { code?: string; message?: string; field?: string } } | null)?.error;
     const code = err?.code ?? `http_${r.status}`;
     if (r.status === 401) reportSessionEnd(err?.code);
+    if (r.status === 409 && code === 'kb_article_conflict') {
+      throw new KbArticleConflictError(err?.message ?? r.statusText, (data as { current?: KbArticle | null }).current ?? null);
+    }
     throw new ApiError(r.status, code, err?.message ?? r.statusText, err?.field);
   }
   return data as T;
@@ -238,7 +252,11 @@ export const reorderCategories = (keys: string[]) => call<KbCategory[]>('PUT', '
 
 export const listArticles = (q: KbArticleQuery) => call<KbArticlePage>('GET', '/kb/articles', { query: { ...q } });
 export const getArticle = (key: string) => call<KbArticle>('GET', `/kb/articles/${path(key)}`);
-export const putArticle = (key: string, a: KbArticleFields) => call<KbArticle>('PUT', `/kb/articles/${path(key)}`, { json: a });
+/** `version`: the one the edit started from (0 for a new article); a stale one throws {@link KbArticleConflictError}. */
+export const putArticle = (key: string, a: KbArticleFields, version?: number) =>
+  call<KbArticle>('PUT', `/kb/articles/${path(key)}`, { json: version === undefined ? a : { ...a, version } });
+/** Move articles into `category` together: all or, on an unknown key or category, none. */
+export const moveArticles = (keys: string[], category: string) => call<{ articles: KbArticle[]; moved: number }>('POST', '/kb/article-moves', { json: { keys, category } });
 export const deleteArticle = (key: string) => call<null>('DELETE', `/kb/articles/${path(key)}`);
 export const articleHistory = (key: string) => call<KbRevision[]>('GET', `/kb/articles/${path(key)}/history`);
 export const restoreArticle = (key: string, version: number) => call<KbArticle>('POST', `/kb/articles/${path(key)}/restore`, { json: { version } });

@@ -188,6 +188,8 @@ describe('«База знаний»', () => {
       body: 'Курьер привозит заказ **за 1 день**.\n<b>x</b>',
       tags: ['курьер'],
       published: true,
+      // The version the edit started from: the server refuses the save if it moved since.
+      version: 2,
     });
 
     await waitFor(() => expect(screen.getAllByTestId('kb-revision').map((r) => r.dataset.version)).toEqual(['3', '2', '1']));
@@ -200,7 +202,8 @@ describe('«База знаний»', () => {
 
   it('a new article refuses a bad key before sending anything, and never overwrites an existing one', async () => {
     on('GET', '/kb/categories', () => ({ json: CATEGORIES }));
-    on('GET', '/kb/articles/sroki', () => ({ json: article({ key: 'sroki' }) }));
+    // As the server answers a save from version 0 over an existing key.
+    on('PUT', '/kb/articles/sroki', () => ({ status: 409, json: { error: { code: 'kb_article_conflict', message: 'an article with this key was created meanwhile: version 2', field: 'version' }, current: article({ key: 'sroki' }) } }));
     open('/admin/knowledge/new?category=payment');
     fireEvent.change(await screen.findByTestId('kb-title'), { target: { value: 'Сроки' } });
     expect((screen.getByTestId('kb-key') as HTMLInputElement).value).toBe('sroki');
@@ -211,7 +214,38 @@ describe('«База знаний»', () => {
     fireEvent.change(screen.getByTestId('kb-key'), { target: { value: 'Bad Key' } });
     fireEvent.click(screen.getByTestId('kb-save'));
     expect(await screen.findByText(/Ключ: латинские строчные буквы/)).toBeTruthy();
-    expect(sent.filter((s) => s.method === 'PUT')).toEqual([]);
+    const puts = sent.filter((s) => s.method === 'PUT');
+    expect(puts.map((p) => [p.path, (JSON.parse(p.body!) as { version: number }).version])).toEqual([['/kb/articles/sroki', 0]]);
+  });
+
+  it('a save refused because someone else saved meanwhile shows their text and keeps mine', async () => {
+    on('GET', '/kb/categories', () => ({ json: CATEGORIES }));
+    on('GET', '/kb/articles/terms', () => ({ json: article() }));
+    on('GET', '/kb/articles/terms/history', () => ({ json: [revision(2)] }));
+    let theirs = true;
+    on('PUT', '/kb/articles/terms', (r) => {
+      const req = JSON.parse(r.body!) as KbArticle;
+      if (theirs) {
+        theirs = false;
+        return { status: 409, json: { error: { code: 'kb_article_conflict', message: 'the article was changed meanwhile: version 3, not 2', field: 'version' }, current: article({ version: 3, body: 'Курьер привозит заказ за 5 дней.' }) } };
+      }
+      return { json: article({ ...req, version: 4 }) };
+    });
+    open('/admin/knowledge/articles/terms');
+    fireEvent.change(await screen.findByTestId('kb-body'), { target: { value: 'Курьер привозит заказ за 1 день.' } });
+    fireEvent.click(screen.getByTestId('kb-save'));
+    const conflict = await screen.findByTestId('kb-conflict');
+    expect(conflict.textContent).toMatch(/версия 3/);
+    // Their words struck through, mine marked.
+    const words = (sel: string) => [...conflict.querySelectorAll(sel)].map((e) => e.textContent).join(' ');
+    expect(words('del')).toMatch(/5/);
+    expect(words('ins')).toMatch(/1/);
+    fireEvent.click(screen.getByTestId('kb-conflict-keep'));
+    expect((screen.getByTestId('kb-body') as HTMLTextAreaElement).value).toBe('Курьер привозит заказ за 1 день.');
+    fireEvent.click(screen.getByTestId('kb-save'));
+    expect((await screen.findByTestId('kb-editor-state')).textContent).toMatch(/версия 4/);
+    const versions = sent.filter((s) => s.method === 'PUT').map((p) => (JSON.parse(p.body!) as { version: number }).version);
+    expect(versions).toEqual([2, 3]);
   });
 
   it('checks a question against the unsaved draft and shows fragments, scores and the answer', async () => {
