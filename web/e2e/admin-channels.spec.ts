@@ -75,6 +75,13 @@ test('an Avito account: a wrong secret is refused at the secret, the right one c
   await expect(card.getByTestId('avito-result')).toContainText(/Готово: чатов [1-9]/);
   await card.getByTestId('avito-poll').click();
   await expect(card.getByTestId('avito-result')).toContainText('Пропущенных сообщений найдено: ');
+  // The status block: the token the webhook subscription fetched, the sync and the poll just run.
+  await expect(card.getByTestId('avito-status-token')).toHaveAttribute('data-state', 'valid');
+  await expect(card.getByTestId('avito-status-sync')).toHaveAttribute('data-state', 'ok');
+  await expect(card.getByTestId('avito-status-sync')).toContainText(/чатов [1-9]/);
+  await expect(card.getByTestId('avito-status-poll')).toHaveAttribute('data-state', 'ok');
+  await expect(card.getByTestId('avito-status')).toContainText(`client id ${shop.client_id}`);
+  await expect(card.getByTestId('avito-status-error')).toHaveCount(0);
   await shot(page, 'desktop-51-admin-channels-avito');
 
   // Off: the webhook is unsubscribed at Avito, and Avito says so on the card.

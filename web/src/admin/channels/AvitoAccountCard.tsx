@@ -1,12 +1,13 @@
-// One Avito account: whether Avito delivers its messages to us (the webhook, asked of Avito each
-// time the card opens), importing its history, looking for messages a webhook missed, and the
-// switches every account has.
+// One Avito account: its status (ids, token, last webhook, sync and poll, newest error), whether
+// Avito delivers its messages to us (the webhook, asked of Avito each time the card opens),
+// importing its history, looking for messages a webhook missed, and the switches every account has.
 import { useCallback, useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Account } from '../../shared/api/types';
 import { formatDateTime } from '../workflows/format';
 import { serverMessage } from '../forms/fieldErrors';
 import { AccountActions } from './AccountActions';
+import { AvitoStatusBlock } from './AvitoStatusBlock';
 import { disconnectAvito, pollAvito, resubscribe, syncAvito, webhookHealth } from './api';
 import { type WebhookVerdict, webhookVerdict } from './accounts';
 
@@ -18,6 +19,8 @@ export function AvitoAccountCard(props: { account: Account; onChanged: (a: Accou
   const [health, setHealth] = useState<Health>({ kind: 'loading' });
   const [busy, setBusy] = useState<'sync' | 'poll' | 'webhook' | null>(null);
   const [result, setResult] = useState<{ text: string; failed: boolean } | null>(null);
+  /** Bumped after every action, so the status block asks again. */
+  const [statusTick, setStatusTick] = useState(0);
 
   const checkWebhook = useCallback(
     async (fetcher: (id: number) => ReturnType<typeof webhookHealth> = webhookHealth) => {
@@ -43,6 +46,7 @@ export function AvitoAccountCard(props: { account: Account; onChanged: (a: Accou
       setResult({ text: serverMessage(e), failed: true });
     } finally {
       setBusy(null);
+      setStatusTick((n) => n + 1);
     }
   };
 
@@ -55,6 +59,8 @@ export function AvitoAccountCard(props: { account: Account; onChanged: (a: Accou
         </span>
         <span className="adm-meta">{t('channels.connectedAt', { at: formatDateTime(a.created_at) })}</span>
       </div>
+
+      <AvitoStatusBlock accountId={a.id} refresh={`${statusTick}:${a.enabled}`} />
 
       <div className="adm-actions" data-testid="webhook">
         <span>{t('channels.webhook.title')}:</span>

@@ -18,6 +18,7 @@ vi.mock('./api', () => ({
   resubscribe: vi.fn(),
   syncAvito: vi.fn(),
   pollAvito: vi.fn(),
+  avitoStatus: vi.fn(),
 }));
 
 const m = vi.mocked(api);
@@ -29,11 +30,22 @@ afterEach(() => {
   vi.clearAllMocks();
 });
 
+const status = (over: Partial<api.AvitoAccountStatus> = {}): api.AvitoAccountStatus => ({
+  user_id: 1001,
+  client_id: 'demo-shop',
+  connected_at: '2026-11-20T10:00:00Z',
+  has_refresh_token: false,
+  token: { state: 'valid', expires_at: '2026-11-21T10:00:00Z', requests: 1 },
+  since: '2026-11-20T09:00:00Z',
+  ...over,
+});
+
 describe('«Каналы»', () => {
   it('a connected account appears with its webhook state and reaches the messenger’s list', async () => {
     m.listAccounts.mockResolvedValue([]);
     m.connectAvito.mockResolvedValue({ account: avito, subscribed: true });
     m.webhookHealth.mockResolvedValue({ subscribed: true, subscriptions: [{ url: 'https://x/api/v1/webhooks/avito/4/s' }], pending_deliveries: 0 });
+    m.avitoStatus.mockResolvedValue(status());
     render(<ChannelsPage />);
     expect(await screen.findByText('Аккаунты Авито ещё не подключены.')).toBeTruthy();
     for (const [k, v] of Object.entries({ name: 'Авито: Мебель', user_id: '1001', client_id: 'demo-shop', client_secret: 'demo-shop-secret' }))
@@ -42,6 +54,8 @@ describe('«Каналы»', () => {
     const card = await screen.findByTestId('avito-account');
     expect((await within(card).findByTestId('webhook-state')).dataset.state).toBe('subscribed');
     expect(m.webhookHealth).toHaveBeenCalledWith(4);
+    expect((await within(card).findByTestId('avito-status-token')).dataset.state).toBe('valid');
+    expect(within(card).getByTestId('avito-status').textContent).toContain('client id demo-shop');
     expect(screen.getByTestId('channels-notice').textContent).toContain('«Авито: Мебель» подключён');
     await waitFor(() => expect(useSession.getState().accounts.map((a) => a.id)).toEqual([4]));
   });
@@ -51,11 +65,14 @@ describe('«Каналы»', () => {
     m.webhookHealth.mockResolvedValue({ subscribed: true, subscriptions: [], pending_deliveries: 3 });
     m.syncAvito.mockResolvedValue({ chats: 2, messages_created: 5, messages_skipped: 1, conversations_created: 2 });
     m.disconnectAvito.mockResolvedValue({ ...avito, enabled: false });
+    m.avitoStatus.mockResolvedValue(status());
     render(<ChannelsPage />);
     const card = await screen.findByTestId('avito-account');
     expect((await within(card).findByText('3 доставки ждут обработки'))).toBeTruthy();
     fireEvent.click(within(card).getByTestId('avito-sync'));
     expect((await within(card).findByTestId('avito-result')).textContent).toBe('Готово: чатов 2, новых сообщений 5 (уже были: 1), новых диалогов 2.');
+    // The status is asked again after the sync.
+    await waitFor(() => expect(m.avitoStatus.mock.calls.length).toBeGreaterThanOrEqual(2));
     fireEvent.click(within(card).getByTestId('account-toggle'));
     await waitFor(() => expect(within(card).getByTestId('account-state').textContent).toBe('Выключен'));
     expect(m.disconnectAvito).toHaveBeenCalledWith(4);

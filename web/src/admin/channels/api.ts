@@ -27,3 +27,6 @@ export const webhookHealth = (id: number) => unwrap(api.GET('/api/v1/avito/accou
 export const resubscribe = (id: number) => unwrap(api.POST('/api/v1/avito/accounts/{id}/webhook', path(id)));
 export const syncAvito = (id: number) => unwrap(api.POST('/api/v1/avito/accounts/{id}/sync', path(id)));
 export const pollAvito = (id: number) => unwrap(api.POST('/api/v1/avito/accounts/{id}/poll', path(id)));
+export type AvitoAccountStatus = S['AvitoAccountStatus'];
+/** Ids, token, last webhook/sync/poll and the newest error, as this server saw them since it started. */
+export const avitoStatus = (id: number) => unwrap(api.GET('/api/v1/avito/accounts/{id}/status', path(id)));
