@@ -1,12 +1,14 @@
 // «Бот»: the built-in bot's configuration — thresholds and limits, intents with their examples and
 // answers, the texts — edited as a draft and published as versions, which train in the background
-// while the previous one answers; the figures of each version and the way back to an older one.
+// while the previous one answers; the figures of each version and the way back to an older one;
+// and the language model's settings (LlmPanel), saved on their own, outside the versions.
 import { useEffect } from 'react';
 import { useTranslation } from 'react-i18next';
 import { useKbCategories } from '../knowledge/categories';
 import { DraftBar, StatusLine } from './DraftBar';
 import { FiguresPanel } from './FiguresPanel';
 import { IntentsEditor } from './IntentsEditor';
+import { LlmPanel } from './LlmPanel';
 import { SettingsForm } from './SettingsForm';
 import { TextsBlock } from './TextsBlock';
 import { VersionsList } from './VersionsList';
@@ -90,6 +92,7 @@ export function BotPage() {
               <SettingsForm doc={doc} />
               <IntentsEditor doc={doc} />
               <TextsBlock doc={doc} />
+              <LlmPanel />
             </div>
             <aside className="bot-aside">
               <FiguresPanel />
