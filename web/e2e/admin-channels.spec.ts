@@ -161,3 +161,34 @@ test('an API account: the token is shown once and works; a new one replaces it a
   const api = await Api.login(own.server.url, own.admin.login, own.admin.password);
   expect((await api.get<{ name: string }[]>('/accounts')).map((a) => a.name)).not.toContain('Черновик');
 });
+
+test("a voice line: its settings are shown and edited; the transfer is kept without its secret coming back", async ({ page }) => {
+  const api = await Api.login(own.server.url, own.admin.login, own.admin.password);
+  const created = await api.post<{ account: { id: number } }>('/accounts', {
+    kind: 'voice',
+    name: 'Телефон магазина',
+    settings: { greeting: 'Алло, магазин!', transfer: { kind: 'webhook', url: 'http://127.0.0.1:9/transfer?token=t0k', secret: 'line-secret-1' } },
+  });
+  const id = created.account.id;
+  await login(page, own.server.url, own.admin);
+  await page.goto(`${own.server.url}/admin/channels`);
+  const card = page.locator(`[data-account-id="${id}"]`);
+  const settings = card.getByTestId('voice-settings');
+  await settings.locator('summary').click();
+  await expect(settings.getByTestId('voice-greeting')).toHaveValue('Алло, магазин!');
+  await expect(settings.getByTestId('voice-transfer')).toHaveAttribute('data-kind', 'webhook');
+  await expect(settings.getByTestId('voice-transfer')).toContainText('http://127.0.0.1:9/transfer');
+  await expect(settings.getByTestId('voice-transfer')).not.toContainText('t0k');
+  await settings.getByTestId('voice-greeting').fill('Добрый день, это магазин.');
+  await settings.getByTestId('voice-max_reprompts').fill('3');
+  await settings.getByTestId('voice-save').click();
+  await expect(settings.getByTestId('voice-notice')).toContainText('Сохранено');
+  await shot(page, 'desktop-52b-admin-channels-voice-line');
+
+  await page.reload();
+  await card.getByTestId('voice-settings').locator('summary').click();
+  await expect(card.getByTestId('voice-greeting')).toHaveValue('Добрый день, это магазин.');
+  const line = await api.get<{ settings: { greeting: string; max_reprompts: number; transfer: { kind: string; secret_set: boolean } } }>(`/accounts/${id}`);
+  expect(line.settings).toMatchObject({ greeting: 'Добрый день, это магазин.', max_reprompts: 3, transfer: { kind: 'webhook', secret_set: true } });
+  expect(JSON.stringify(line)).not.toContain('line-secret-1');
+});

@@ -112,7 +112,6 @@ export function ChannelsPage() {
 
       <div className="adm-block">
         <h2>{t('channels.voice.title')}</h2>
-        <p className="adm-hint">{t('channels.voice.settingsHidden')}</p>
         {list('voice')}
       </div>
       <div className="adm-block">

@@ -1,7 +1,6 @@
 // An API account or a voice line: where its messages come in and with which token, a new token
 // (the old one stops working at once), its callback URL, and the switches every account has.
-// A voice line's settings (prompts, transfer target) are write-only in the API, so they are not
-// shown here.
+// A voice line also shows and edits its settings (VoiceLineSettings).
 import { useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import type { Account } from '../../shared/api/types';
@@ -10,6 +9,7 @@ import { ConfirmButton } from '../forms/ConfirmButton';
 import { Field } from '../forms/Field';
 import { serverMessage } from '../forms/fieldErrors';
 import { AccountActions } from './AccountActions';
+import { VoiceLineSettings } from './VoiceLineSettings';
 import { rotateToken, setCallbackUrl } from './api';
 import { inboundEndpoint } from './accounts';
 import { isHttpUrl } from './inboundAccount';
@@ -69,6 +69,7 @@ export function InboundAccountCard(props: { account: Account; freshToken?: strin
         </p>
       )}
       {a.kind === 'voice' && <p className="adm-hint">{t('channels.voice.tokenUse')}</p>}
+      {a.kind === 'voice' && <VoiceLineSettings account={a} onChanged={props.onChanged} />}
       {token && <TokenOnce token={token} onClose={() => setToken(null)} />}
       <div className="adm-actions">
         <ConfirmButton label={t('channels.token.rotate')} question={t('channels.token.rotateQuestion')} onConfirm={rotate} testId="token-rotate" />

@@ -30,3 +30,7 @@ export const pollAvito = (id: number) => unwrap(api.POST('/api/v1/avito/accounts
 export type AvitoAccountStatus = S['AvitoAccountStatus'];
 /** Ids, token, last webhook/sync/poll and the newest error, as this server saw them since it started. */
 export const avitoStatus = (id: number) => unwrap(api.GET('/api/v1/avito/accounts/{id}/status', path(id)));
+/** A voice line's new settings; without `transfer` the line keeps its transfer, `null` removes it. */
+export const setLineSettings = (id: number, settings: Record<string, unknown>) =>
+  // The schema says only "an object" (utoipa's Object renders as a record of nothing).
+  unwrap(api.PATCH('/api/v1/accounts/{id}', { ...path(id), body: { settings: settings as S['UpdateAccountRequest']['settings'] } }));
