@@ -138,6 +138,27 @@ test('two admins save one article: the second sees the first one\'s text and kee
   }
 });
 
+test('articles chosen on the list move into another category together', async ({ page, state, api }) => {
+  const base = state.server.url;
+  const stamp = Date.now().toString(36);
+  // Unpublished: the bot never answers from them, so the other specs' customers are unaffected.
+  const keys = [`e2e-move-a-${stamp}`, `e2e-move-b-${stamp}`];
+  for (const key of keys) await api.put(`/kb/articles/${key}`, { category: 'delivery', title: `Перенос ${key}`, body: 'Текст.', tags: [], published: false, version: 0 });
+  try {
+    await login(page, base, state.admin);
+    await page.goto(`${base}/admin/knowledge?q=${encodeURIComponent('Перенос')}`);
+    await expect(page.getByTestId('kb-article-row')).toHaveCount(2);
+    await page.getByTestId('kb-select-all').check();
+    await page.getByTestId('kb-move-target').selectOption('payment');
+    await page.getByTestId('kb-move').click();
+    await expect(page.getByTestId('kb-move-result')).toContainText('Перенесено 2 статьи');
+    for (const key of keys) expect((await api.get<{ category: string; version: number }>(`/kb/articles/${key}`))).toMatchObject({ category: 'payment', version: 2 });
+    await expect(page.locator(`[data-testid="kb-article-row"][data-key="${keys[0]}"]`)).toContainText('Оплата');
+  } finally {
+    for (const key of keys) await api.req('DELETE', `/kb/articles/${key}`);
+  }
+});
+
 // ---- imports, on a server of their own -------------------------------------------------------
 
 const DUMP = path.join(REPO_ROOT, 'crates', 'frontline-import-opencart', 'fixtures', 'ocstore.sql');

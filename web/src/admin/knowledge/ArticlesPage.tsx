@@ -1,13 +1,15 @@
 // The articles page: categories on the left, and the articles matching the search and filters
 // (category, published or not, tag), which live in the URL. Typing searches as it goes, after a
-// pause; the server does the matching (any form of a word, the last one unfinished).
+// pause; the server does the matching (any form of a word, the last one unfinished). Articles in
+// view can be chosen and moved into another category together.
 import { useEffect, useState } from 'react';
 import { useTranslation } from 'react-i18next';
 import { Link, useSearchParams } from 'react-router';
 import { formatDateTime } from '../workflows/format';
 import { CategoriesPanel } from './CategoriesPanel';
 import { categoryTitle, useKbCategories } from './categories';
-import { listArticles, type KbArticlePage } from './api';
+import { listArticles, moveArticles, type KbArticlePage } from './api';
+import { inViewOnly, MAX_MOVED, toggled, toggledAll } from './logic/selection';
 import { kbErrorText } from './logic/errors';
 import { articleQuery, filterFromSearch, isFiltered, searchFromFilter, type ArticleFilter, type PublishedFilter } from './logic/filters';
 
@@ -24,6 +26,10 @@ export function ArticlesPage() {
   const [page, setPage] = useState<KbArticlePage | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
+  const [selected, setSelected] = useState<Set<string>>(new Set());
+  const [target, setTarget] = useState('');
+  const [moveNotice, setMoveNotice] = useState<{ text: string; failed: boolean } | null>(null);
+  const reloadCategories = useKbCategories((s) => s.load);
 
   const update = (change: Partial<ArticleFilter>) => setParams(searchFromFilter({ ...filter, ...change }), { replace: true });
 
@@ -35,6 +41,7 @@ export function ArticlesPage() {
   }, [typed]);
 
   const key = params.toString();
+  const [reloadTick, setReloadTick] = useState(0);
   useEffect(() => {
     let live = true;
     setLoading(true);
@@ -45,7 +52,23 @@ export function ArticlesPage() {
     return () => {
       live = false;
     };
-  }, [key]);
+  }, [key, reloadTick]);
+
+  const inView = page?.items.map((a) => a.key) ?? [];
+  const chosen = inViewOnly(selected, inView);
+  const move = async () => {
+    if (!target || chosen.length === 0) return;
+    setMoveNotice(null);
+    try {
+      const r = await moveArticles(chosen.slice(0, MAX_MOVED), target);
+      setMoveNotice({ text: t('kb.articles.moved', { count: r.moved, category: categoryTitle(categories, target) }), failed: false });
+      setSelected(new Set());
+      void reloadCategories();
+      setReloadTick((n) => n + 1);
+    } catch (e) {
+      setMoveNotice({ text: kbErrorText(e), failed: true });
+    }
+  };
 
   const more = async () => {
     if (!page) return;
@@ -110,9 +133,51 @@ export function ArticlesPage() {
             )}
           </p>
         )}
+        {page && page.items.length > 0 && (
+          <div className="kb-bulk" data-testid="kb-bulk">
+            <label>
+              <input
+                type="checkbox"
+                checked={inView.length > 0 && chosen.length === inView.length}
+                onChange={() => setSelected(toggledAll(selected, inView))}
+                data-testid="kb-select-all"
+              />{' '}
+              {t('kb.articles.selectAll')}
+            </label>
+            {chosen.length > 0 && (
+              <>
+                <span className="kb-hint">{t('kb.articles.selected', { count: chosen.length })}</span>
+                <select value={target} onChange={(e) => setTarget(e.target.value)} aria-label={t('kb.articles.moveTo')} data-testid="kb-move-target">
+                  <option value="">{t('kb.articles.moveTo')}</option>
+                  {categories.map((c) => (
+                    <option key={c.key} value={c.key}>
+                      {c.title}
+                    </option>
+                  ))}
+                </select>
+                <button type="button" className="kb-secondary" disabled={!target} onClick={() => void move()} data-testid="kb-move">
+                  {t('kb.articles.move')}
+                </button>
+              </>
+            )}
+            {moveNotice && (
+              <span className={moveNotice.failed ? 'kb-error' : 'kb-hint'} role="status" data-testid="kb-move-result">
+                {moveNotice.text}
+              </span>
+            )}
+          </div>
+        )}
         <ul className={`kb-article-list${loading ? ' loading' : ''}`} data-testid="kb-article-list" aria-busy={loading}>
           {page?.items.map((a) => (
             <li key={a.key} className="kb-article-row" data-testid="kb-article-row" data-key={a.key}>
+              <input
+                type="checkbox"
+                className="kb-article-pick"
+                checked={selected.has(a.key)}
+                onChange={(e) => setSelected((s) => toggled(s, a.key, e.target.checked))}
+                aria-label={t('kb.articles.pick', { title: a.title })}
+                data-testid="kb-article-pick"
+              />
               <Link to={`/admin/knowledge/articles/${encodeURIComponent(a.key)}`} className="kb-article-link">
                 <span className="kb-article-title">{a.title}</span>
                 {!a.published && <span className="kb-badge kb-badge-off">{t('kb.articles.unpublished')}</span>}
