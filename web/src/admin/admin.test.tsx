@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { cleanup, fireEvent, render, screen } from '@testing-library/react';
-import { MemoryRouter, Route, Routes, useLocation } from 'react-router';
+import { createMemoryRouter, createRoutesFromElements, MemoryRouter, Outlet, Route, RouterProvider, useLocation } from 'react-router';
 import type { Operator } from '../shared/api/types';
 import { isAdmin } from '../shared/session/auth';
 import { useSession } from '../shared/session/store';
@@ -19,15 +19,20 @@ function Where() {
 /** The app's admin routes beside a stand-in for the inbox, opened at `path` by `role`. */
 function open(path: string, role: Operator['role']) {
   useSession.setState({ auth: 'ready', me: operator(role) });
-  render(
-    <MemoryRouter initialEntries={[path]}>
-      <Routes>
-        <Route path={INBOX_ROUTE} element={<p data-testid="inbox" />} />
-        {adminRoutes}
-      </Routes>
-      <Where />
-    </MemoryRouter>,
+  const routes = createRoutesFromElements(
+    <Route
+      element={
+        <>
+          <Outlet />
+          <Where />
+        </>
+      }
+    >
+      <Route path={INBOX_ROUTE} element={<p data-testid="inbox" />} />
+      {adminRoutes}
+    </Route>,
   );
+  render(<RouterProvider router={createMemoryRouter(routes, { initialEntries: [path] })} />);
 }
 
 afterEach(cleanup);

@@ -2,7 +2,7 @@
 // whatever URL was opened, so a deep link opens once the operator has signed in.
 import { useEffect, useRef, useState } from 'react';
 import { useTranslation } from 'react-i18next';
-import { BrowserRouter, matchPath, useLocation, useNavigate } from 'react-router';
+import { createBrowserRouter, matchPath, RouterProvider, useLocation, useNavigate } from 'react-router';
 import { useSession } from '../shared/session/store';
 import { preloadSound, setNotificationOpenHandler } from '../inbox/alerts/notify';
 import { conversationPathFrom, INBOX_ROUTE, resolveInboxUrl } from '../inbox/url';
@@ -10,14 +10,22 @@ import { Login, SessionExpired } from './Login';
 import { AppRoutes } from './routes';
 
 export function App() {
-  // No transitions: the search box is bound to the URL, and a controlled input must see its new
-  // value in the same render as the keystroke (a transition would defer it and move the caret).
+  // A data router, so that editors can hold a navigation while they have unsaved edits
+  // (shared/ui/useUnsavedGuard.ts); one splat route renders the whole app, whose own <Routes>
+  // match the pages. No transitions: the search box is bound to the URL, and a controlled input
+  // must see its new value in the same render as the keystroke (a transition would defer it and
+  // move the caret).
+  const [router] = useState(() => createBrowserRouter([{ path: '*', element: <Root /> }]));
+  return <RouterProvider router={router} useTransitions={false} />;
+}
+
+function Root() {
   return (
-    <BrowserRouter useTransitions={false}>
+    <>
       <OpenFromNotification />
       <ForgetUrlOnLogout />
       <SignInGate />
-    </BrowserRouter>
+    </>
   );
 }
 

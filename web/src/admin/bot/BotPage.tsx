@@ -13,6 +13,7 @@ import { SettingsForm } from './SettingsForm';
 import { TextsBlock } from './TextsBlock';
 import { VersionsList } from './VersionsList';
 import { isDirty, needsPolling, useBot } from './store';
+import { useUnsavedGuard } from '../../shared/ui/useUnsavedGuard';
 import '../forms/forms.css';
 import './bot.css';
 
@@ -59,12 +60,7 @@ export function BotPage() {
     return () => cancelAnimationFrame(id);
   }, [refusals]);
 
-  useEffect(() => {
-    if (!dirty) return;
-    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [dirty]);
+  useUnsavedGuard(dirty, t('bot.leaveUnsaved'));
 
   return (
     <section className="admin-section bot-section" data-testid="admin-section" data-section="bot">

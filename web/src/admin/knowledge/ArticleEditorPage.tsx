@@ -17,6 +17,7 @@ import { TextDiff } from './TextDiff';
 import { checkDraftOf, draftOf, draftProblems, emptyDraft, fieldsOf, isDirty, type ArticleDraft, type DraftField } from './logic/draft';
 import { kbErrorText } from './logic/errors';
 import { keyFromTitle } from './logic/keys';
+import { useUnsavedGuard } from '../../shared/ui/useUnsavedGuard';
 
 type Side = 'history' | 'check';
 
@@ -80,12 +81,8 @@ export function ArticleEditorPage() {
   }, [isNew, draft.category, categories]);
 
   const dirty = isDirty(draft, saved);
-  useEffect(() => {
-    if (!dirty) return;
-    const warn = (e: BeforeUnloadEvent) => e.preventDefault();
-    window.addEventListener('beforeunload', warn);
-    return () => window.removeEventListener('beforeunload', warn);
-  }, [dirty]);
+  // Saving navigates to the new article's own URL: that is not leaving the edit.
+  useUnsavedGuard(dirty && !busy, t('kb.editor.leaveUnsaved'));
 
   const problems = draftProblems(draft);
   const shown = (f: DraftField) => (tried || (f !== 'title' && f !== 'body' && f !== 'key') ? problems[f] : undefined);

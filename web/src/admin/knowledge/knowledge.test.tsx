@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { cleanup, fireEvent, render, screen, waitFor, within } from '@testing-library/react';
-import { MemoryRouter, Route, Routes } from 'react-router';
+import { createMemoryRouter, RouterProvider } from 'react-router';
 import '../../shared/i18n';
 import { KnowledgeSection } from './KnowledgeSection';
 import { useKbCategories } from './categories';
@@ -80,13 +80,10 @@ const on = (method: string, path: string, answer: (r: Sent) => { status?: number
   routes.push((r) => (r.method === method && r.path === path ? answer(r) : undefined));
 
 function open(path: string) {
-  render(
-    <MemoryRouter initialEntries={[path]}>
-      <Routes>
-        <Route path="/admin/knowledge/*" element={<KnowledgeSection />} />
-      </Routes>
-    </MemoryRouter>,
-  );
+  // A data router, as the app has: the editor holds navigation while it has unsaved edits.
+  const router = createMemoryRouter([{ path: '/admin/knowledge/*', element: <KnowledgeSection /> }], { initialEntries: [path] });
+  render(<RouterProvider router={router} />);
+  return router;
 }
 
 const CATEGORIES = [category('delivery', 'Доставка', 1, 1), category('payment', 'Оплата', 2, 0)];
@@ -216,6 +213,24 @@ describe('«База знаний»', () => {
     expect(await screen.findByText(/Ключ: латинские строчные буквы/)).toBeTruthy();
     const puts = sent.filter((s) => s.method === 'PUT');
     expect(puts.map((p) => [p.path, (JSON.parse(p.body!) as { version: number }).version])).toEqual([['/kb/articles/sroki', 0]]);
+  });
+
+  it('leaving an unsaved edit inside the app asks first: stay keeps the text, leave goes', async () => {
+    on('GET', '/kb/categories', () => ({ json: CATEGORIES }));
+    on('GET', '/kb/articles/terms', () => ({ json: article() }));
+    on('GET', '/kb/articles/terms/history', () => ({ json: [revision(2)] }));
+    on('GET', '/kb/articles', () => ({ json: { total: 0, items: [] } }));
+    const router = open('/admin/knowledge/articles/terms');
+    fireEvent.change(await screen.findByTestId('kb-body'), { target: { value: 'Несохранённый текст.' } });
+    const confirm = vi.spyOn(window, 'confirm').mockReturnValueOnce(false).mockReturnValueOnce(true);
+    fireEvent.click(screen.getByText('← К статьям'));
+    await waitFor(() => expect(confirm).toHaveBeenCalledTimes(1));
+    expect(confirm.mock.calls[0]![0]).toMatch(/не сохранена/);
+    expect(router.state.location.pathname).toBe('/admin/knowledge/articles/terms');
+    expect((screen.getByTestId('kb-body') as HTMLTextAreaElement).value).toBe('Несохранённый текст.');
+    fireEvent.click(screen.getByText('← К статьям'));
+    await waitFor(() => expect(router.state.location.pathname).toBe('/admin/knowledge'));
+    confirm.mockRestore();
   });
 
   it('a save refused because someone else saved meanwhile shows their text and keeps mine', async () => {
