@@ -3,7 +3,7 @@
 import { login, shot } from './support/browser';
 import { expect, test } from './support/fixtures';
 
-const SECTIONS = ['Сценарии', 'База знаний', 'Каналы', 'Операторы', 'Быстрые ответы', 'Аналитика'];
+const SECTIONS = ['Сценарии', 'Бот', 'База знаний', 'Каналы', 'Операторы', 'Быстрые ответы', 'Аналитика'];
 
 test('an operator sees no administration and is sent back from its URLs', async ({ page, state }) => {
   const base = state.server.url;
