@@ -4,6 +4,8 @@
 // previewed, then imported. The imports run on a server of their own, so the shared harness's
 // knowledge base (which the other specs' customers are answered from) stays the demo shop's.
 import { spawnSync } from 'node:child_process';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import fs from 'node:fs';
 import path from 'node:path';
 import type { Page } from '@playwright/test';
@@ -327,5 +329,40 @@ test.describe.serial('imports', () => {
     await expect(page.getByTestId('kb-import-done').locator('[data-testid="kb-import-article"][data-key="oc-product-40"]')).toHaveAttribute('data-action', 'update');
     await page.goto(`${own.server.url}/admin/knowledge/articles/oc-product-40`);
     await expect(page.getByTestId('kb-body')).toHaveValue(/29 990 ₽/);
+
+    // A customer asks the price through an API account; the bot answers from the product, new price.
+    const replies: { external_chat_id: string; message: { author: string; text: string } }[] = [];
+    const hook = http.createServer((req, res) => {
+      let body = '';
+      req.on('data', (c: Buffer) => (body += c.toString('utf8')));
+      req.on('end', () => {
+        try {
+          replies.push(JSON.parse(body) as (typeof replies)[number]);
+        } catch {
+          /* not a delivery */
+        }
+        res.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+      });
+    });
+    await new Promise<void>((resolve) => hook.listen(0, '127.0.0.1', resolve));
+    try {
+      const api = await Api.login(own.server.url, own.admin.login, own.admin.password);
+      const shop = await api.post<{ account: { id: number }; inbound_token: string }>('/accounts', {
+        kind: 'api',
+        name: 'Сайт магазина',
+        callback_url: `http://127.0.0.1:${(hook.address() as AddressInfo).port}/hook`,
+      });
+      const r = await fetch(`${own.server.url}/api/v1/inbound/${shop.account.id}/messages`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${shop.inbound_token}` },
+        body: JSON.stringify({ external_chat_id: 'price-1', external_message_id: 'price-1-m1', customer: { external_id: 'buyer-1', name: 'Анна' }, text: 'Сколько стоит Xiaomi Redmi Note 13 Pro?' }),
+      });
+      expect(r.status, await r.clone().text()).toBe(202);
+      await expect
+        .poll(() => replies.find((b) => b.external_chat_id === 'price-1' && b.message.author === 'bot')?.message.text ?? '', { timeout: 30_000 })
+        .toContain('29 990 ₽');
+    } finally {
+      await new Promise<void>((resolve) => hook.close(() => resolve()));
+    }
   });
 });
