@@ -13,18 +13,14 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use frontline_domain::{
-    AccountId, Author, ChannelDelivery, ConversationView, DeliveryStatus, Direction, EventKind,
-    ExternalReply, Media, MediaId, Message, MessageId, NewMedia, Timestamp,
+    AccountId, ChannelDelivery, ConversationView, ExternalReply, Media, MediaId, Message,
+    MessageId, NewMedia, Timestamp,
 };
 use frontline_store::rows::{self, CHANNEL_DELIVERY_COLS, MEDIA_COLS, MESSAGE_COLS, VIEW_SELECT};
-use frontline_store::{ChannelStore, ExternalRecorded, Result, StoreError};
+use frontline_store::{ChannelStore, ExternalRecorded, Result, StoreError, write};
 use sqlx::PgExecutor;
 
-use crate::conversations::{
-    NewMessage, apply_lead_change, find_conversation, insert_message, save_conversation,
-};
 use crate::error::{db, db_referencing};
-use crate::events::append_event;
 use crate::{PgStore, sql_int};
 
 /// The account's message with `external_id` as its own id or, failing that, as a recorded send. One
@@ -262,71 +258,7 @@ impl ChannelStore for PgStore {
     }
 
     async fn record_external_reply(&self, reply: ExternalReply) -> Result<ExternalRecorded> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let mut c = find_conversation(&mut tx, reply.account_id, &reply.external_chat_id)
-            .await?
-            .ok_or(StoreError::NotFound("conversation"))?;
-        // Seen before, or the channel echoing one of our own sends: nothing changes.
-        if let Some(message) =
-            message_by_external_id_in(&mut *tx, reply.account_id, &reply.external_message_id)
-                .await?
-        {
-            return Ok(ExternalRecorded {
-                message,
-                handoff: None,
-                new_message: false,
-            });
-        }
-        let message = insert_message(
-            &mut tx,
-            NewMessage {
-                conversation: &c,
-                author: Author::External,
-                direction: Direction::Out,
-                text: &reply.text,
-                attachments: &reply.attachments,
-                quote: None,
-                link: None,
-                external_id: Some(&reply.external_message_id),
-                status: DeliveryStatus::Sent,
-                created_at: reply.sent_at.unwrap_or(now),
-            },
-        )
-        .await?;
-        // The channel may report the answer late: it is shown only if nothing newer is.
-        c.show_message(&message);
-        c.updated_at = now;
-        append_event(
-            &mut tx,
-            EventKind::MessageCreated,
-            c.id,
-            Some(message.id),
-            None,
-            now,
-        )
-        .await?;
-        // A person has answered: the bot must not talk over them.
-        let handoff = match c.takeover_by(Author::External) {
-            Some(change) => Some(apply_lead_change(&mut tx, &mut c, &change, now).await?),
-            None => None,
-        };
-        save_conversation(&mut tx, &c).await?;
-        append_event(
-            &mut tx,
-            EventKind::ConversationUpdated,
-            c.id,
-            None,
-            None,
-            now,
-        )
-        .await?;
-        tx.commit().await.map_err(db)?;
-        Ok(ExternalRecorded {
-            message,
-            handoff,
-            new_message: true,
-        })
+        write::record_external_reply(self.begin().await?, reply).await
     }
 
     // ---- media ----------------------------------------------------------------------------------

@@ -1,32 +1,28 @@
 //! The conversation lifecycle — customers' messages stored, outbound messages queued, the lead
 //! changed, conversations assigned, resolved and read — and the reads the inbox is built from.
 //!
-//! Every write here is one transaction from [`PgStore::begin`] (the event log lock, see the `events`
-//! module) with the same shape: [`load_conversation`] reads the row `FOR UPDATE`, the domain's rules
-//! change the [`Conversation`] in Rust (`receive`, `show_message`, `change_lead`, `takeover_by`, …),
-//! [`save_conversation`] writes every mutable column back, and the events are appended before the
-//! commit. The building blocks below are shared with the history import, the channels' external
-//! replies and the bot's turns.
+//! The writes are `frontline_store::write`'s use cases on a transaction from [`PgStore::begin`]
+//! (the event log lock, see the `events` module); this file holds their conversation steps in SQL:
+//! [`load_conversation`] reads the row `FOR UPDATE`, the domain's rules change the
+//! [`Conversation`] in Rust, [`save_conversation`] writes every mutable column back. The steps
+//! also serve the history import.
 
 use async_trait::async_trait;
 use frontline_domain::{
-    AccountId, Attachment, Author, Conversation, ConversationId, ConversationStatus,
-    ConversationView, CustomerProfile, DeliveryStatus, Direction, EventKind, Handoff, HandoffId,
-    InboundMessage, Lead, LeadChange, LinkPreview, Message, MessageId, OperatorId, OutboundMessage,
-    Quote, Slots, Timestamp,
+    AccountId, Conversation, ConversationId, ConversationStatus, ConversationView, CustomerProfile,
+    Handoff, HandoffId, InboundMessage, Lead, LeadChange, Message, MessageId, OperatorId,
+    OutboundMessage, Slots, Timestamp,
 };
 use frontline_store::rows::{self, CONVERSATION_COLS, HANDOFF_COLS, MESSAGE_COLS, VIEW_SELECT};
+use frontline_store::write::{self, NewMessage};
 use frontline_store::{
-    AssigneeFilter, ConversationCursor, ConversationFilter, ConversationStore, Ingested, JobKind,
-    Page, Queued, Result, StoreError, stored,
+    AssigneeFilter, ConversationCursor, ConversationFilter, ConversationStore, Ingested, Page,
+    Queued, Result, StoreError, stored,
 };
 use sqlx::types::Json;
 use sqlx::{Postgres, QueryBuilder};
 
-use crate::channels::message_by_external_id_in;
 use crate::error::{db, db_referencing};
-use crate::events::append_event;
-use crate::jobs::insert_job;
 use crate::{PgStore, Tx, sql_int};
 
 // ---- building blocks ----------------------------------------------------------------------------
@@ -42,6 +38,26 @@ pub(crate) async fn load_conversation(tx: &mut Tx, id: ConversationId) -> Result
     .map_err(db)?
     .ok_or(StoreError::NotFound("conversation"))?;
     rows::conversation(&row)
+}
+
+/// `NotFound("account")` unless it exists.
+pub(crate) async fn account_exists(tx: &mut Tx, id: AccountId) -> Result<()> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?;
+    found.map(|_| ()).ok_or(StoreError::NotFound("account"))
+}
+
+/// `NotFound("operator")` unless it exists.
+pub(crate) async fn operator_exists(tx: &mut Tx, id: OperatorId) -> Result<()> {
+    let found: Option<i64> = sqlx::query_scalar("SELECT id FROM operators WHERE id = $1")
+        .bind(id.0)
+        .fetch_optional(&mut **tx)
+        .await
+        .map_err(db)?;
+    found.map(|_| ()).ok_or(StoreError::NotFound("operator"))
 }
 
 /// The conversation of a chat, if there is one, locked like [`load_conversation`].
@@ -182,20 +198,6 @@ impl ConversationArrays {
     }
 }
 
-/// The fields of a new message row.
-pub(crate) struct NewMessage<'a> {
-    pub(crate) conversation: &'a Conversation,
-    pub(crate) author: Author,
-    pub(crate) direction: Direction,
-    pub(crate) text: &'a str,
-    pub(crate) attachments: &'a [Attachment],
-    pub(crate) quote: Option<&'a Quote>,
-    pub(crate) link: Option<&'a LinkPreview>,
-    pub(crate) external_id: Option<&'a str>,
-    pub(crate) status: DeliveryStatus,
-    pub(crate) created_at: Timestamp,
-}
-
 pub(crate) async fn insert_message(tx: &mut Tx, m: NewMessage<'_>) -> Result<Message> {
     let row = sqlx::query(&format!(
         "INSERT INTO messages (conversation_id, account_id, direction, author_kind, \
@@ -223,16 +225,13 @@ pub(crate) async fn insert_message(tx: &mut Tx, m: NewMessage<'_>) -> Result<Mes
     rows::message(&row)
 }
 
-/// Record a checked lead change of `c`: the handoff row, the domain's lead and assignee rule
-/// (`Conversation::change_lead`) applied to `c`, and `conversation.lead_changed`. The caller saves `c`.
-pub(crate) async fn apply_lead_change(
+/// Insert the handoff row of `change` from `c`'s current lead.
+pub(crate) async fn insert_handoff(
     tx: &mut Tx,
-    c: &mut Conversation,
+    c: &Conversation,
     change: &LeadChange,
     now: Timestamp,
 ) -> Result<Handoff> {
-    c.check_lead_change(change.to)
-        .map_err(|e| StoreError::Conflict(e.to_string()))?;
     let ctx = &change.context;
     let row = sqlx::query(&format!(
         "INSERT INTO handoffs (conversation_id, from_lead, to_lead, reason, actor_kind, \
@@ -253,64 +252,11 @@ pub(crate) async fn apply_lead_change(
     .fetch_one(&mut **tx)
     .await
     .map_err(db_referencing("operator"))?;
-    let handoff = rows::handoff(&row)?;
-    c.change_lead(change, now);
-    append_event(
-        tx,
-        EventKind::LeadChanged,
-        c.id,
-        None,
-        Some(handoff.id),
-        now,
-    )
-    .await?;
-    Ok(handoff)
-}
-
-/// Queue an outbound message in `c`: the message (status queued) with its delivery job, shown as the
-/// conversation's last message, and `message.created`. The caller saves `c` and appends
-/// `conversation.updated`.
-pub(crate) async fn queue_message(
-    tx: &mut Tx,
-    c: &mut Conversation,
-    author: Author,
-    text: &str,
-    attachments: &[Attachment],
-    now: Timestamp,
-) -> Result<Message> {
-    let message = insert_message(
-        tx,
-        NewMessage {
-            conversation: c,
-            author,
-            direction: Direction::Out,
-            text,
-            attachments,
-            quote: None,
-            link: None,
-            external_id: None,
-            status: DeliveryStatus::Queued,
-            created_at: now,
-        },
-    )
-    .await?;
-    insert_job(tx, JobKind::Deliver, c.id, message.id, now).await?;
-    c.show_message(&message);
-    c.updated_at = now;
-    append_event(
-        tx,
-        EventKind::MessageCreated,
-        c.id,
-        Some(message.id),
-        None,
-        now,
-    )
-    .await?;
-    Ok(message)
+    rows::handoff(&row)
 }
 
 /// Find or create the customer, updating the profile fields the channel sent. Returns its id.
-async fn upsert_customer(
+pub(crate) async fn upsert_customer(
     tx: &mut Tx,
     account: AccountId,
     profile: &CustomerProfile,
@@ -337,7 +283,7 @@ async fn upsert_customer(
 }
 
 /// A new conversation of a chat: bot-led, open, no listing or messages yet. Locked, as it is new.
-async fn create_conversation(
+pub(crate) async fn create_conversation(
     tx: &mut Tx,
     account: AccountId,
     external_chat_id: &str,
@@ -361,25 +307,6 @@ async fn create_conversation(
     rows::conversation(&row)
 }
 
-/// Load, let `change` edit the conversation (returning whether it changed anything), and when it did,
-/// save it with one `conversation.updated` event.
-async fn update_conversation(
-    store: &PgStore,
-    id: ConversationId,
-    change: impl FnOnce(&mut Conversation) -> bool,
-) -> Result<Conversation> {
-    let now = Timestamp::now();
-    let mut tx = store.begin().await?;
-    let mut c = load_conversation(&mut tx, id).await?;
-    if change(&mut c) {
-        c.updated_at = now;
-        save_conversation(&mut tx, &c).await?;
-        append_event(&mut tx, EventKind::ConversationUpdated, id, None, None, now).await?;
-        tx.commit().await.map_err(db)?;
-    }
-    Ok(c)
-}
-
 /// `NotFound("conversation")` unless it exists: an empty list of an unknown conversation would hide a
 /// wrong id.
 pub(crate) async fn require_conversation(store: &PgStore, id: ConversationId) -> Result<()> {
@@ -401,157 +328,15 @@ pub(crate) async fn require_conversation(store: &PgStore, id: ConversationId) ->
 #[async_trait]
 impl ConversationStore for PgStore {
     async fn ingest_inbound(&self, msg: InboundMessage) -> Result<Ingested> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let account: Option<i64> = sqlx::query_scalar("SELECT id FROM accounts WHERE id = $1")
-            .bind(msg.account_id.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .map_err(db)?;
-        if account.is_none() {
-            return Err(StoreError::NotFound("account"));
-        }
-
-        // Idempotency first: a redelivered message (or the echo of one of our sends) changes nothing
-        // at all. Writers are serialised by the lock `begin` took, so no concurrent ingest can insert
-        // the same id between this check and the insert below.
-        if let Some(message) =
-            message_by_external_id_in(&mut *tx, msg.account_id, &msg.external_message_id).await?
-        {
-            let conversation = load_conversation(&mut tx, message.conversation_id).await?;
-            return Ok(Ingested {
-                message,
-                conversation,
-                new_message: false,
-                new_conversation: false,
-                bot_job: false,
-            });
-        }
-
-        let customer = upsert_customer(&mut tx, msg.account_id, &msg.customer, now).await?;
-        let (mut c, new_conversation) =
-            match find_conversation(&mut tx, msg.account_id, &msg.external_chat_id).await? {
-                Some(c) => (c, false),
-                None => {
-                    let c = create_conversation(
-                        &mut tx,
-                        msg.account_id,
-                        &msg.external_chat_id,
-                        customer,
-                        now,
-                    )
-                    .await?;
-                    (c, true)
-                }
-            };
-        if let Some(listing) = msg.listing {
-            c.update_listing(listing);
-        }
-        let message = insert_message(
-            &mut tx,
-            NewMessage {
-                conversation: &c,
-                author: Author::Customer,
-                direction: Direction::In,
-                text: &msg.text,
-                attachments: &msg.attachments,
-                quote: msg.quote.as_ref(),
-                link: msg.link.as_ref(),
-                external_id: Some(&msg.external_message_id),
-                status: DeliveryStatus::Delivered,
-                created_at: msg.sent_at.unwrap_or(now),
-            },
-        )
-        .await?;
-        c.receive(&message, now);
-        save_conversation(&mut tx, &c).await?;
-
-        let bot_job = c.lead == Lead::Bot;
-        if bot_job {
-            insert_job(&mut tx, JobKind::Bot, c.id, message.id, now).await?;
-        }
-        if new_conversation {
-            append_event(
-                &mut tx,
-                EventKind::ConversationCreated,
-                c.id,
-                None,
-                None,
-                now,
-            )
-            .await?;
-        }
-        append_event(
-            &mut tx,
-            EventKind::MessageCreated,
-            c.id,
-            Some(message.id),
-            None,
-            now,
-        )
-        .await?;
-        append_event(
-            &mut tx,
-            EventKind::ConversationUpdated,
-            c.id,
-            None,
-            None,
-            now,
-        )
-        .await?;
-        tx.commit().await.map_err(db)?;
-        Ok(Ingested {
-            message,
-            conversation: c,
-            new_message: true,
-            new_conversation,
-            bot_job,
-        })
+        write::ingest_inbound(self.begin().await?, msg).await
     }
 
     async fn enqueue_outbound(&self, msg: OutboundMessage) -> Result<Queued> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let mut c = load_conversation(&mut tx, msg.conversation_id).await?;
-        // Checked on the locked row, so the bot cannot talk over an operator who took the lead while
-        // the bot was composing its answer.
-        c.check_may_write(msg.author)
-            .map_err(|e| StoreError::Conflict(e.to_string()))?;
-        let takeover = match c.takeover_by(msg.author) {
-            Some(change) => Some(apply_lead_change(&mut tx, &mut c, &change, now).await?),
-            None => None,
-        };
-        let message = queue_message(
-            &mut tx,
-            &mut c,
-            msg.author,
-            &msg.text,
-            &msg.attachments,
-            now,
-        )
-        .await?;
-        save_conversation(&mut tx, &c).await?;
-        append_event(
-            &mut tx,
-            EventKind::ConversationUpdated,
-            c.id,
-            None,
-            None,
-            now,
-        )
-        .await?;
-        tx.commit().await.map_err(db)?;
-        Ok(Queued { message, takeover })
+        write::enqueue_outbound(self.begin().await?, msg).await
     }
 
     async fn change_lead(&self, change: LeadChange) -> Result<Handoff> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let mut c = load_conversation(&mut tx, change.conversation_id).await?;
-        let handoff = apply_lead_change(&mut tx, &mut c, &change, now).await?;
-        save_conversation(&mut tx, &c).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(handoff)
+        write::change_lead(self.begin().await?, change).await
     }
 
     async fn assign(
@@ -559,16 +344,7 @@ impl ConversationStore for PgStore {
         conversation: ConversationId,
         assignee: Option<OperatorId>,
     ) -> Result<Conversation> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let mut c = load_conversation(&mut tx, conversation).await?;
-        c.assignee = assignee;
-        c.updated_at = now;
-        // An unknown operator fails the save's foreign key: NotFound("operator").
-        save_conversation(&mut tx, &c).await?;
-        append_event(&mut tx, EventKind::Assigned, c.id, None, None, now).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(c)
+        write::assign(self.begin().await?, conversation, assignee).await
     }
 
     async fn set_status(
@@ -576,21 +352,11 @@ impl ConversationStore for PgStore {
         conversation: ConversationId,
         status: ConversationStatus,
     ) -> Result<Conversation> {
-        update_conversation(self, conversation, |c| {
-            let changed = c.status != status;
-            c.status = status;
-            changed
-        })
-        .await
+        write::set_status(self.begin().await?, conversation, status).await
     }
 
     async fn mark_read(&self, conversation: ConversationId) -> Result<Conversation> {
-        update_conversation(self, conversation, |c| {
-            let changed = c.unread_count != 0;
-            c.unread_count = 0;
-            changed
-        })
-        .await
+        write::mark_read(self.begin().await?, conversation).await
     }
 
     async fn set_intent_and_slots(
@@ -599,12 +365,7 @@ impl ConversationStore for PgStore {
         intent: Option<String>,
         slots: Slots,
     ) -> Result<Conversation> {
-        update_conversation(self, conversation, |c| {
-            c.intent = intent;
-            c.slots = slots;
-            true
-        })
-        .await
+        write::set_intent_and_slots(self.begin().await?, conversation, intent, slots).await
     }
 
     async fn conversation(&self, id: ConversationId) -> Result<Option<ConversationView>> {

@@ -18,6 +18,16 @@ use crate::events::append_event;
 use crate::{PgStore, Tx, sql_int};
 
 /// Queue a job for `message`, due now.
+/// Delete the bot job `job`: `false` when it is gone (another worker finished it).
+pub(crate) async fn finish_bot_job(tx: &mut Tx, job: JobId) -> Result<bool> {
+    let finished = sqlx::query("DELETE FROM jobs WHERE id = $1 AND kind = 'bot'")
+        .bind(job.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(finished.rows_affected() > 0)
+}
+
 pub(crate) async fn insert_job(
     tx: &mut Tx,
     kind: JobKind,

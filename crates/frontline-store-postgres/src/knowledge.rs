@@ -33,7 +33,7 @@ async fn begin_kb_writer(store: &PgStore) -> Result<Tx> {
         .execute(&mut *tx)
         .await
         .map_err(db)?;
-    Ok(tx)
+    Ok(Tx::new(tx))
 }
 
 async fn load_category(tx: &mut Tx, key: &str) -> Result<Option<KbCategory>> {

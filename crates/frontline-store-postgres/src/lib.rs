@@ -31,13 +31,14 @@ mod search;
 pub mod testing;
 mod voice;
 mod workflows;
+mod write;
 
 use std::time::Duration;
 
 use async_trait::async_trait;
 use frontline_store::{Result, Store, StoreError};
+use sqlx::PgPool;
 use sqlx::postgres::PgPoolOptions;
-use sqlx::{PgPool, Postgres, Transaction};
 
 use crate::error::db;
 
@@ -45,7 +46,7 @@ use crate::error::db;
 /// pool serves reads, job claims and the API's concurrent requests.
 const POOL_SIZE: u32 = 10;
 
-pub(crate) type Tx = Transaction<'static, Postgres>;
+pub(crate) use write::Tx;
 
 /// frontline's storage on PostgreSQL.
 #[derive(Debug, Clone)]
@@ -89,7 +90,7 @@ impl PgStore {
             .execute(&mut *tx)
             .await
             .map_err(db)?;
-        Ok(tx)
+        Ok(Tx::new(tx))
     }
 }
 

@@ -72,7 +72,7 @@ async fn begin_on_workflow(store: &PgStore, id: WorkflowId, lock: &str) -> Resul
         "workflow",
     )
     .await?;
-    Ok(tx)
+    Ok(Tx::new(tx))
 }
 
 /// Point the locked workflow at `version`; `updated_at` stays (it dates the draft, not the choice).
@@ -423,7 +423,7 @@ impl WorkflowStore for PgStore {
     }
 
     async fn save_flow_state(&self, state: FlowState) -> Result<FlowState> {
-        let mut tx = self.pool.begin().await.map_err(db)?;
+        let mut tx = Tx::new(self.pool.begin().await.map_err(db)?);
         // KEY SHARE first, before anything else is locked: a bot turn writing this conversation
         // (which holds its row and then writes its flow state) finishes before this starts, instead
         // of the two waiting for each other on the flow state row and the conversation row.

@@ -1,30 +1,27 @@
 //! The conversation lifecycle — inbound messages, the outbox, lead changes, assignment, status — and
-//! the reads the inbox is built from. Each write is one transaction on the single writer that
-//! appends its events before it commits (see the crate docs for why that keeps the log gap-free).
+//! the reads the inbox is built from. The writes are `frontline_store::write`'s use cases, run on
+//! a transaction of the single writer (see the crate docs for why that keeps the log gap-free);
+//! this file holds their conversation steps in SQL and the reads.
 //!
 //! The conversation row is read, changed in Rust by the domain's rules and written back whole: with
 //! a single writer there is no lost-update race, and the rules (takeover, last message, unread
 //! count, listing merge) stay in `frontline-domain` instead of being re-expressed in SQL. The
-//! helpers here (`load_conversation`, `save_conversation`, `insert_message`, `queue_message`,
-//! `apply_lead_change`) are shared with the other writers of conversations: channels, history
-//! imports and bot turns.
+//! steps here (`load_conversation`, `save_conversation`, `insert_message`, …) also serve the
+//! history import.
 
-use crate::channels::message_by_external_id_in;
-use crate::error::db;
-use crate::events::append_event;
-use crate::jobs::insert_job;
+use crate::error::{db, db_referencing};
 use crate::{SqliteStore, Tx, sql_int};
 use async_trait::async_trait;
 use frontline_domain::{
-    AccountId, Attachment, Author, Conversation, ConversationId, ConversationStatus,
-    ConversationView, CustomerProfile, DeliveryStatus, Direction, EventKind, Handoff, HandoffId,
-    InboundMessage, Lead, LeadChange, LinkPreview, Message, MessageId, OperatorId, OutboundMessage,
-    Quote, Slots, Timestamp,
+    AccountId, Conversation, ConversationId, ConversationStatus, ConversationView, CustomerProfile,
+    Handoff, HandoffId, InboundMessage, Lead, LeadChange, Message, MessageId, OperatorId,
+    OutboundMessage, Slots, Timestamp,
 };
 use frontline_store::rows::{self, CONVERSATION_COLS, HANDOFF_COLS, MESSAGE_COLS, VIEW_SELECT};
+use frontline_store::write::{self, NewMessage};
 use frontline_store::{
-    AssigneeFilter, ConversationCursor, ConversationFilter, ConversationStore, Ingested, JobKind,
-    Page, Queued, Result, StoreError, stored,
+    AssigneeFilter, ConversationCursor, ConversationFilter, ConversationStore, Ingested, Page,
+    Queued, Result, StoreError, stored,
 };
 use sqlx::{QueryBuilder, Sqlite};
 
@@ -153,6 +150,18 @@ pub(crate) async fn find_or_create_conversation(
     if let Some(found) = find_conversation(tx, account, external_chat_id).await? {
         return Ok((found, false));
     }
+    let created = create_conversation(tx, account, external_chat_id, customer_id, now).await?;
+    Ok((created, true))
+}
+
+/// A new conversation of a chat: bot-led, open, no listing or messages yet.
+pub(crate) async fn create_conversation(
+    tx: &mut Tx,
+    account: AccountId,
+    external_chat_id: &str,
+    customer_id: i64,
+    now: Timestamp,
+) -> Result<Conversation> {
     let id: i64 = sqlx::query_scalar(
         "INSERT INTO conversations (account_id, customer_id, external_chat_id, lead, status, \
          slots, unread_count, activity_at, created_at, updated_at) \
@@ -169,20 +178,7 @@ pub(crate) async fn find_or_create_conversation(
     .fetch_one(&mut **tx)
     .await
     .map_err(db)?;
-    Ok((load_conversation(tx, ConversationId(id)).await?, true))
-}
-
-pub(crate) struct NewMessage<'a> {
-    pub(crate) conversation: &'a Conversation,
-    pub(crate) author: Author,
-    pub(crate) direction: Direction,
-    pub(crate) text: &'a str,
-    pub(crate) attachments: &'a [Attachment],
-    pub(crate) quote: Option<&'a Quote>,
-    pub(crate) link: Option<&'a LinkPreview>,
-    pub(crate) external_id: Option<&'a str>,
-    pub(crate) status: DeliveryStatus,
-    pub(crate) created_at: Timestamp,
+    load_conversation(tx, ConversationId(id)).await
 }
 
 pub(crate) async fn insert_message(tx: &mut Tx, m: NewMessage<'_>) -> Result<Message> {
@@ -208,70 +204,17 @@ pub(crate) async fn insert_message(tx: &mut Tx, m: NewMessage<'_>) -> Result<Mes
         .bind(frontline_text::index_terms(m.text))
         .fetch_one(&mut **tx)
         .await
-        .map_err(|e| match &e {
-            sqlx::Error::Database(d) if d.is_foreign_key_violation() => {
-                StoreError::NotFound("operator")
-            }
-            _ => db(e),
-        })?;
+        .map_err(db_referencing("operator"))?;
     rows::message(&row)
 }
 
-/// Record a handoff and apply it to `c` (lead and assignee rules), appending `conversation.lead_changed`.
-/// The caller saves `c`.
-/// Queue an outbound message in `conv`: the message (status queued) with its delivery job, shown as
-/// the conversation's last message, and `message.created`. The caller saves `conv` and appends
-/// `conversation.updated`.
-pub(crate) async fn queue_message(
+/// Insert the handoff row of `change` from `c`'s current lead.
+pub(crate) async fn insert_handoff(
     tx: &mut Tx,
-    conv: &mut Conversation,
-    author: Author,
-    text: &str,
-    attachments: &[Attachment],
-    now: Timestamp,
-) -> Result<Message> {
-    let message = insert_message(
-        tx,
-        NewMessage {
-            conversation: conv,
-            author,
-            direction: Direction::Out,
-            text,
-            attachments,
-            quote: None,
-            link: None,
-            external_id: None,
-            status: DeliveryStatus::Queued,
-            created_at: now,
-        },
-    )
-    .await?;
-    insert_job(tx, JobKind::Deliver, conv.id, message.id, now).await?;
-    conv.show_message(&message);
-    conv.updated_at = now;
-    append_event(
-        tx,
-        EventKind::MessageCreated,
-        conv.id,
-        Some(message.id),
-        None,
-        now,
-    )
-    .await?;
-    Ok(message)
-}
-
-pub(crate) async fn apply_lead_change(
-    tx: &mut Tx,
-    c: &mut Conversation,
+    c: &Conversation,
     change: &LeadChange,
     now: Timestamp,
 ) -> Result<Handoff> {
-    c.check_lead_change(change.to)
-        .map_err(|e| StoreError::Conflict(e.to_string()))?;
-    if let Some(op) = change.actor.operator_id() {
-        operator_exists(tx, op).await?;
-    }
     let ctx = &change.context;
     let sql = format!(
         "INSERT INTO handoffs (conversation_id, from_lead, to_lead, reason, actor_kind, \
@@ -292,46 +235,8 @@ pub(crate) async fn apply_lead_change(
         .bind(now.0)
         .fetch_one(&mut **tx)
         .await
-        .map_err(db)?;
-    let handoff = rows::handoff(&row)?;
-    c.change_lead(change, now);
-    append_event(
-        tx,
-        EventKind::LeadChanged,
-        c.id,
-        None,
-        Some(handoff.id),
-        now,
-    )
-    .await?;
-    Ok(handoff)
-}
-
-/// Load, let `change` edit the conversation (returning whether it changed anything), and when it did,
-/// save it with one `conversation.updated` event.
-pub(crate) async fn update_conversation(
-    s: &SqliteStore,
-    id: ConversationId,
-    change: impl FnOnce(&mut Conversation) -> bool,
-) -> Result<Conversation> {
-    let now = Timestamp::now();
-    let mut tx = s.begin().await?;
-    let mut conv = load_conversation(&mut tx, id).await?;
-    if change(&mut conv) {
-        conv.updated_at = now;
-        save_conversation(&mut tx, &conv).await?;
-        append_event(
-            &mut tx,
-            EventKind::ConversationUpdated,
-            conv.id,
-            None,
-            None,
-            now,
-        )
-        .await?;
-        tx.commit().await.map_err(db)?;
-    }
-    Ok(conv)
+        .map_err(db_referencing("operator"))?;
+    rows::handoff(&row)
 }
 
 async fn conversation_exists(s: &SqliteStore, id: ConversationId) -> Result<()> {
@@ -348,138 +253,15 @@ async fn conversation_exists(s: &SqliteStore, id: ConversationId) -> Result<()> 
 #[async_trait]
 impl ConversationStore for SqliteStore {
     async fn ingest_inbound(&self, msg: InboundMessage) -> Result<Ingested> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        // A redelivery changes nothing at all, not even the customer profile: it is the same payload again.
-        if let Some(message) =
-            message_by_external_id_in(&mut *tx, msg.account_id, &msg.external_message_id).await?
-        {
-            let conversation = load_conversation(&mut tx, message.conversation_id).await?;
-            return Ok(Ingested {
-                message,
-                conversation,
-                new_message: false,
-                new_conversation: false,
-                bot_job: false,
-            });
-        }
-        account_exists(&mut tx, msg.account_id).await?;
-        let customer = upsert_customer(&mut tx, msg.account_id, &msg.customer, now).await?;
-        let (mut conv, new_conversation) = find_or_create_conversation(
-            &mut tx,
-            msg.account_id,
-            &msg.external_chat_id,
-            customer,
-            now,
-        )
-        .await?;
-        if let Some(listing) = msg.listing {
-            conv.update_listing(listing);
-        }
-        let message = insert_message(
-            &mut tx,
-            NewMessage {
-                conversation: &conv,
-                author: Author::Customer,
-                direction: Direction::In,
-                text: &msg.text,
-                attachments: &msg.attachments,
-                quote: msg.quote.as_ref(),
-                link: msg.link.as_ref(),
-                external_id: Some(&msg.external_message_id),
-                status: DeliveryStatus::Delivered,
-                created_at: msg.sent_at.unwrap_or(now),
-            },
-        )
-        .await?;
-        conv.receive(&message, now);
-        save_conversation(&mut tx, &conv).await?;
-        let bot_job = conv.lead == Lead::Bot;
-        if bot_job {
-            insert_job(&mut tx, JobKind::Bot, conv.id, message.id, now).await?;
-        }
-        if new_conversation {
-            append_event(
-                &mut tx,
-                EventKind::ConversationCreated,
-                conv.id,
-                None,
-                None,
-                now,
-            )
-            .await?;
-        }
-        append_event(
-            &mut tx,
-            EventKind::MessageCreated,
-            conv.id,
-            Some(message.id),
-            None,
-            now,
-        )
-        .await?;
-        append_event(
-            &mut tx,
-            EventKind::ConversationUpdated,
-            conv.id,
-            None,
-            None,
-            now,
-        )
-        .await?;
-        tx.commit().await.map_err(db)?;
-        Ok(Ingested {
-            message,
-            conversation: conv,
-            new_message: true,
-            new_conversation,
-            bot_job,
-        })
+        write::ingest_inbound(self.begin().await?, msg).await
     }
 
     async fn enqueue_outbound(&self, msg: OutboundMessage) -> Result<Queued> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let mut conv = load_conversation(&mut tx, msg.conversation_id).await?;
-        // Checked inside the write transaction, so the bot cannot talk over an operator who took the lead
-        // while the bot was composing its answer.
-        conv.check_may_write(msg.author)
-            .map_err(|e| StoreError::Conflict(e.to_string()))?;
-        let takeover = match conv.takeover_by(msg.author) {
-            Some(change) => Some(apply_lead_change(&mut tx, &mut conv, &change, now).await?),
-            None => None,
-        };
-        let message = queue_message(
-            &mut tx,
-            &mut conv,
-            msg.author,
-            &msg.text,
-            &msg.attachments,
-            now,
-        )
-        .await?;
-        save_conversation(&mut tx, &conv).await?;
-        append_event(
-            &mut tx,
-            EventKind::ConversationUpdated,
-            conv.id,
-            None,
-            None,
-            now,
-        )
-        .await?;
-        tx.commit().await.map_err(db)?;
-        Ok(Queued { message, takeover })
+        write::enqueue_outbound(self.begin().await?, msg).await
     }
 
     async fn change_lead(&self, change: LeadChange) -> Result<Handoff> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let mut conv = load_conversation(&mut tx, change.conversation_id).await?;
-        let handoff = apply_lead_change(&mut tx, &mut conv, &change, now).await?;
-        save_conversation(&mut tx, &conv).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(handoff)
+        write::change_lead(self.begin().await?, change).await
     }
 
     async fn assign(
@@ -487,18 +269,7 @@ impl ConversationStore for SqliteStore {
         conversation: ConversationId,
         assignee: Option<OperatorId>,
     ) -> Result<Conversation> {
-        let now = Timestamp::now();
-        let mut tx = self.begin().await?;
-        let mut conv = load_conversation(&mut tx, conversation).await?;
-        if let Some(op) = assignee {
-            operator_exists(&mut tx, op).await?;
-        }
-        conv.assignee = assignee;
-        conv.updated_at = now;
-        save_conversation(&mut tx, &conv).await?;
-        append_event(&mut tx, EventKind::Assigned, conv.id, None, None, now).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(conv)
+        write::assign(self.begin().await?, conversation, assignee).await
     }
 
     async fn set_status(
@@ -506,21 +277,11 @@ impl ConversationStore for SqliteStore {
         conversation: ConversationId,
         status: ConversationStatus,
     ) -> Result<Conversation> {
-        update_conversation(self, conversation, |c| {
-            let changed = c.status != status;
-            c.status = status;
-            changed
-        })
-        .await
+        write::set_status(self.begin().await?, conversation, status).await
     }
 
     async fn mark_read(&self, conversation: ConversationId) -> Result<Conversation> {
-        update_conversation(self, conversation, |c| {
-            let changed = c.unread_count != 0;
-            c.unread_count = 0;
-            changed
-        })
-        .await
+        write::mark_read(self.begin().await?, conversation).await
     }
 
     async fn set_intent_and_slots(
@@ -529,12 +290,7 @@ impl ConversationStore for SqliteStore {
         intent: Option<String>,
         slots: Slots,
     ) -> Result<Conversation> {
-        update_conversation(self, conversation, |c| {
-            c.intent = intent;
-            c.slots = slots;
-            true
-        })
-        .await
+        write::set_intent_and_slots(self.begin().await?, conversation, intent, slots).await
     }
 
     async fn conversation(&self, id: ConversationId) -> Result<Option<ConversationView>> {

@@ -1,29 +1,21 @@
 //! Bot turns and the decisions they record.
 //!
-//! A turn is applied in one `BEGIN IMMEDIATE` transaction on the single writer: the bot job is
-//! finished first (so a turn whose job another worker already finished changes nothing), then the
-//! decision, what the bot learned, its reply and handoff, and its flow state. Any failure rolls the
-//! whole turn back and the job comes back when its lease expires.
+//! A turn is `frontline_store::write::apply_bot_turn`, run in one `BEGIN IMMEDIATE` transaction on
+//! the single writer; this file holds the decision row in SQL and the reads.
 
 use async_trait::async_trait;
 use frontline_domain::{
-    Author, ConversationId, DecisionCount, DecisionRecord, EventKind, FlowChange, Lead, LeadChange,
-    NewDecisionRecord, Timestamp,
+    ConversationId, DecisionCount, DecisionRecord, NewDecisionRecord, Timestamp,
 };
 use frontline_store::rows::{self, DECISION_COLS};
-use frontline_store::{BotTurn, BotTurnApplied, DecisionStore, Result, StoreError, stored};
+use frontline_store::{BotTurn, BotTurnApplied, DecisionStore, Result, StoreError, stored, write};
 
-use crate::conversations::{
-    apply_lead_change, load_conversation, queue_message, save_conversation,
-};
 use crate::error::{db, db_referencing};
-use crate::events::append_event;
-use crate::workflows::{delete_flow_state, put_flow_state};
 use crate::{SqliteStore, Tx, sql_int};
 
 /// Insert one decision; the conversation exists (the caller loaded it), so a foreign-key failure
 /// means the message does not.
-async fn insert_decision(
+pub(crate) async fn insert_decision(
     tx: &mut Tx,
     new: &NewDecisionRecord,
     now: Timestamp,
@@ -52,75 +44,10 @@ async fn insert_decision(
     rows::decision(&row)
 }
 
-async fn apply(tx: &mut Tx, turn: BotTurn) -> Result<BotTurnApplied> {
-    let now = Timestamp::now();
-    let finished = sqlx::query("DELETE FROM jobs WHERE id = ? AND kind = 'bot'")
-        .bind(turn.job.0)
-        .execute(&mut **tx)
-        .await
-        .map_err(db)?;
-    if finished.rows_affected() == 0 {
-        return Err(StoreError::Conflict(
-            "the bot job was already finished".into(),
-        ));
-    }
-    let id = turn.decision.conversation_id;
-    let mut conv = load_conversation(tx, id).await?;
-    let decision = insert_decision(tx, &turn.decision, now).await?;
-    if let Some(learned) = turn.learned {
-        conv.intent = learned.intent;
-        conv.slots = learned.slots;
-        conv.updated_at = now;
-        save_conversation(tx, &conv).await?;
-        append_event(tx, EventKind::ConversationUpdated, id, None, None, now).await?;
-    }
-    let overtaken = conv.lead != Lead::Bot;
-    let (mut reply, mut handoff) = (None, None);
-    if !overtaken {
-        if let Some(text) = &turn.reply {
-            reply = Some(queue_message(tx, &mut conv, Author::Bot, text, &[], now).await?);
-            save_conversation(tx, &conv).await?;
-            append_event(tx, EventKind::ConversationUpdated, id, None, None, now).await?;
-        }
-        if let Some((reason, context)) = turn.handoff {
-            let change = LeadChange {
-                conversation_id: id,
-                to: Lead::Operator,
-                reason,
-                actor: Author::Bot,
-                context,
-            };
-            handoff = Some(apply_lead_change(tx, &mut conv, &change, now).await?);
-            save_conversation(tx, &conv).await?;
-        }
-    }
-    match turn.flow {
-        FlowChange::Keep => {}
-        FlowChange::Save {
-            workflow_id,
-            version,
-            state,
-        } => {
-            put_flow_state(tx, id, workflow_id, version, &state).await?;
-        }
-        FlowChange::Clear => delete_flow_state(tx, id).await?,
-    }
-    Ok(BotTurnApplied {
-        decision,
-        conversation: conv,
-        reply,
-        handoff,
-        overtaken,
-    })
-}
-
 #[async_trait]
 impl DecisionStore for SqliteStore {
     async fn apply_bot_turn(&self, turn: BotTurn) -> Result<BotTurnApplied> {
-        let mut tx = self.begin().await?;
-        let applied = apply(&mut tx, turn).await?;
-        tx.commit().await.map_err(db)?;
-        Ok(applied)
+        write::apply_bot_turn(self.begin().await?, turn).await
     }
 
     async fn list_decisions(

@@ -2,14 +2,14 @@
 //! messages (our own sends echoed back are skipped), no jobs, unread counts left alone.
 
 use crate::conversations::{
-    NewMessage, account_exists, find_or_create_conversation, insert_message, save_conversation,
-    upsert_customer,
+    account_exists, find_or_create_conversation, insert_message, save_conversation, upsert_customer,
 };
 use crate::error::db;
 use crate::events::append_event;
 use crate::{SqliteStore, Tx};
 use async_trait::async_trait;
 use frontline_domain::{AccountId, Conversation, DeliveryStatus, Direction, EventKind, Timestamp};
+use frontline_store::write::NewMessage;
 use frontline_store::{HistoryStore, ImportStats, ImportedMessage, Result};
 use sqlx::{QueryBuilder, Sqlite};
 use std::collections::{HashMap, HashSet};

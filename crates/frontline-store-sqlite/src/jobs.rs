@@ -257,6 +257,16 @@ impl JobStore for SqliteStore {
     }
 }
 
+/// Delete the bot job `job`: `false` when it is gone (another worker finished it).
+pub(crate) async fn finish_bot_job(tx: &mut Tx, job: JobId) -> Result<bool> {
+    let finished = sqlx::query("DELETE FROM jobs WHERE id = ? AND kind = 'bot'")
+        .bind(job.0)
+        .execute(&mut **tx)
+        .await
+        .map_err(db)?;
+    Ok(finished.rows_affected() > 0)
+}
+
 pub(crate) async fn insert_job(
     tx: &mut Tx,
     kind: JobKind,

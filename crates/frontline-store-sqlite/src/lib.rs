@@ -35,14 +35,15 @@ mod search;
 pub mod testing;
 mod voice;
 mod workflows;
+mod write;
 
 use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
 use frontline_store::{Result, Store, StoreError};
+use sqlx::SqlitePool;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
-use sqlx::{Sqlite, SqlitePool, Transaction};
 
 use crate::error::db;
 
@@ -55,7 +56,7 @@ const MMAP_SIZE: &str = "1073741824";
 /// Readers run concurrently under WAL; a handful is plenty for a two-core server.
 const READ_CONNECTIONS: u32 = 4;
 
-pub(crate) type Tx = Transaction<'static, Sqlite>;
+pub(crate) use write::Tx;
 
 /// frontline's storage in one SQLite file.
 #[derive(Debug, Clone)]
@@ -132,7 +133,8 @@ impl SqliteStore {
 
     /// Start a write transaction on the single write connection.
     pub(crate) async fn begin(&self) -> Result<Tx> {
-        self.write.begin_with("BEGIN IMMEDIATE").await.map_err(db)
+        let tx = self.write.begin_with("BEGIN IMMEDIATE").await.map_err(db)?;
+        Ok(Tx::new(tx))
     }
 }
 

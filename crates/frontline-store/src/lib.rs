@@ -18,7 +18,8 @@
 //! a `seq` greater than every event committed before it (commit order = seq order, also under
 //! concurrent writers), and the events of one call are appended in the order listed in its docs.
 //!
-//! [`stored`] holds the JSON shapes the backends keep in text columns, defined once for both.
+//! [`stored`] holds the JSON shapes the backends keep in text columns, defined once for both;
+//! [`write`] the write use cases, sequenced once over the row-level steps each backend implements.
 //!
 //! The [`conformance`] module (feature `conformance`) is the single test suite that every backend runs
 //! unchanged.
@@ -42,6 +43,7 @@ mod search;
 pub mod stored;
 mod voice;
 mod workflows;
+pub mod write;
 
 use async_trait::async_trait;
 
