@@ -274,6 +274,11 @@ impl Collector for VoiceCollector {
                 get(&s.barge_ins),
             ),
             (
+                "voice_early_recognitions",
+                "Utterances whose transcript was recognised during the closing silence",
+                get(&s.early_recognitions),
+            ),
+            (
                 "voice_transfers",
                 "Calls transferred to operators",
                 get(&s.transfers_ok),

@@ -6,7 +6,8 @@
 //!
 //! Needs the model (`scripts/fetch-whisper-model`) and fixtures (`scripts/voice-fixtures`):
 //! `FRONTLINE_TEST_WHISPER_MODEL=… FRONTLINE_TEST_VOICE_FIXTURES=target/voice-fixtures cargo bench -p
-//! frontline --bench voice_calls`.
+//! frontline --bench voice_calls`. `FRONTLINE_TEST_BENCH_CALLS=1,4` picks the levels,
+//! `FRONTLINE_TEST_BENCH_PAUSE_MS=0` turns early recognition off for a before/after comparison.
 
 use std::{
     sync::Arc,
@@ -50,7 +51,12 @@ fn mean(v: &[f64]) -> f64 {
     }
 }
 
-async fn run(concurrency: usize, model: &str, utterances: &[Pcm]) -> anyhow::Result<()> {
+async fn run(
+    concurrency: usize,
+    pause_ms: u64,
+    model: &str,
+    utterances: &[Pcm],
+) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
     let mut config = Config::for_tests(&format!(
         "sqlite://{}",
@@ -87,7 +93,8 @@ async fn run(concurrency: usize, model: &str, utterances: &[Pcm]) -> anyhow::Res
     http.post(format!("{base}/api/v1/accounts"))
         .bearer_auth(&token)
         .json(&json!({"kind": "voice", "name": "bench", "settings": {
-            "greeting": "Здравствуйте!", "reprompt_after_secs": 0}}))
+            "greeting": "Здравствуйте!", "reprompt_after_secs": 0,
+            "vad": {"pause_ms": pause_ms}}}))
         .send()
         .await?
         .error_for_status()?;
@@ -220,8 +227,14 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .map(|v| v.split(',').filter_map(|n| n.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![1, 4, 8]);
+    // Early recognition in the closing silence: the line's default, or 0 (off) to compare.
+    let pause_ms: u64 = std::env::var("FRONTLINE_TEST_BENCH_PAUSE_MS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| frontline_channels::voice::vad::VadSettings::default().pause_ms);
+    println!("early recognition after {pause_ms} ms of the closing silence (0: off)");
     for n in levels {
-        run(n, &model, &utterances).await?;
+        run(n, pause_ms, &model, &utterances).await?;
     }
     Ok(())
 }

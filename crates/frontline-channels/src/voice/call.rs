@@ -151,10 +151,23 @@ struct PlayItem {
     after: After,
 }
 
+/// Early recognition of a pause (see [`VadEvent::Pause`]): running, or done and waiting for the
+/// utterance to confirm it.
+#[derive(Debug)]
+struct Early {
+    pause: u64,
+    /// The utterance confirmed it: its voiced length and end of speech.
+    confirmed: Option<(u64, Instant)>,
+    /// The transcript, once recognition finished, and how long it took.
+    heard: Option<(Result<Transcript, SpeechError>, Duration)>,
+}
+
 /// Recognition and synthesis run beside the loop, so frames keep flowing while they work.
 #[derive(Debug)]
 enum Work {
     Heard {
+        /// The pause recognised early, or `None` for a whole utterance (or DTMF).
+        pause: Option<u64>,
         result: Result<Transcript, SpeechError>,
         /// Length of the audio given to the recogniser (0 for DTMF).
         audio_ms: u64,
@@ -189,11 +202,18 @@ struct Call {
     /// Turn waiting for the engine's answer.
     awaiting: Option<usize>,
     recognizing: usize,
+    /// The latest pause being recognised ahead of its utterance.
+    early: Option<Early>,
     work_tx: mpsc::Sender<Work>,
     /// Synthesis results are played in the order they were asked for.
     speak_seq: u64,
     next_to_play: u64,
     spoken_early: Vec<Work>,
+    /// Requests that continue the one before them (the rest of an answer after its first
+    /// sentence): a barge-in that cut their beginning drops them too.
+    continuations: Vec<u64>,
+    /// Continuations below this were cut with their beginning.
+    cut_before: u64,
     dtmf: String,
     dtmf_deadline: Option<Instant>,
     reprompt_deadline: Option<Instant>,
@@ -311,10 +331,13 @@ impl Call {
                 turns: Vec::new(),
                 awaiting: None,
                 recognizing: 0,
+                early: None,
                 work_tx,
                 speak_seq: 0,
                 next_to_play: 0,
                 spoken_early: Vec::new(),
+                continuations: Vec::new(),
+                cut_before: 0,
                 dtmf: String::new(),
                 dtmf_deadline: None,
                 reprompt_deadline: None,
@@ -402,17 +425,71 @@ impl Call {
                 self.reprompt_deadline = None;
                 self.barge_in("speech");
             }
+            VadEvent::Pause {
+                id,
+                audio,
+                speech_ms,
+            } => {
+                // Any earlier pause is void: the caller spoke since.
+                self.early = Some(Early {
+                    pause: id,
+                    confirmed: None,
+                    heard: None,
+                });
+                self.recognize(audio, Some(id), speech_ms, Instant::now());
+            }
             VadEvent::Utterance {
                 audio,
                 speech_ms,
                 trailing_silence_frames,
+                after_pause,
             } => {
                 let end_of_speech = Instant::now()
                     .checked_sub(Duration::from_millis(trailing_silence_frames * FRAME_MS))
                     .unwrap_or_else(Instant::now);
-                self.recognize(audio, speech_ms, end_of_speech);
+                let early = self.early.take();
+                match early {
+                    Some(mut early) if after_pause == Some(early.pause) => {
+                        // The pause's recognition stands for this utterance.
+                        self.deps.stats.early_recognition();
+                        match early.heard.take() {
+                            Some((result, took)) => {
+                                self.heard_soon(result, speech_ms, end_of_speech, took)
+                            }
+                            None => {
+                                early.confirmed = Some((speech_ms, end_of_speech));
+                                self.early = Some(early);
+                            }
+                        }
+                    }
+                    _ => self.recognize(audio, None, speech_ms, end_of_speech),
+                }
             }
         }
+    }
+
+    /// Hand a transcript to the loop as if its recognition had just finished (the loop's own
+    /// handler stores it; this runs inside the audio handler, which is not async).
+    fn heard_soon(
+        &mut self,
+        result: Result<Transcript, SpeechError>,
+        speech_ms: u64,
+        end_of_speech: Instant,
+        took: Duration,
+    ) {
+        let tx = self.work_tx.clone();
+        tokio::spawn(async move {
+            let _ = tx
+                .send(Work::Heard {
+                    pause: None,
+                    result,
+                    audio_ms: 0,
+                    speech_ms,
+                    end_of_speech,
+                    took,
+                })
+                .await;
+        });
     }
 
     /// The caller talks (or types) over the bot: stop the audio now, and tell the telephony side to
@@ -440,6 +517,7 @@ impl Call {
         for t in cut_turns {
             self.turns[t].barge_in = true;
         }
+        self.cut_before = self.speak_seq;
         let _ = self.commands_out.try_send(LegCommand::Clear);
         self.deps.stats.barge_in();
         debug!(call = %self.start.call_id, why, "barge-in: playback stopped");
@@ -469,6 +547,7 @@ impl Call {
         let now = Instant::now();
         self.work_tx
             .try_send(Work::Heard {
+                pause: None,
                 result: Ok(Transcript {
                     text: digits,
                     language: None,
@@ -482,7 +561,14 @@ impl Call {
         // Marked as DTMF when it comes back: speech_ms 0 is only ever keypad input.
     }
 
-    fn recognize(&mut self, audio: Pcm, speech_ms: u64, end_of_speech: Instant) {
+    /// Recognise beside the loop; `pause` marks an early recognition.
+    fn recognize(
+        &mut self,
+        audio: Pcm,
+        pause: Option<u64>,
+        speech_ms: u64,
+        end_of_speech: Instant,
+    ) {
         let recognizer = self.deps.recognizer.clone();
         let language = self.language.clone();
         let tx = self.work_tx.clone();
@@ -494,6 +580,7 @@ impl Call {
             let result = recognizer.transcribe(&audio, language.as_deref()).await;
             let _ = tx
                 .send(Work::Heard {
+                    pause,
                     result,
                     audio_ms: audio.duration_ms(),
                     speech_ms,
@@ -516,7 +603,16 @@ impl Call {
                     turn.engine = Some(turn.submitted.elapsed());
                     turn.answer = Some(text.clone());
                 }
-                self.speak(text, turn, true, After::Nothing, Some(done));
+                // The first sentence is rendered and playing while the rest is synthesised.
+                match split_first_sentence(&text) {
+                    Some((head, rest)) => {
+                        self.speak(head.to_owned(), turn, true, After::Nothing, None);
+                        let seq = self.speak_seq;
+                        self.continuations.push(seq);
+                        self.speak(rest.to_owned(), None, true, After::Nothing, Some(done));
+                    }
+                    None => self.speak(text, turn, true, After::Nothing, Some(done)),
+                }
             }
             CallCommand::LeadChanged(handoff) => {
                 if handoff.to == Lead::Operator && !self.transferring {
@@ -564,6 +660,7 @@ impl Call {
     async fn on_work(&mut self, work: Work) {
         match work {
             Work::Heard {
+                pause,
                 result,
                 audio_ms,
                 speech_ms,
@@ -576,7 +673,26 @@ impl Call {
                         .stats
                         .recognition(took, Duration::from_millis(audio_ms));
                 }
-                self.on_heard(result, speech_ms, end_of_speech, took).await;
+                let Some(pause) = pause else {
+                    self.on_heard(result, speech_ms, end_of_speech, took).await;
+                    return;
+                };
+                // An early recognition: heard now if its utterance already confirmed it, kept
+                // for it otherwise, dropped if the caller went on speaking.
+                match self.early.take() {
+                    Some(early) if early.pause == pause => match early.confirmed {
+                        Some((speech_ms, end_of_speech)) => {
+                            self.on_heard(result, speech_ms, end_of_speech, took).await;
+                        }
+                        None => {
+                            self.early = Some(Early {
+                                heard: Some((result, took)),
+                                ..early
+                            });
+                        }
+                    },
+                    other => self.early = other,
+                }
             }
             Work::Spoken { seq, .. } if seq != self.next_to_play => {
                 self.spoken_early.push(work);
@@ -597,6 +713,7 @@ impl Call {
 
     fn play_spoken(&mut self, work: Work) {
         let Work::Spoken {
+            seq,
             result,
             took,
             turn,
@@ -609,6 +726,20 @@ impl Call {
             return;
         };
         self.next_to_play += 1;
+        let continuation = match self.continuations.iter().position(|&c| c == seq) {
+            Some(i) => {
+                self.continuations.swap_remove(i);
+                true
+            }
+            None => false,
+        };
+        if continuation && seq < self.cut_before {
+            // The caller interrupted its first sentence: the rest goes unsaid.
+            if let Some(done) = done {
+                let _ = done.send(Ok(()));
+            }
+            return;
+        }
         match result {
             Ok(pcm) => {
                 if let Some(t) = turn {
@@ -1045,5 +1176,77 @@ impl Call {
             secs,
             "call ended"
         );
+    }
+}
+
+/// An answer's first sentence and the rest, when it has more than one worth splitting: the first
+/// is synthesised alone so the caller hears it sooner. Splits after `.`, `!`, `?` or `…` followed by
+/// a space and a capital letter, not after a short lower-case abbreviation (so «10.00», «т. е. да»
+/// and «ул. Ленина» stay whole); a first part shorter than three words is kept with what follows.
+fn split_first_sentence(text: &str) -> Option<(&str, &str)> {
+    let text = text.trim();
+    let mut chars = text.char_indices().peekable();
+    while let Some((_, c)) = chars.next() {
+        if !matches!(c, '.' | '!' | '?' | '…') {
+            continue;
+        }
+        // Runs like «?!» or «...» end together.
+        while let Some(&(_, next)) = chars.peek() {
+            if matches!(next, '.' | '!' | '?' | '…') {
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let end = chars.peek().map_or(text.len(), |&(j, _)| j);
+        let (head, rest) = text.split_at(end);
+        let rest_trimmed = rest.trim_start();
+        if rest.len() == rest_trimmed.len() || rest_trimmed.is_empty() {
+            continue;
+        }
+        let starts_sentence = rest_trimmed
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c == '«' || c == '"');
+        // «ул.», «д.», «тел.»: a short lower-case word before the dot abbreviates.
+        let last = head
+            .split_whitespace()
+            .last()
+            .unwrap_or_default()
+            .trim_end_matches(['.', '!', '?', '…']);
+        let abbreviation = c == '.'
+            && last.chars().count() <= 3
+            && last.chars().all(|c| c.is_alphabetic() && c.is_lowercase());
+        if !starts_sentence || abbreviation || head.split_whitespace().count() < 3 {
+            continue;
+        }
+        return Some((head, rest_trimmed));
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::split_first_sentence;
+
+    #[test]
+    fn the_first_sentence_is_split_off_where_a_sentence_really_ends() {
+        assert_eq!(
+            split_first_sentence("Заказ 123456 передан в доставку. Курьер привезёт его завтра."),
+            Some((
+                "Заказ 123456 передан в доставку.",
+                "Курьер привезёт его завтра."
+            ))
+        );
+        assert_eq!(
+            split_first_sentence("Your order has shipped! It arrives tomorrow?! Thanks."),
+            Some(("Your order has shipped!", "It arrives tomorrow?! Thanks."))
+        );
+        // One sentence, times, abbreviations, a short opener: whole.
+        assert_eq!(split_first_sentence("Мы работаем с 10.00 до 20.00."), None);
+        assert_eq!(split_first_sentence("Ждём вас на ул. Ленина, 5."), None);
+        assert_eq!(split_first_sentence("Да. Всё верно."), None);
+        assert_eq!(split_first_sentence("Ваш баланс 120 бонусов."), None);
+        assert_eq!(split_first_sentence(""), None);
     }
 }

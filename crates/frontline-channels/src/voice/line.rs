@@ -41,6 +41,8 @@ pub struct VadConfig {
     pub min_speech_ms: u64,
     pub max_utterance_ms: u64,
     pub start_ms: u64,
+    /// Silence after which the speech so far is recognised early (0: off).
+    pub pause_ms: u64,
 }
 
 impl Default for VadConfig {
@@ -51,6 +53,7 @@ impl Default for VadConfig {
             min_speech_ms: d.min_speech_ms,
             max_utterance_ms: d.max_utterance_ms,
             start_ms: d.start_ms,
+            pause_ms: d.pause_ms,
         }
     }
 }
@@ -62,6 +65,7 @@ impl VadConfig {
             min_speech_ms: self.min_speech_ms.min(5_000),
             max_utterance_ms: self.max_utterance_ms.clamp(1_000, 30_000),
             start_ms: self.start_ms.clamp(20, 1_000),
+            pause_ms: self.pause_ms.min(5_000),
             ..VadSettings::default()
         }
     }

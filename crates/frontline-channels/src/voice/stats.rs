@@ -63,6 +63,8 @@ pub struct VoiceStats {
     pub calls_rejected: AtomicU64,
     pub turns: AtomicU64,
     pub barge_ins: AtomicU64,
+    /// Utterances answered from the recognition of their closing pause.
+    pub early_recognitions: AtomicU64,
     pub transfers_ok: AtomicU64,
     pub transfers_failed: AtomicU64,
     pub recognition_failures: AtomicU64,
@@ -84,6 +86,7 @@ impl Default for VoiceStats {
             calls_rejected: AtomicU64::new(0),
             turns: AtomicU64::new(0),
             barge_ins: AtomicU64::new(0),
+            early_recognitions: AtomicU64::new(0),
             transfers_ok: AtomicU64::new(0),
             transfers_failed: AtomicU64::new(0),
             recognition_failures: AtomicU64::new(0),
@@ -116,6 +119,10 @@ impl VoiceStats {
 
     pub(crate) fn barge_in(&self) {
         self.barge_ins.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn early_recognition(&self) {
+        self.early_recognitions.fetch_add(1, Ordering::Relaxed);
     }
 
     pub(crate) fn transfer(&self, ok: bool) {

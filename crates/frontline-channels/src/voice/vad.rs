@@ -7,6 +7,12 @@
 //! `start_ms` of voiced frames, keeps `pre_roll_ms` before that so the first syllable is not cut,
 //! and ends after `silence_ms` without voice or at `max_utterance_ms`. Shorter than
 //! `min_speech_ms` of voice is dropped as a cough or a click.
+//!
+//! The silence that ends an utterance is dead time for the caller, so the endpointer also reports a
+//! **pause** once `pause_ms` of it has passed: the audio so far, which the call recognises while
+//! the rest of the silence runs out. If the caller stays silent, the utterance that follows is the
+//! same speech plus silence and says so (`after_pause`), and the pause's transcript stands for it;
+//! if they go on speaking, the pause is void and a later one (or the whole utterance) replaces it.
 
 use std::collections::VecDeque;
 
@@ -28,6 +34,9 @@ pub struct VadSettings {
     pub pre_roll_ms: u64,
     /// Detector score counted as voice.
     pub threshold: f32,
+    /// Silence after which the speech so far is offered for early recognition (a
+    /// [`VadEvent::Pause`]); at or above `silence_ms`, never.
+    pub pause_ms: u64,
 }
 
 impl Default for VadSettings {
@@ -39,6 +48,7 @@ impl Default for VadSettings {
             max_utterance_ms: 10_000,
             pre_roll_ms: 300,
             threshold: 0.5,
+            pause_ms: 160,
         }
     }
 }
@@ -48,6 +58,9 @@ impl Default for VadSettings {
 pub enum VadEvent {
     /// The caller has been speaking for `start_ms`: stop any playback now.
     SpeechStarted,
+    /// The caller paused for `pause_ms` inside an utterance: the audio so far, to recognise early.
+    /// `id` names it for the [`VadEvent::Utterance`] that may confirm it.
+    Pause { id: u64, audio: Pcm, speech_ms: u64 },
     /// A finished utterance: its audio (8 kHz, with pre-roll) and how much of it was voiced.
     Utterance {
         audio: Pcm,
@@ -55,6 +68,9 @@ pub enum VadEvent {
         /// Frames since the last voiced one when it ended (the end-of-speech point is that many
         /// frames before the frame that produced this event).
         trailing_silence_frames: u64,
+        /// The pause this utterance is, silence added: nothing was voiced since it, so its
+        /// transcript is this utterance's.
+        after_pause: Option<u64>,
     },
 }
 
@@ -68,6 +84,8 @@ pub struct Endpointer {
     /// Frames before the utterance, for pre-roll.
     history: VecDeque<Vec<i16>>,
     state: State,
+    /// Ids of pauses, counting.
+    pauses: u64,
 }
 
 impl std::fmt::Debug for Endpointer {
@@ -89,6 +107,8 @@ enum State {
         voiced_frames: u64,
         silent_run: u64,
         frames: u64,
+        /// The pause reported in the current silent run, if any.
+        paused: Option<u64>,
     },
 }
 
@@ -103,6 +123,7 @@ impl Endpointer {
             last_score: 0.0,
             history: VecDeque::new(),
             state: State::Idle { voiced_run: 0 },
+            pauses: 0,
         }
     }
 
@@ -166,6 +187,7 @@ impl Endpointer {
                         voiced_frames: start_frames,
                         silent_run: 0,
                         frames,
+                        paused: None,
                     };
                     return Some(VadEvent::SpeechStarted);
                 }
@@ -176,19 +198,39 @@ impl Endpointer {
                 voiced_frames,
                 silent_run,
                 frames,
+                paused,
             } => {
                 audio.extend_from_slice(frame);
                 *frames += 1;
                 if voiced {
                     *voiced_frames += 1;
                     *silent_run = 0;
+                    *paused = None;
                 } else {
                     *silent_run += 1;
                 }
                 let ended = *silent_run >= silence_frames || *frames >= max_frames;
                 if !ended {
+                    let pause_frames = self.settings.pause_ms.div_ceil(FRAME_MS);
+                    let speech_ms = *voiced_frames * FRAME_MS;
+                    if paused.is_none()
+                        && pause_frames > 0
+                        && *silent_run == pause_frames
+                        && pause_frames < silence_frames
+                        && speech_ms >= self.settings.min_speech_ms
+                    {
+                        self.pauses += 1;
+                        *paused = Some(self.pauses);
+                        return Some(VadEvent::Pause {
+                            id: self.pauses,
+                            audio: Pcm::new(PHONE_RATE, audio.clone()),
+                            speech_ms,
+                        });
+                    }
                     return None;
                 }
+                // Cut at the maximum length while voiced: no pause stands for it.
+                let after_pause = if *silent_run > 0 { *paused } else { None };
                 let speech_ms = *voiced_frames * FRAME_MS;
                 let trailing = *silent_run;
                 let audio = std::mem::take(audio);
@@ -201,6 +243,7 @@ impl Endpointer {
                     audio: Pcm::new(PHONE_RATE, audio),
                     speech_ms,
                     trailing_silence_frames: trailing,
+                    after_pause,
                 })
             }
         }
@@ -260,15 +303,18 @@ mod tests {
         audio.extend(silence(1500));
         let mut started_at = None;
         let mut utterance = None;
+        let mut last_pause = None;
         for (i, f) in frames(&audio).enumerate() {
             match ep.push(f) {
                 Some(VadEvent::SpeechStarted) => started_at = Some(i),
+                Some(VadEvent::Pause { id, audio, .. }) => last_pause = Some((i, id, audio)),
                 Some(VadEvent::Utterance {
                     audio,
                     speech_ms,
                     trailing_silence_frames,
+                    after_pause,
                 }) => {
-                    utterance = Some((i, audio, speech_ms, trailing_silence_frames));
+                    utterance = Some((i, audio, speech_ms, trailing_silence_frames, after_pause));
                     break;
                 }
                 None => {}
@@ -280,8 +326,21 @@ mod tests {
             (25..40).contains(&started_at),
             "started at frame {started_at}"
         );
-        let (ended_at, audio, speech_ms, trailing) = utterance.expect("utterance ended");
+        let (ended_at, audio, speech_ms, trailing, after_pause) =
+            utterance.expect("utterance ended");
         assert_eq!(trailing, settings.silence_ms / FRAME_MS);
+        // The last pause came `pause_ms` into the final silence, and the utterance is it plus the
+        // rest of that silence, so its transcript can stand for the utterance.
+        let (paused_at, pause_id, pause_audio) = last_pause.expect("a pause before the end");
+        assert_eq!(after_pause, Some(pause_id));
+        assert_eq!(
+            ended_at - paused_at,
+            ((settings.silence_ms - settings.pause_ms) / FRAME_MS) as usize
+        );
+        assert_eq!(
+            &audio.samples[..pause_audio.samples.len()],
+            &pause_audio.samples[..]
+        );
         let words_ms = words.len() as u64 / 8;
         assert!(
             audio.duration_ms() + 200 >= words_ms && speech_ms <= words_ms + 100,
@@ -294,6 +353,70 @@ mod tests {
             ended_at >= words_end && ended_at <= words_end + 25 + 15,
             "ended at frame {ended_at}, words ended at {words_end}"
         );
+    }
+
+    #[test]
+    fn speech_after_a_pause_voids_it() {
+        let (Some(first), Some(second)) = (speech("Где мой заказ"), speech("номер двенадцать"))
+        else {
+            return;
+        };
+        // A long closing silence, so the breath between the phrases (with espeak's own silence
+        // around each) is a pause and not an end.
+        let settings = VadSettings {
+            silence_ms: 1500,
+            ..VadSettings::default()
+        };
+        let mut ep = Endpointer::new(settings.clone());
+        let mut audio = first.clone();
+        audio.extend(silence(300));
+        audio.extend(&second);
+        audio.extend(silence(2000));
+        let events: Vec<VadEvent> = frames(&audio).filter_map(|f| ep.push(f)).collect();
+        let kinds: Vec<&str> = events
+            .iter()
+            .map(|e| match e {
+                VadEvent::SpeechStarted => "started",
+                VadEvent::Pause { .. } => "pause",
+                VadEvent::Utterance { .. } => "utterance",
+            })
+            .collect();
+        let pauses: Vec<(u64, usize)> = events
+            .iter()
+            .filter_map(|e| match e {
+                VadEvent::Pause { id, audio, .. } => Some((*id, audio.samples.len())),
+                _ => None,
+            })
+            .collect();
+        let utterances: Vec<(&Pcm, Option<u64>)> = events
+            .iter()
+            .filter_map(|e| match e {
+                VadEvent::Utterance {
+                    audio, after_pause, ..
+                } => Some((audio, *after_pause)),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(utterances.len(), 1, "{kinds:?}");
+        let (audio, after_pause) = utterances[0];
+        // One pause in the breath (at least), voided by the second phrase; the one that stands is
+        // the last, and it holds both phrases.
+        assert!(pauses.len() >= 2, "{kinds:?} {pauses:?}");
+        let (last_id, last_len) = *pauses.last().unwrap();
+        assert_eq!(after_pause, Some(last_id));
+        assert!(pauses[0].1 < first.len() + 8 * 300, "{pauses:?}");
+        assert!(last_len >= first.len() + second.len(), "{pauses:?}");
+        assert!(audio.samples.len() > last_len);
+
+        // Pauses off: no early recognition, the utterance stands alone.
+        let mut ep = Endpointer::new(VadSettings {
+            pause_ms: settings.silence_ms,
+            ..settings
+        });
+        let paused = frames(&audio.samples)
+            .filter_map(|f| ep.push(f))
+            .any(|e| matches!(e, VadEvent::Pause { .. }));
+        assert!(!paused);
     }
 
     #[test]

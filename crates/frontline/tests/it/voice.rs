@@ -287,6 +287,8 @@ async fn whole_call(media: bool) {
     for needle in [
         "voice_calls_total 1",
         "voice_barge_ins_total 1",
+        // The question was recognised in its closing silence, not after it.
+        "voice_early_recognitions_total 1",
         "voice_transfers_total 1",
         "voice_reply_latency_seconds_count 2",
     ] {

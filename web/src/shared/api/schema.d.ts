@@ -1650,7 +1650,8 @@ export interface components {
              * @description For `voice` accounts (phone lines): the line's settings — `language` (ru, en, auto),
              *     `greeting`, `reprompt`, `goodbye`, `not_heard`, `transfer_notice`, `transfer_failed`,
              *     `reprompt_after_secs`, `max_reprompts`, `dtmf_timeout_ms`, `barge_in`, `vad` {`silence_ms`,
-             *     `min_speech_ms`, `max_utterance_ms`, `start_ms`} and `transfer` ({"kind": "twilio" |
+             *     `min_speech_ms`, `max_utterance_ms`, `start_ms`, `pause_ms` — the silence after which the
+             *     speech so far is recognised early, 0 off} and `transfer` ({"kind": "twilio" |
              *     "webhook" | "asterisk_ami", …}; its credentials are sealed and never returned).
              */
             settings?: Record<string, never> | null;
