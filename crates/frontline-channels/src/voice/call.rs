@@ -394,7 +394,7 @@ impl Call {
                     return;
                 }
                 event = events.recv() => match event {
-                    Some(LegEvent::Audio(samples)) => self.on_audio(&samples),
+                    Some(LegEvent::Audio(samples)) => self.on_audio(&samples).await,
                     Some(LegEvent::Dtmf(key)) => self.on_dtmf(key),
                     Some(LegEvent::Mark(_)) => {}
                     Some(LegEvent::Error(e)) => {
@@ -416,7 +416,7 @@ impl Call {
         }
     }
 
-    fn on_audio(&mut self, samples: &[i16]) {
+    async fn on_audio(&mut self, samples: &[i16]) {
         let Some(event) = self.endpointer.push(samples) else {
             return;
         };
@@ -454,7 +454,7 @@ impl Call {
                         self.deps.stats.early_recognition();
                         match early.heard.take() {
                             Some((result, took)) => {
-                                self.heard_soon(result, speech_ms, end_of_speech, took)
+                                self.on_heard(result, speech_ms, end_of_speech, took).await
                             }
                             None => {
                                 early.confirmed = Some((speech_ms, end_of_speech));
@@ -466,30 +466,6 @@ impl Call {
                 }
             }
         }
-    }
-
-    /// Hand a transcript to the loop as if its recognition had just finished (the loop's own
-    /// handler stores it; this runs inside the audio handler, which is not async).
-    fn heard_soon(
-        &mut self,
-        result: Result<Transcript, SpeechError>,
-        speech_ms: u64,
-        end_of_speech: Instant,
-        took: Duration,
-    ) {
-        let tx = self.work_tx.clone();
-        tokio::spawn(async move {
-            let _ = tx
-                .send(Work::Heard {
-                    pause: None,
-                    result,
-                    audio_ms: 0,
-                    speech_ms,
-                    end_of_speech,
-                    took,
-                })
-                .await;
-        });
     }
 
     /// The caller talks (or types) over the bot: stop the audio now, and tell the telephony side to
